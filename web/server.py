@@ -1,0 +1,135 @@
+"""The one aiohttp application: health, readiness, metrics and the mention webhook.
+Chat adapters add their own routes (``/slack/events``, ``/api/messages``)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from web.metrics import Metrics
+from workflows import services
+from workflows.errors import FieldError
+from workflows.ingest import parse_batch
+
+log = logging.getLogger("countersign.web")
+
+MAX_WEBHOOK_BYTES = 256 * 1024
+
+DEPS_KEY: web.AppKey[services.Deps] = web.AppKey("deps", services.Deps)
+METRICS_KEY: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    webhook_secret: str | None
+    readiness: Callable[[], tuple[bool, str]]
+
+
+def _json(status: int, body: object) -> web.Response:
+    return web.Response(status=status, text=json.dumps(body), content_type="application/json")
+
+
+def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
+    if not header or not header.startswith("sha256="):
+        return False
+    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, header[len("sha256=") :].strip().lower())
+
+
+def make_webhook_handler(
+    deps: services.Deps, metrics: Metrics, secret: str | None
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def webhook(request: web.Request) -> web.Response:
+        # 1. size, before any hashing
+        declared = request.content_length
+        if declared is not None and declared > MAX_WEBHOOK_BYTES:
+            return _json(413, {"error": "body larger than 256 KiB"})
+        body = await request.content.read(MAX_WEBHOOK_BYTES + 1)
+        if len(body) > MAX_WEBHOOK_BYTES:
+            return _json(413, {"error": "body larger than 256 KiB"})
+        # 2. signature
+        if not secret or not signature_ok(
+            secret, body, request.headers.get("X-Countersign-Signature")
+        ):
+            metrics.auth_failures.labels("webhook").inc()
+            return _json(401, {"error": "bad or missing X-Countersign-Signature"})
+        # 3. JSON and schema, all-or-nothing
+        try:
+            payload = json.loads(body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            return _json(400, {"error": "the body is not valid JSON", "field": None})
+        try:
+            inputs = parse_batch(payload)
+        except FieldError as exc:
+            return _json(400, {"error": exc.message, "field": exc.field})
+        results = await asyncio.to_thread(services.ingest, deps, inputs)
+        for r in results:
+            metrics.mentions_ingested.labels("duplicate" if r.duplicate else "stored").inc()
+        return _json(
+            202,
+            {
+                "mentions": [
+                    {"external_id": r.external_id, "id": r.ref, "duplicate": r.duplicate}
+                    for r in results
+                ]
+            },
+        )
+
+    return webhook
+
+
+@web.middleware
+async def _count_requests(
+    request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+) -> web.StreamResponse:
+    metrics = request.app[METRICS_KEY]
+    route = (
+        request.match_info.route.resource.canonical
+        if request.match_info.route.resource
+        else "unmatched"
+    )
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        metrics.http_requests.labels(route, str(exc.status)).inc()
+        raise
+    except Exception:
+        # Never echo internals (or request text) to the caller.
+        log.exception("unhandled error", extra={"route": route})
+        metrics.http_requests.labels(route, "500").inc()
+        return _json(500, {"error": "internal error"})
+    metrics.http_requests.labels(route, str(response.status)).inc()
+    return response
+
+
+def build_web_app(deps: services.Deps, metrics: Metrics, config: WebConfig) -> web.Application:
+    app = web.Application(middlewares=[_count_requests], client_max_size=4 * 1024 * 1024)
+    app[DEPS_KEY] = deps
+    app[METRICS_KEY] = metrics
+
+    async def healthz(_request: web.Request) -> web.Response:
+        return _json(200, {"status": "ok"})
+
+    async def readyz(_request: web.Request) -> web.Response:
+        ok, detail = await asyncio.to_thread(config.readiness)
+        return _json(
+            200 if ok else 503, {"status": "ready" if ok else "not ready", "detail": detail}
+        )
+
+    async def metrics_view(_request: web.Request) -> web.Response:
+        return web.Response(body=metrics.render(), headers={"Content-Type": metrics.content_type})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_view)
+    app.router.add_post(
+        "/webhooks/mentions", make_webhook_handler(deps, metrics, config.webhook_secret)
+    )
+    return app
