@@ -1,0 +1,28 @@
+"""The one escaping function for untrusted text going into Slack mrkdwn."""
+
+from __future__ import annotations
+
+import re
+
+# Zero-width and bidi controls that could hide or reorder text; removed outright.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def escape(text: str) -> str:
+    """Make outside text inert in mrkdwn: ``&``, ``<`` and ``>`` become entities, so no
+    ``<!channel>``, ``<!here>``, ``<@U…>``, ``<#C…>`` or ``<url|label>`` can become live;
+    invisible formatting characters are dropped. Slack decodes the entities for display."""
+    text = _INVISIBLE.sub("", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    """Decode what Slack sends in slash-command text (``&amp;``, ``&lt;``, ``&gt;``)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def truncate(text: str, limit: int, suffix: str = "…") -> tuple[str, bool]:
+    """Cut plain text to ``limit`` characters (before escaping); True if it was cut."""
+    if len(text) <= limit:
+        return text, False
+    return text[: max(0, limit - len(suffix))].rstrip() + suffix, True
