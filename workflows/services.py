@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models.tables import (
     ApproverRole,
+    ChatThread,
     Incident,
     Mention,
     OutboxMessage,
@@ -55,6 +56,7 @@ from workflows.views import (
     RevisionView,
     SignOffView,
     Status,
+    ThreadRef,
 )
 
 MAX_REPLY_CHARS = 4000
@@ -1258,3 +1260,36 @@ def list_roles(deps: Deps, actor: Actor) -> list[tuple[str, str]]:
 def roles_of(deps: Deps, actor: Actor) -> set[str]:
     with deps.uow() as uow:
         return _roles(uow, actor)
+
+
+# -- chat threads (used by the outbound adapters after commit) -------------------------------
+
+
+def save_thread(
+    deps: Deps,
+    mention_id: int,
+    platform: str,
+    channel: str | None,
+    ts: str | None = None,
+    conversation_ref: dict[str, Any] | None = None,
+) -> ThreadRef:
+    """Remember where a mention was posted (idempotent; later calls update it)."""
+    with deps.uow() as uow:
+        thread = uow.repo.thread(mention_id, platform)
+        if thread is None:
+            thread = ChatThread(mention_id=mention_id, platform=platform)
+            uow.repo.add(thread)
+        thread.channel = channel
+        thread.ts = ts
+        thread.conversation_ref = conversation_ref
+        thread.updated_at = deps.clock()
+        uow.commit()
+        return ThreadRef(mention_id, platform, channel, ts, conversation_ref)
+
+
+def get_thread(deps: Deps, mention_id: int, platform: str) -> ThreadRef | None:
+    with deps.uow() as uow:
+        thread = uow.repo.thread(mention_id, platform)
+        if thread is None:
+            return None
+        return ThreadRef(mention_id, platform, thread.channel, thread.ts, thread.conversation_ref)

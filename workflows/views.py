@@ -141,3 +141,14 @@ class IncidentView:
     assessment_owner: str
     assessment_due_at: datetime
     history: dict[str, object]
+
+
+@dataclass(frozen=True)
+class ThreadRef:
+    """Where a mention lives in chat (Slack channel + ts; Teams conversation reference)."""
+
+    mention_id: int
+    platform: str
+    channel: str | None
+    ts: str | None
+    conversation_ref: dict[str, object] | None = None
