@@ -136,7 +136,9 @@ def container(db_url: str, clock, screen):  # type: ignore[no-untyped-def]
     from app import build_container
     from tests.support.fakes import FixedSentiment
 
-    c = build_container(make_settings(db_url), screen=screen, clock=clock, sentiment=FixedSentiment())
+    c = build_container(
+        make_settings(db_url), screen=screen, clock=clock, sentiment=FixedSentiment()
+    )
     yield c
     c.close()
 
