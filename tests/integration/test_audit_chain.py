@@ -1,0 +1,313 @@
+"""`audit verify` catches an edited, a deleted (middle and newest) and a reordered event
+and names the first bad one — through models.audit.verify and through the command line.
+
+To tamper, the tests first remove the append-only guard as a database superuser would
+(SQLite: drop the triggers; PostgreSQL: ALTER TABLE … DISABLE TRIGGER USER): that is the
+attacker with admin access the hash chain and the external checkpoint exist for.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session
+
+from models import audit
+from tests.conftest import TEST_KEY
+from workflows import services
+from workflows.types import Actor, MentionInput
+
+ROOT = Path(__file__).resolve().parents[2]
+N_EVENTS = 6
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def _mention(i: int) -> MentionInput:
+    return MentionInput(
+        source="webhook",
+        external_id=f"chain-{i}",
+        platform="google",
+        author=f"Reviewer {i}",
+        text=f"Terrible wait number {i}",
+        rating=1,
+        url=f"https://example.com/r/{i}",
+    )
+
+
+def _seed(container) -> None:  # type: ignore[no-untyped-def]
+    """N_EVENTS audit events: ingests (one event each), a role change and a draft."""
+    deps = container.deps
+    services.ingest(deps, [_mention(i) for i in range(1, 4)])  # events 1-3
+    services.ingest(deps, [_mention(4)])  # event 4
+    services.add_role(deps, Actor.cli("ops"), "slack:UMKT", "marketing")  # event 5
+    services.create_revision(
+        deps, Actor("slack", "UAUTH", channel_member=True), "M-1", "Sorry to hear this."
+    )  # event 6
+    with Session(container.engine) as s:
+        assert audit.count(s) == N_EVENTS
+
+
+def _raw_engine(db_url: str):  # type: ignore[no-untyped-def]
+    # A plain engine, no keyring: tampering works on stored values (ciphertext).
+    return create_engine(db_url, isolation_level="AUTOCOMMIT")
+
+
+def _disable_guard(db_url: str) -> None:
+    """What a database superuser can do: lift the append-only triggers."""
+    eng = _raw_engine(db_url)
+    with eng.connect() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.execute(text("DROP TRIGGER audit_events_no_update"))
+            conn.execute(text("DROP TRIGGER audit_events_no_delete"))
+        else:
+            conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+    eng.dispose()
+
+
+def _sql(db_url: str, *statements: str) -> None:
+    eng = _raw_engine(db_url)
+    with eng.connect() as conn:
+        for stmt in statements:
+            conn.execute(text(stmt))
+    eng.dispose()
+
+
+def _verify(container, checkpoint: audit.Checkpoint | None = None) -> audit.VerifyResult:  # type: ignore[no-untyped-def]
+    with Session(container.engine) as s:
+        return audit.verify(s, checkpoint)
+
+
+def _checkpoint(container, path: Path) -> audit.Checkpoint:  # type: ignore[no-untyped-def]
+    with Session(container.engine) as s:
+        seq, hash_ = audit.head(s)
+    return audit.write_checkpoint(path, seq, hash_, container.deps.clock())
+
+
+def _edit(db_url: str, seq: int) -> None:
+    _disable_guard(db_url)
+    _sql(db_url, f"UPDATE audit_events SET actor = 'slack:UEVIL' WHERE seq = {seq}")
+
+
+def _delete(db_url: str, seq: int) -> None:
+    _disable_guard(db_url)
+    _sql(db_url, f"DELETE FROM audit_events WHERE seq = {seq}")
+
+
+def _swap(db_url: str, a: int, b: int) -> None:
+    """Reorder a pair: event a takes b's place in the sequence and vice versa."""
+    _disable_guard(db_url)
+    _sql(
+        db_url,
+        f"UPDATE audit_events SET seq = -1 WHERE seq = {a}",
+        f"UPDATE audit_events SET seq = {a} WHERE seq = {b}",
+        f"UPDATE audit_events SET seq = {b} WHERE seq = -1",
+    )
+
+
+def _cli_env(db_url: str, checkpoint_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        DATABASE_URL=db_url,
+        DATA_ENCRYPTION_KEY=TEST_KEY,
+        AUDIT_CHECKPOINT_PATH=str(checkpoint_path),
+        TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS="",
+        LOG_LEVEL="WARNING",
+    )
+    env.pop("DEMO_MODE", None)
+    return env
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "app.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def seeded(container):  # type: ignore[no-untyped-def]
+    _seed(container)
+    return container
+
+
+# -- through models.audit.verify ----------------------------------------------------------
+
+
+def test_untouched_chain_verifies(seeded, tmp_path: Path) -> None:
+    result = _verify(seeded)
+    assert result.ok, result.problem
+    assert result.checked == N_EVENTS and result.head_seq == N_EVENTS
+    cp = _checkpoint(seeded, tmp_path / "cp.jsonl")
+    assert _verify(seeded, cp).ok
+    assert audit.latest_checkpoint(tmp_path / "cp.jsonl") == cp
+
+
+def test_edited_event_is_named(seeded, db_url: str) -> None:
+    _edit(db_url, 3)
+    result = _verify(seeded)
+    assert not result.ok
+    assert result.bad_seq == 3
+    assert "#3" in (result.problem or "") and "altered" in (result.problem or "")
+    assert result.checked == 2
+
+
+def test_edited_hash_column_is_named(seeded, db_url: str) -> None:
+    """Changing an event's own stored hash breaks it (and the link from the next one)."""
+    _disable_guard(db_url)
+    _sql(db_url, "UPDATE audit_events SET hash = '" + "f" * 64 + "' WHERE seq = 4")
+    result = _verify(seeded)
+    assert not result.ok and result.bad_seq == 4
+
+
+def test_deleted_middle_event_is_named(seeded, db_url: str) -> None:
+    _delete(db_url, 3)
+    result = _verify(seeded)
+    assert not result.ok
+    assert result.bad_seq == 3
+    assert "#3" in (result.problem or "") and "missing" in (result.problem or "")
+
+
+def test_deleted_middle_event_with_renumbering_is_named(seeded, db_url: str) -> None:
+    """An attacker who also closes the gap in ``seq`` is caught by the broken link."""
+    _delete(db_url, 3)
+    _sql(db_url, *(f"UPDATE audit_events SET seq = {s - 1} WHERE seq = {s}" for s in (4, 5, 6)))
+    result = _verify(seeded)
+    assert not result.ok and result.bad_seq == 3
+
+
+def test_deleted_newest_event_needs_and_uses_the_checkpoint(
+    seeded, db_url: str, tmp_path: Path
+) -> None:
+    cp = _checkpoint(seeded, tmp_path / "cp.jsonl")
+    assert cp.seq == N_EVENTS
+    _delete(db_url, N_EVENTS)
+    # The chain alone is still internally consistent: that is why the head is kept outside.
+    assert _verify(seeded).ok
+    result = _verify(seeded, audit.latest_checkpoint(tmp_path / "cp.jsonl"))
+    assert not result.ok
+    assert result.bad_seq == N_EVENTS
+    assert f"#{N_EVENTS}" in (result.problem or "") and "deleted" in (result.problem or "")
+
+
+def test_deleted_two_newest_events_names_the_first_missing(
+    seeded, db_url: str, tmp_path: Path
+) -> None:
+    cp = _checkpoint(seeded, tmp_path / "cp.jsonl")
+    _delete(db_url, N_EVENTS)
+    _sql(db_url, f"DELETE FROM audit_events WHERE seq = {N_EVENTS - 1}")
+    result = _verify(seeded, cp)
+    assert not result.ok and result.bad_seq == N_EVENTS - 1
+
+
+def test_reordered_pair_is_named(seeded, db_url: str) -> None:
+    _swap(db_url, 2, 3)
+    result = _verify(seeded)
+    assert not result.ok
+    assert result.bad_seq == 2
+    assert "#2" in (result.problem or "")
+
+
+def test_rewritten_tail_is_caught_by_the_checkpoint(seeded, db_url: str, tmp_path: Path) -> None:
+    """An attacker who edits event 3 and re-hashes every later event passes the chain
+    check; the external checkpoint still catches it."""
+    cp = _checkpoint(seeded, tmp_path / "cp.jsonl")
+    _edit(db_url, 3)
+    eng = _raw_engine(db_url)
+    cols = ", ".join(("hash", "prev_hash", *audit.CHAINED_FIELDS))
+    with eng.connect() as conn:
+        rows = [
+            dict(r)
+            for r in conn.execute(text(f"SELECT {cols} FROM audit_events ORDER BY seq")).mappings()
+        ]
+        prev = audit.GENESIS
+        for raw in rows:
+            row = audit._normalise(raw)
+            new_hash = audit.chain_hash(prev, row)
+            conn.execute(
+                text("UPDATE audit_events SET prev_hash = :p, hash = :h WHERE seq = :s"),
+                {"p": prev, "h": new_hash, "s": row["seq"]},
+            )
+            prev = new_hash
+    eng.dispose()
+    assert _verify(seeded).ok  # internally consistent again
+    result = _verify(seeded, cp)
+    assert not result.ok
+    assert "rewritten" in (result.problem or "")
+
+
+def test_appending_after_tamper_does_not_hide_it(seeded, db_url: str) -> None:
+    """New events chain onto the (tampered) head; verify still names the edited one."""
+    _edit(db_url, 2)
+    services.ingest(seeded.deps, [_mention(99)])
+    result = _verify(seeded)
+    assert not result.ok and result.bad_seq == 2
+
+
+# -- through the command line ----------------------------------------------------------------
+
+
+def test_cli_audit_verify_ok(seeded, db_url: str, tmp_path: Path) -> None:
+    env = _cli_env(db_url, tmp_path / "cli-checkpoints.jsonl")
+    seeded.close()
+    ok = _cli(env, "audit", "verify")
+    assert ok.returncode == 0, ok.stderr
+    assert "audit trail OK" in ok.stdout and f"{N_EVENTS} events" in ok.stdout
+    assert _cli(env, "audit", "checkpoint").returncode == 0
+    ok = _cli(env, "audit", "verify")
+    assert ok.returncode == 0, ok.stderr
+    assert f"matches checkpoint at event #{N_EVENTS}" in ok.stdout
+
+
+@pytest.mark.parametrize("tamper", ["edit", "delete_middle", "delete_newest", "reorder"])
+def test_cli_audit_verify_names_the_first_bad_event(
+    seeded, db_url: str, tmp_path: Path, tamper: str
+) -> None:
+    env = _cli_env(db_url, tmp_path / "cli-checkpoints.jsonl")
+    seeded.close()  # the CLI gets the database to itself (SQLite file locks)
+
+    cp = _cli(env, "audit", "checkpoint")
+    assert cp.returncode == 0, cp.stderr
+    assert f"event #{N_EVENTS}" in cp.stdout
+    assert (tmp_path / "cli-checkpoints.jsonl").exists()
+
+    expected_seq = {"edit": 4, "delete_middle": 3, "delete_newest": N_EVENTS, "reorder": 2}[tamper]
+    if tamper == "edit":
+        _edit(db_url, 4)
+    elif tamper == "delete_middle":
+        _delete(db_url, 3)
+    elif tamper == "delete_newest":
+        _delete(db_url, N_EVENTS)
+    else:
+        _swap(db_url, 2, 3)
+
+    bad = _cli(env, "audit", "verify")
+    assert bad.returncode != 0
+    assert "AUDIT TRAIL BROKEN" in bad.stderr
+    assert f"at event #{expected_seq}:" in bad.stderr, bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_cli_delete_newest_detected_via_export_checkpoint(
+    seeded, db_url: str, tmp_path: Path
+) -> None:
+    """`audit export` also checkpoints the head, so a later deletion is caught."""
+    env = _cli_env(db_url, tmp_path / "export-checkpoints.jsonl")
+    seeded.close()
+    exp = _cli(env, "audit", "export", "--format", "jsonl")
+    assert exp.returncode == 0, exp.stderr
+    _delete(db_url, N_EVENTS)
+    bad = _cli(env, "audit", "verify")
+    assert bad.returncode != 0
+    assert f"at event #{N_EVENTS}:" in bad.stderr, bad.stderr
