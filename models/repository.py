@@ -162,7 +162,7 @@ class Repository:
             .where(Mention.state == "in_review", Revision.id.not_in(signed))
             .order_by(Mention.id)
         )
-        return [(m, r) for m, r in rows.tuples()]
+        return [(m, r) for m, r in rows]
 
     def drafts_by(self, author: str) -> list[tuple[Mention, Revision]]:
         rows = self.session.execute(
@@ -178,7 +178,7 @@ class Repository:
             )
             .order_by(Mention.id)
         )
-        return [(m, r) for m, r in rows.tuples()]
+        return [(m, r) for m, r in rows]
 
     # -- roles ------------------------------------------------------------------
     def roles_of(self, member: str) -> set[str]:
