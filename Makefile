@@ -30,7 +30,7 @@ lint: install
 
 typecheck: install
 	$(VENV)/bin/mypy workflows models
-	$(VENV)/bin/mypy app.py bot web connectors
+	$(VENV)/bin/mypy app.py bot web
 
 imports: install
 	$(VENV)/bin/lint-imports

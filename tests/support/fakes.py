@@ -46,8 +46,12 @@ class FakeScreen:
                     for m in re.finditer(re.escape(part), reply):
                         findings.append(
                             Finding(
-                                "patient_name", m.start(), m.end(), m.group(0),
-                                "names the reviewer", "do not use their name",
+                                "patient_name",
+                                m.start(),
+                                m.end(),
+                                m.group(0),
+                                "names the reviewer",
+                                "do not use their name",
                             )
                         )
         findings.sort(key=lambda f: f.start)
