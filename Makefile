@@ -18,8 +18,7 @@ $(STAMP): requirements.lock requirements-model.lock
 install: $(STAMP)
 
 run: install
-	$(PY) app.py db upgrade
-	$(PY) app.py serve
+	$(PY) app.py run
 
 demo: install
 	$(PY) app.py demo

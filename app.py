@@ -677,6 +677,20 @@ async def _relay_loop(container: Container, stop: asyncio.Event) -> None:
         wake.clear()
 
 
+@cli.command("run", hidden=True)
+def run() -> None:
+    """`make run`: serve when chat credentials are configured, else run the demo."""
+    settings = Settings()
+    if settings.slack_configured or settings.teams_configured:
+        serve()
+        return
+    typer.echo(
+        "No Slack or Teams credentials are configured: running the end-to-end demo against "
+        "the built-in Slack emulator (see README: Connecting a real Slack workspace)."
+    )
+    demo()
+
+
 @cli.command("demo")
 def demo() -> None:
     """Run the end-to-end demo against the built-in Slack emulator (no credentials)."""
