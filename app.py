@@ -512,13 +512,10 @@ def audit_verify() -> None:
 
 @audit_cli.command("checkpoint")
 def audit_checkpoint() -> None:
-    """Record the chain head outside the database (also done by the scheduler)."""
-    from models import audit
+    """Record the chain head outside the database (`serve` also does so hourly)."""
 
     c = _container()
-    with c.deps.uow() as uow:
-        seq, hash_ = audit.head(uow.session)
-    cp = audit.write_checkpoint(Path(c.settings.AUDIT_CHECKPOINT_PATH), seq, hash_, utcnow())
+    cp = write_audit_checkpoint(c)
     typer.echo(f"checkpoint: event #{cp.seq} {cp.hash}")
     c.close()
 
@@ -671,10 +668,30 @@ async def _relay_loop(container: Container, stop: asyncio.Event) -> None:
     """Deliver outbox rows soon after each commit, and every few seconds anyway."""
     wake = threading.Event()
     container.deps.after_commit = wake.set
+    last_checkpoint = 0.0
+    loop = asyncio.get_running_loop()
     while not stop.is_set():
         await asyncio.to_thread(container.relay.deliver_due)
+        if loop.time() - last_checkpoint > CHECKPOINT_EVERY_SECONDS:
+            await asyncio.to_thread(write_audit_checkpoint, container)
+            last_checkpoint = loop.time()
         await asyncio.to_thread(wake.wait, 2.0)
         wake.clear()
+
+
+CHECKPOINT_EVERY_SECONDS = 3600.0
+
+
+def write_audit_checkpoint(container: Container) -> Any:
+    """Record the audit chain head outside the database (file), so that deleting the
+    newest events is detected by `audit verify`."""
+    from models import audit
+
+    with container.deps.uow() as uow:
+        seq, hash_ = audit.head(uow.session)
+    return audit.write_checkpoint(
+        Path(container.settings.AUDIT_CHECKPOINT_PATH), seq, hash_, container.deps.clock()
+    )
 
 
 @cli.command("run", hidden=True)
