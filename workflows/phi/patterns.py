@@ -1,0 +1,386 @@
+"""Regular expressions for care-relationship phrases, dates, identifiers and cues.
+
+These are general phrasings of English and Spanish replies, not examples: "we saw
+you", "our records show", "you missed two appointments", "la doctora le explicó".
+Vocabulary (what counts as a condition, a test, an insurer…) lives in ``data/``.
+All patterns run on normalised text with ``re.IGNORECASE`` unless noted.
+"""
+
+from __future__ import annotations
+
+import re
+
+_F = re.IGNORECASE
+
+# --- people ---------------------------------------------------------------------
+
+SECOND_PERSON = re.compile(
+    r"\b(?:you|your|yours|yourself|ya|ur|usted|ustedes|su|sus|le|les|te|tu|tus|ti|contigo)\b",
+    _F,
+)
+# "you" that says nothing about the reader's care
+GENERIC_YOU = re.compile(
+    r"\b(?:thank(?:s)?\s+you|thank-you|see you (?:there|soon|at (?:the|our|next))|"
+    r"(?:let|help|invite|welcome|remind|encourage|assure|serve|update|inform)\s+you|"
+    r"you(?:'re| are) welcome|for you and your family)\b",
+    _F,
+)
+POSSESSIVE = re.compile(r"\b(?:your|yours|su|sus|tu|tus)\b", _F)
+
+# --- sentence cues ------------------------------------------------------------
+
+POLICY = re.compile(
+    r"\b(?:privacy|private(?:ly)?|confidential(?:ity)?|hipaa|federal (?:law|laws|rules|"
+    r"regulations)|state (?:and federal )?(?:law|laws|rules|regulations)|regulations|"
+    r"privacidad|confidencialidad|ley de privacidad)\b"
+    r"|\b(?:can't|cannot|can not|unable to|not able to|aren't able to|are not able to|"
+    r"won't|will not|never|don't|do not|may not|not allowed to|not permitted to|"
+    r"(?:doesn't|does not|don't|do not) (?:allow|permit) us to|prevents? us from|keeps? us "
+    r"from|prohibits? us from|no (?:podemos|es posible|nos permite))\s+(?:\w+\s+){0,3}?"
+    r"(?:discuss(?:ing)?|confirm(?:ing)?|shar(?:e|ing)|disclos(?:e|ing)|comment(?:ing)?|"
+    r"acknowledg(?:e|ing)|respond(?:ing)?|speak(?:ing)? (?:to|about|for)|review(?:ing)?|"
+    r"talk(?:ing)? about|identify(?:ing)?|release|hablar|confirmar|compartir|comentar|"
+    r"revelar|dar informaci[oó]n)\b"
+    r"|\bwhether (?:or not )?(?:anyone|someone|a person|any person|any individual|they|you) "
+    r"(?:is|are|was|were|has|have|received|receives)\b"
+    r"|\b(?:ning[uú]n caso|casos? individual(?:es)?|en particular)\b",
+    _F,
+)
+GENERIC = re.compile(
+    r"\b(?:anyone|anybody|everyone|everybody|any (?:patient|person|individual|one|family|"
+    r"child|adult|member|statement|account|order)s?|all (?:patients|families|visitors|ages|"
+    r"our patients)|every (?:patient|family|visitor|one)|most (?:patients|people|carriers|"
+    r"plans|insurers|cases)|many (?:patients|people|families)|some (?:patients|people)|"
+    r"patients who|people who|those who|families who|if you(?:'re| are| have|'ve| need)?|"
+    r"whether you|you can|you may|cualquier(?:a)?|todos los pacientes|si usted)\b",
+    _F,
+)
+OFFER = re.compile(
+    r"\b(?:we|our(?: \w+){1,3}) (?:now |also |proudly )?(?:offer|offers|provide|provides|"
+    r"host|hosts|run|runs|accept|accepts|perform|performs|specialize|specializes|"
+    r"are accepting|is accepting|opens|opened|launched|added|are adding|is adding)\b"
+    r"|\b(?:class|classes|seminar|workshop|course|event|fair|open house|support group|"
+    r"webinar|info session|programs?|(?<!date of )services?|pavilion|wing|hiring|"
+    r"roles|jobs|careers|recruiter|price list|pricing|fee is|fees are|led by|"
+    r"now available|is available to all|community)\b",
+    _F,
+)
+CONTACT = re.compile(
+    r"\b(?:call|calling|reach|contact|email|e-mail|write|text|phone|dial|message|"
+    r"speak (?:with|to)|talk (?:with|to)|reach out|get in touch|connect with|ask for|"
+    r"available|welcomes?|would (?:like|love) to (?:talk|speak|hear|listen|connect)|"
+    r"happy to (?:talk|speak|help|discuss|listen)|glad to (?:talk|help|listen)|"
+    r"ll[aá]menos|llame|comun[ií]quese|cont[aá]ctenos|escr[ií]banos|hable con|"
+    r"le atender[aá]|atenderle|escucharle)\b"
+    r"|\b(?:at|al|en el)\s+\+?\(?\d|\boption \d",
+    _F,
+)
+EMPATHY = re.compile(
+    r"\b(?:sorry|apolog\w*|regret|glad|hope|hear(?:ing)?|understand|lament\w*|sentimos|"
+    r"disculp\w*|esperamos)\b",
+    _F,
+)
+
+# --- care relationship ----------------------------------------------------------
+
+_CARE_VERBS_PAST = (
+    r"saw|seen|treated|examined|admitted|discharged|diagnosed|prescribed|operated on|"
+    r"tested|scanned|x-rayed|vaccinated|sedated|stitched|referred|evaluated|assessed|"
+    r"monitored|cared for|took care of|looked after|delivered|billed|charged|"
+    r"intubated|triaged|transferred|induced|casted|injected|drew blood from|"
+    r"checked on|followed up with"
+)
+CARE_VERB = re.compile(
+    r"\b(?:" + _CARE_VERBS_PAST + r"|treat|treating|diagnose|prescribe|prescribing|"
+    r"performed|placed|removed|extracted|cleaned|drawn|drew|filled|started|discharged|"
+    r"recommended|recommend|operated|following|follow|monitoring|completed|done|"
+    r"administered|given|gave|ran|sent out|came back|showed|revealed|healed|healing|"
+    r"recovering|matched|fitted|adjusted|reset|uploaded|repeated|processed|"
+    r"atendimos|atendi[oó]|revis[oó]|oper[oó]|recet[oó]|explic[oó]|tratamos|trat[oó]|"
+    r"aplic[oó]|hicimos|realizamos|realiz[oó])\b",
+    _F,
+)
+
+# phrases that confirm a care relationship on their own
+CONFIRM = re.compile(
+    r"\b(?:we|i|our (?:\w+ ){0,2}(?:team|staff|doctors?|nurses?|providers?|physicians?|"
+    r"surgeons?|dentists?|clinicians?|therapists?|pharmacists?))\s+(?:have\s+|had\s+|'ve\s+)?"
+    r"(?:" + _CARE_VERBS_PAST + r")\s+you\b"
+    r"|\byou\s+(?:were|was|got|have been|'ve been|had been)\s+(?:\w+\s+)?(?:seen|treated|"
+    r"admitted|discharged|diagnosed|prescribed|examined|sedated|intubated|triaged|"
+    r"transferred|tested|scanned|x-rayed|vaccinated|operated on|referred|evaluated|induced|"
+    r"hospitalized|checked in|in our care|under our care|our patient|a patient (?:here|of ours|"
+    r"with us|at)|here (?:for|with|last|on|in|yesterday|today))\b"
+    r"|\b(?:our|the)\s+(?:medical\s+)?(?:records?|charts?|files?|notes|system|chart notes)\s+"
+    r"(?:show|shows|indicate|indicates|reflect|reflects|say|says|state|states|confirm|"
+    r"confirms|note|notes)\b"
+    r"|\b(?:according to|in|per|from)\s+(?:our|your)\s+(?:medical\s+)?(?:records?|charts?|"
+    r"files?|notes)\b"
+    r"|\bon file\b"
+    r"|\b(?:pulled up|pulled|reviewed|looked (?:at|into|up|over)|checked|went (?:over|through)|"
+    r"accessed|opened)\s+(?:your|the)\s+(?:\w+\s+)?(?:file|chart|records?|notes|history|"
+    r"account|results|case)\b"
+    r"|\byou(?:'re| are)\s+(?:\w+\s+)?(?:recovering|healing|feeling better|on the mend|"
+    r"doing better|home from)\b"
+    r"|\b(?:le|lo|la|te)\s+(?:atendimos|atendi[oó]|atendieron|vimos|vio|revisamos|revis[oó]|"
+    r"operamos|oper[oó]|examinamos|examin[oó]|diagnosticamos|diagnostic[oó]|recetamos|"
+    r"recet[oó]|explicamos|explic[oó]|internamos|hicimos|hizo|tratamos|trat[oó]|pusimos|"
+    r"puso|aplicamos|aplic[oó]|inyectamos|vacunamos|dimos de alta|dieron de alta)\b"
+    r"|\b(?:seg[uú]n|en)\s+(?:nuestros|sus)\s+(?:registros|expedientes|archivos)\b",
+    _F,
+)
+# "you had / you got / you chose": a care relationship when the sentence is about care
+CONFIRM_IN_CONTEXT = re.compile(
+    r"\byou\s+(?:had|got|received|underwent|took|completed|started|finished|began|chose|"
+    r"declined|refused|opted|preferred|requested|asked for|signed|consented|came in|came to|"
+    r"visited|arrived|checked in|left|dropped off|picked up|filled|were here|were in|"
+    r"worked with|saw)\b"
+    r"|\b(?:usted|ud\.?)\s+(?:fue|estuvo|vino|tuvo|recibi[oó]|se hizo|ingres[oó]|eligi[oó])\b",
+    _F,
+)
+
+_VISITS = (
+    r"(?:appointments?|appts?|visits?|sessions?|checks?|check-?ups?|follow-?ups?|"
+    r"weigh-?ins?|consults?|consultations?|infusions?|treatments?|doses?|therapy|labs?|"
+    r"tests?|scans?|exams?|cleanings?|adjustments?|shots?|injections?|cycles?|fills?|"
+    r"refills?|classes|citas?|consultas?|sesiones|sesi[oó]n|dosis|vacunas?)"
+)
+APPOINTMENT = re.compile(
+    r"\b(?:missed|missing|skipped|skipping|canceled|cancelled|canceling|cancelling|"
+    r"no-showed|rescheduled|postponed|didn't (?:show up|come|keep|make)|did not (?:show up|"
+    r"come|keep|make)|failed to (?:attend|show up for|keep)|haven't (?:scheduled|booked|come "
+    r"to|made)|have not (?:scheduled|booked|made)|never (?:scheduled|booked|showed up for))"
+    r"\s+(?:for\s+|to\s+)?(?:\w+\s+){0,4}?" + _VISITS + r"\b"
+    r"|\b" + _VISITS + r"\s+(?:that\s+|which\s+)?you\s+(?:missed|canceled|cancelled|skipped|"
+    r"haven't|have not|didn't|did not|never|rescheduled|booked|scheduled|had|attended)\b"
+    r"|\b(?:your|his|her|their|su|sus)\s+(?:next|last|previous|prior|upcoming|first|second|"
+    r"third|fourth|final|remaining|recent|latest|most recent|two|three|several|past|earlier|"
+    r"scheduled|pr[oó]xima|[uú]ltima|siguiente|primera|segunda)\s+(?:\w+\s+){0,2}?"
+    + _VISITS
+    + r"\b"
+    r"|\b(?:all|the)\s+remaining\s+(?:sessions|visits|appointments|treatments|doses)\b"
+    r"|\b(?:you(?:'ve| have)\s+been\s+(?:in|here|seen|coming in)|you came in|you visited(?: us)?)"
+    r"\s+(?:twice|once|three times|four times|\d+ times|(?:two|three|four|five|several|"
+    r"many|a few) times)\b"
+    r"|\b(?:held|holding|saved|reserved|booked|scheduled|set up|penciled in|moved)\s+"
+    r"(?:\w+\s+){0,3}?(?:for you|you in|you for)\b"
+    r"|\b\d+\s+(?:of|out of)\s+\d+\s+(?:sessions|visits|treatments|appointments)\b"
+    r"|\b(?:falt[oó]|no vino|no asisti[oó]|cancel[oó]|reprogram[oó])\s+(?:a\s+)?"
+    r"(?:\w+\s+){0,3}?(?:citas?|consultas?|sesiones)\b",
+    _F,
+)
+STAFF_ROLE_LINK = re.compile(
+    r"\b(?:the|your|our|la|el|su)\s+(?:\w+\s+)?(?:nurse|doctor|physician|surgeon|therapist|"
+    r"dentist|hygienist|provider|pharmacist|technician|tech|midwife|counselor|psychiatrist|"
+    r"psychologist|clinician|specialist|resident|paramedic|phlebotomist|anesthesiologist|"
+    r"radiologist|pediatrician|obstetrician|audiologist|doctora|enfermera|enfermero|"
+    r"m[eé]dic[oa]|terapeuta)\s+(?:who|that|whom|que)?\s*(?:you\s+(?:saw|worked with|met|"
+    r"spoke (?:with|to)|had|see|talked to)|(?:saw|treated|examined|cared for|helped|"
+    r"operated on|seen|treating|following|looked after|took care of|assisted|drew|cleaned|"
+    r"is following|has been treating|le atendi[oó]|la atendi[oó]|lo atendi[oó])\s*"
+    r"(?:you|your)?)\b",
+    _F,
+)
+
+# --- dates and times --------------------------------------------------------------
+
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+    r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|enero|febrero|marzo|abril|"
+    r"mayo|junio|julio|agosto|septiembre|setiembre|octubre|noviembre|diciembre)"
+)
+_WEEKDAY = (
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|"
+    r"mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo)"
+)
+_TIME = r"\d{1,2}(?::\d{2})?\s*(?:am|pm|a\.m\.|p\.m\.)"
+DATE = re.compile(
+    r"\b" + _MONTH + r"\.?\s+\d{1,2}(?:st|nd|rd|th)?\b(?:,?\s+\d{4})?"
+    r"|\b\d{1,2}(?:st|nd|rd|th)?\s+(?:of\s+|de\s+)?" + _MONTH + r"\b(?:,?\s+(?:de\s+)?\d{4})?"
+    r"|\b(?:0?[1-9]|1[0-2])/(?:0?[1-9]|[12]\d|3[01])(?:/(?:\d{4}|\d{2}))?\b"
+    r"|\b(?:0?[1-9]|1[0-2])[-.](?:0?[1-9]|[12]\d|3[01])[-.](?:\d{4}|\d{2})\b"
+    r"|\b\d{4}-\d{2}-\d{2}\b"
+    r"|\b(?:(?:last|this|next|on|that|this past|el|este|pasado|pr[oó]ximo)\s+)?"
+    + _WEEKDAY
+    + r"(?!s)\b(?:\s+the\s+\d{1,2}(?:st|nd|rd|th))?(?:,?\s+(?:at\s+)?"
+    + _TIME
+    + r")?"
+    r"|\b(?:yesterday|tonight|tomorrow|this (?:morning|afternoon|evening|past week)|"
+    r"last (?:night|week|month|visit|time|year)|that (?:morning|afternoon|evening|night|day)|"
+    r"the other day|earlier (?:today|this week)|(?:two|three|four|a few|\d+)\s+(?:days|weeks|"
+    r"months)\s+ago|on the \d{1,2}(?:st|nd|rd|th)|ayer|anoche|ma[nñ]ana|esta ma[nñ]ana|"
+    r"la semana pasada|el mes pasado)\b(?:\s+at\s+" + _TIME + r"|\s+at\s+\d{1,2}\b)?"
+    r"|\b(?:at\s+)?" + _TIME + r"\b"
+    r"|\btoday\b",
+    _F,
+)
+DATE_WITH_YEAR = re.compile(r"(?:19|20)\d{2}\b|/\d{2}$")
+
+# --- identifiers --------------------------------------------------------------------
+
+_ID_LABEL = (
+    r"(?:mrn|m\.r\.n\.?|medical record (?:number|no\.?|#)|record (?:number|no\.?|#)|"
+    r"chart (?:number|no\.?|#)|patient (?:id|number|no\.?|#)|account(?: (?:number|no\.?|#))?|"
+    r"acct\.?(?: (?:number|no\.?|#))?|statement|invoice|claim|case|member (?:id|number|no\.?)|"
+    r"policy (?:number|no\.?)|subscriber (?:id|number)|group (?:number|no\.?)|rx|"
+    r"prescription (?:number|no\.?|#)|order|accession|specimen|encounter|visit (?:id|number)|"
+    r"reference|ref\.?|confirmation|ticket|expediente|historia cl[ií]nica|"
+    r"n[uú]mero de (?:expediente|cuenta|paciente|p[oó]liza|afiliado|seguro)|cuenta|"
+    r"ssn|social security(?: number)?|driver'?s license|license|medicare (?:id|number)|"
+    r"medicaid (?:id|number)|insurance id|id)"
+)
+IDENTIFIER = re.compile(
+    r"\b" + _ID_LABEL + r"\s*(?:#|no\.?|number|num\.?|n[º°o]\.?)?\s*[:#]?\s*"
+    r"(?:[A-Z]{1,4}[-\s]?)?\d[\d\s-]{2,}\d\b"
+    r"|#\s?[A-Z]{0,4}-?\d{4,}\b"
+    r"|\b\d{3}-\d{2}-\d{4}\b",
+    _F,
+)
+IDENTIFIER_WEAK = re.compile(r"\b[A-Z]{2,4}-\d{4,}\b|\b\d{8,}\b")
+DOB = re.compile(
+    r"\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|birthday|born(?: on)?|"
+    r"fecha de nacimiento|f\. de nac\.?|nacid[oa] el)\s*[:\-]?\s*(?:is\s+|was\s+|el\s+)?"
+    r"(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|" + _MONTH + r"\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|"
+    r"\d{1,2}\s+(?:de\s+)?" + _MONTH + r",?\s+(?:de\s+)?\d{4}|\d{4}-\d{2}-\d{2})",
+    _F,
+)
+PHONE = re.compile(
+    r"(?<![\w.-])(?:\+?1[\s.-]?)?(?:\(\d{3}\)\s?|\d{3}[\s.-])?\d{3}[\s.-]\d{4}(?![\w-])"
+    r"(?:\s*(?:ext\.?|x)\s*\d{1,5})?"
+    r"|(?<![\w.-])\+\d{1,3}[\s.-]?\d{1,4}(?:[\s.-]\d{2,4}){2,4}(?![\w-])",
+    _F,
+)
+URL = re.compile(
+    r"\b(?:https?://)?(?:www\.)?(?:[a-z0-9-]+\.)+(?:com|org|net|edu|gov|health|care|clinic|"
+    r"io|us|co|mx|es|info|biz|med|hospital|dental|md)\b(?:/[^\s,;)]*)?",
+    _F,
+)
+URL_PERSONAL = re.compile(r"[?&](?:patient|mrn|pid|dob|member|acct|account|name)\w*=", _F)
+ADDRESS = re.compile(
+    r"\b\d{1,6}\s+(?:[A-Z][\w.'-]*\s+){1,4}(?:street|st|avenue|ave|road|rd|boulevard|blvd|"
+    r"lane|ln|drive|dr|court|ct|way|place|pl|terrace|ter|circle|cir|parkway|pkwy|trail|trl)"
+    r"\b\.?(?:,?\s*(?:apt|apartment|unit|suite|ste|#)\.?\s*\w+)?"
+    r"|\b(?:calle|avenida|av\.|camino|privada|colonia|col\.)\s+(?:[\w.'-]+\s+){1,4}?"
+    r"(?:#|no\.?|n[uú]m\.?)?\s*\d{1,5}\b",
+    re.IGNORECASE,
+)
+ADDRESS_PATIENT_CUE = re.compile(
+    r"\b(?:your|su|tu)\s+(?:\w+\s+)?(?:home|house|address|apartment|residence|place|"
+    r"domicilio|direcci[oó]n|casa)\b|\b(?:mailed|sent|delivered|shipped|drove|came)\s+"
+    r"(?:\w+\s+){0,3}?to\s+(?:you at|your)\b|\bwhere you live\b",
+    _F,
+)
+
+# --- contacts -------------------------------------------------------------------
+
+PHONE_PATIENT_BEFORE = re.compile(
+    r"(?:call(?:ed|ing)?|phon(?:e|ed)|text(?:ed)?|rang|ring|reach(?:ed)?|tr(?:y|ied)(?: to "
+    r"(?:call|reach))?|left (?:you )?(?:a )?(?:message|voicemail)(?: for you)?|contact(?:ed)?|"
+    r"dial(?:ed)?|messag(?:e|ed)|follow up with|get back to)\s+you\s+(?:back\s+)?(?:at|on)"
+    r"\s*$"
+    r"|\b(?:your|su|tu)\s+(?:\w+\s+){0,2}(?:number|phone|cell|mobile|line|tel[eé]fono|celular|"
+    r"n[uú]mero)\b"
+    r"|\b(?:number|phone)\s+(?:on|in)\s+(?:your\s+)?(?:file|chart|record|account)\b"
+    r"|\b(?:we have on file|on file|you gave us|you provided|you listed|you left)\b"
+    r"|\b(?:le|te)\s+(?:llamamos|llam[oó]|marcamos|escribimos)\s+(?:al|a)\b",
+    _F,
+)
+CONTACT_ORG_BEFORE = re.compile(
+    r"\b(?:call|reach|contact|text|phone|dial|ring|write(?: to)?|email|e-mail|message|"
+    r"ask for)\s+(?:us|our|the|me|them|him|her)\b"
+    r"|\b(?:call|text|dial|phone|ring|fax)\s*(?:us\s*)?(?:at|on)?\s*$"
+    r"|\b(?:our|the|this)\s+(?:[\w&'-]+\s+){0,5}?(?:team|office|line|desk|department|center|"
+    r"clinic|pharmacy|practice|manager|coordinator|advocate|director|administrator|liaison|"
+    r"specialists?|counselor|nurse line|hotline|scheduler|scheduling|billing|front desk|"
+    r"help desk|staff|recruiter|representative|concierge|receptionist|main number|"
+    r"number|hospital|lab)\b"
+    r"|\b(?:ll[aá]menos|llame|comun[ií]quese|cont[aá]ctenos|escr[ií]banos|nuestr[oa]s?)\b"
+    r"|\b(?:us|we)\s+(?:at|on)\s*$",
+    _F,
+)
+EMAIL_PATIENT_BEFORE = re.compile(
+    r"\b(?:your|su|tu)\s+(?:\w+\s+){0,2}(?:e-?mail|address|correo)\b"
+    r"|\b(?:emailed|e-mailed|wrote|sent|messaged|replied|writing|write|reply|contact(?:ed)?|"
+    r"reach(?:ed)?)\s+(?:\w+\s+){0,3}?(?:to\s+)?you\s+(?:at|on)\s*$"
+    r"|\b(?:on file|you gave us|you provided|you listed|you used)\b",
+    _F,
+)
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Sentences and clauses (split at . ! ? ; : and line breaks, not abbreviations)."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    n = len(text)
+    i = 0
+    while i < n:
+        ch = text[i]
+        boundary = False
+        if ch == "\n":
+            boundary = True
+        elif ch in "!?;" or (ch == ":" and i + 1 < n and text[i + 1] == " "):
+            boundary = True
+        elif ch == "." and (i + 1 >= n or text[i + 1] in " \n\"')"):
+            word = re.search(r"(\w+)$", text[start:i])
+            w = word.group(1).lower() if word else ""
+            if w not in _ABBREVIATIONS and not (len(w) == 1 and w.isalpha()):
+                boundary = True
+        if boundary:
+            j = i + 1
+            while j < n and text[j] in "!?.;:\"') ":
+                j += 1
+            if text[start:j].strip():
+                spans.append((start, j))
+            start = j
+            i = j
+            continue
+        i += 1
+    if text[start:].strip():
+        spans.append((start, n))
+    return spans
+
+
+_ABBREVIATIONS = frozenset(
+    {
+        "dr",
+        "dra",
+        "mr",
+        "mrs",
+        "ms",
+        "mx",
+        "sr",
+        "sra",
+        "srta",
+        "st",
+        "jr",
+        "prof",
+        "rev",
+        "vs",
+        "etc",
+        "approx",
+        "no",
+        "lic",
+        "ud",
+        "uds",
+        "av",
+        "col",
+        "dept",
+        "ste",
+        "apt",
+        "inc",
+        "ltd",
+        "co",
+        "mt",
+        "ft",
+        "ave",
+        "blvd",
+        "rd",
+        "ext",
+        "e.g",
+        "i.e",
+        "a.m",
+        "p.m",
+    }
+)
+
+__all__ = [name for name in dir() if name.isupper()] + ["sentence_spans"]

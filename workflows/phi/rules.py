@@ -1,0 +1,780 @@
+"""Context rules: which recognised candidates are PHI in *this* reply.
+
+The recognisers find words; these rules decide by context, sentence by sentence:
+
+* whose is it — is a clinical word tied to the reader ("your", "usted", the
+  reviewer's name, "your son"), to another named person, or said about services in
+  general ("we offer", "anyone", privacy-policy sentences)?
+* whose number is it — "call our Patient Relations team at …" versus "we called you
+  at …";
+* is the reply about care at all — a greeting by name on a reply about parking passes,
+  the same name next to a diagnosis does not.
+
+Everything here works on the normalised text; the screen maps spans back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from presidio_analyzer import RecognizerResult
+
+from workflows.phi import patterns as P
+from workflows.phi.names import NameProfile
+from workflows.phi.types import OrgContext
+from workflows.phi.vocab import STRONG_CLINICAL, Token, Vocabulary, fold, tokenize
+
+STRONG = tuple("PHI_" + c.upper() for c in STRONG_CLINICAL)
+WEAK = ("PHI_CLINICAL_WEAK", "PHI_CARE_SETTING", "PHI_BODY_PART")
+CARE_WORDS = (*STRONG, *WEAK, "PHI_CARE_NOUN", "PHI_BILLING", "PHI_INSURER")
+BLOCKING_NOT = frozenset({"patient_name", "new_fact"})
+
+REASONS: dict[str, str] = {
+    "patient_name": "Uses the reviewer's name in a reply about care, which tells everyone "
+    "they are a patient.",
+    "other_name": "Names another person in connection with care; their care is private too.",
+    "confirms_patient": "Confirms this person is (or was) a patient here; even confirming "
+    "that is a disclosure.",
+    "echo": "Repeats the reviewer's own account of their care back to them; confirming it "
+    "is still a disclosure.",
+    "clinical_detail": "Mentions a medical detail (condition, treatment, medicine or test) "
+    "about this person.",
+    "visit_date": "Tells the public when this person was (or will be) seen.",
+    "appointment_history": "Reveals this person's visits or appointment history.",
+    "billing_insurance": "Reveals this person's billing, payment or insurance details.",
+    "identifier": "Is an identifier of this person (record or account number, birth date, "
+    "or their own phone, e-mail or address).",
+    "staff_patient_link": "Says which staff member cared for this person, linking them to "
+    "their care.",
+    "family_member": "Discloses care of the reviewer's relative.",
+    "new_fact": "Adds a fact the review itself never mentioned.",
+}
+SUGGESTIONS: dict[str, str] = {
+    "patient_name": "Drop the name, or keep the greeting only if nothing else refers to care.",
+    "confirms_patient": "Don't confirm a visit or record; say you can't discuss anyone's care "
+    "online and invite them to call the office privately.",
+    "clinical_detail": "Remove the medical detail; speak only about services in general.",
+    "visit_date": "Remove the date or time; don't refer to when they were seen.",
+    "appointment_history": "Remove references to their visits; offer a private call instead.",
+    "billing_insurance": "Remove billing and insurance details; point to the billing office's "
+    "public number.",
+    "identifier": "Remove the number or personal contact detail; give only the organisation's "
+    "public contacts.",
+    "staff_patient_link": "Don't say who treated them; refer to 'our team' and a public "
+    "contact role.",
+    "family_member": "Don't mention the relative or their care; invite a private call.",
+    "new_fact": "Remove it: answer only in general terms and take details offline.",
+}
+SPANISH_SUGGESTION = (
+    " En español: «Gracias por su comentario. Por privacidad no podemos hablar de ningún "
+    "caso en particular; llámenos al número de la clínica.»"
+)
+
+_STOP_AFTER_POSSESSIVE = frozenset(
+    (
+        "about with for from on at of in to and or but that which who is was were are be been "
+        "has have had will would can could the a an this these our we us it its feedback "
+        "comments comment concern concerns question questions experience review reviews email "
+        "call calls message messages patience words point time energy enthusiasm interest "
+        "support kindness trust understanding opinion perspective suggestion suggestions note "
+        "frustration comparison business loyalty voice words thoughts story post team family "
+        "de del con por para en al y o que comentario comentarios opinion mensaje paciencia "
+        "palabras experiencia"
+    ).split()
+)
+_POSSESSIVE_KEYS = frozenset({"your", "yours", "su", "sus", "tu", "tus"})
+_BOOKING_BEFORE = re.compile(
+    r"\b(?:book|make|schedule|request|set up|bring|update|manage|check|have|keep|haga|"
+    r"programe|traiga)\s+your\s*$",
+    re.IGNORECASE,
+)
+_DEFINITE_BEFORE = re.compile(r"\b(?:the|that|this|el|la|los|las)\s+(?:[\w'-]+\s+){0,2}$", re.I)
+_PAST_AFTER = re.compile(
+    r"^\s*(?:was|were|had been|has been|came back|showed|revealed|took|needed|got|went|"
+    r"is being|fue|sali[oó])\b",
+    re.I,
+)
+_WHO_CARE_AFTER = re.compile(r"^\s*,?\s*(?:who|que)\s+(?:\w+\s+)?" + P.CARE_VERB.pattern, re.I)
+_WITH_BEFORE = re.compile(r"\b(?:with|con)\s*$", re.I)
+_FOR_BEFORE = re.compile(r"\b(?:for|para|to|a)\s*$", re.I)
+_POSSESSIVE_AFTER = re.compile(r"^'s?\b")
+_ORG_ADDRESS = re.compile(
+    r"\b(?:our|visit us|we're located|we are located|office|clinic|campus|building|"
+    r"entrance|parking|garage|location|suite|nuestr[oa])\b",
+    re.I,
+)
+_ROLE_LOCAL_PARTS = frozenset(
+    (
+        "info information feedback billing support help contact care office hello smile "
+        "concierge appointments appointment scheduling records privacy patientrelations "
+        "frontdesk admin team careers jobs press media pharmacy lab results questions service "
+        "services customerservice noreply reception welcome hr recruiting marketing compliance "
+        "patientexperience experience advocate advocacy clinic dental hola citas contacto"
+    ).split()
+)
+
+
+@dataclass(frozen=True)
+class Cand:
+    entity: str
+    start: int
+    end: int
+    meta: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class RawFinding:
+    kind: str
+    start: int
+    end: int
+    reason: str
+
+
+@dataclass
+class Sentence:
+    start: int
+    end: int
+    text: str
+    policy: bool
+    generic: bool
+    offer: bool
+    contact: bool
+    empathy: bool
+    you: list[tuple[int, int]] = field(default_factory=list)
+    cands: list[Cand] = field(default_factory=list)
+
+    def of(self, *entities: str) -> list[Cand]:
+        return [c for c in self.cands if c.entity in entities]
+
+    def has(self, *entities: str) -> bool:
+        return any(c.entity in entities for c in self.cands)
+
+
+@dataclass
+class Context:
+    text: str
+    mention_text: str
+    profile: NameProfile
+    org: OrgContext | None
+    staff_directory: tuple[str, ...]
+    vocab: Vocabulary
+
+
+def _cands(results: Iterable[RecognizerResult]) -> list[Cand]:
+    out = []
+    for r in results:
+        meta = r.recognition_metadata if isinstance(r.recognition_metadata, dict) else {}
+        out.append(Cand(str(r.entity_type), int(r.start), int(r.end), meta))
+    out.sort(key=lambda c: (c.start, -c.end))
+    return out
+
+
+def _digits(s: str) -> str:
+    return re.sub(r"\D", "", s)
+
+
+class Decision:
+    """Applies the rules to one reply."""
+
+    def __init__(self, ctx: Context, results: Iterable[RecognizerResult]) -> None:
+        self.ctx = ctx
+        self.text = ctx.text
+        self.cands = _cands(results)
+        self.findings: dict[tuple[str, int, int], RawFinding] = {}
+        self.tokens = tokenize(self.text)
+        self.mention_keys = frozenset(t.key for t in tokenize(ctx.mention_text))
+        self.mention_family = any(
+            c
+            for c in ctx.vocab.match(tokenize(ctx.mention_text), fuzzy=False)
+            if c.category == "family"
+        )
+        self.reviewer = [c for c in self.cands if c.entity == "PHI_REVIEWER"]
+        self.sentences = self._sentences()
+        self.family_anchors: list[tuple[int, int]] = []
+        self.spanish = self._looks_spanish()
+
+    # -- set-up --------------------------------------------------------------------
+
+    def _looks_spanish(self) -> bool:
+        words = [t.key for t in self.tokens]
+        hits = sum(1 for w in words if w in _SPANISH_MARKERS)
+        return len(words) > 0 and hits / len(words) > 0.12
+
+    def _sentences(self) -> list[Sentence]:
+        out: list[Sentence] = []
+        for s, e in P.sentence_spans(self.text):
+            t = self.text[s:e]
+            generic_you = [m.span() for m in P.GENERIC_YOU.finditer(t)]
+            you = [
+                (s + m.start(), s + m.end())
+                for m in P.SECOND_PERSON.finditer(t)
+                if not any(a <= m.start() < b for a, b in generic_you)
+            ]
+            sent = Sentence(
+                s,
+                e,
+                t,
+                policy=bool(P.POLICY.search(t)),
+                generic=bool(P.GENERIC.search(t)),
+                offer=bool(P.OFFER.search(t)),
+                contact=bool(P.CONTACT.search(t)),
+                empathy=bool(P.EMPATHY.search(t)),
+                you=you,
+            )
+            sent.cands = [c for c in self.cands if s <= c.start < e]
+            out.append(sent)
+        return out
+
+    def add(self, kind: str, start: int, end: int, reason: str | None = None) -> None:
+        key = (kind, start, end)
+        if key not in self.findings:
+            self.findings[key] = RawFinding(kind, start, end, reason or REASONS[kind])
+
+    # -- signals -------------------------------------------------------------------
+
+    def care_in(self, s: Sentence) -> bool:
+        return s.has(*CARE_WORDS, "PHI_CONFIRM", "PHI_APPOINTMENT", "PHI_STAFF_ROLE") or bool(
+            P.CARE_VERB.search(s.text)
+        )
+
+    def strong_care_in(self, s: Sentence) -> bool:
+        return s.has(*STRONG, "PHI_CARE_NOUN", "PHI_CONFIRM", "PHI_APPOINTMENT")
+
+    def name_in(self, s: Sentence) -> list[Cand]:
+        return [c for c in self.reviewer if s.start <= c.start < s.end]
+
+    def family_in(self, s: Sentence) -> list[tuple[int, int]]:
+        return [a for a in self.family_anchors if s.start <= a[0] < s.end]
+
+    def _cands_at_token(self) -> dict[int, list[Cand]]:
+        by_start: dict[int, list[Cand]] = {}
+        for c in self.cands:
+            if c.entity.startswith("PHI_") and c.entity not in (
+                "PHI_REVIEWER",
+                "PHI_PERSON",
+                "PHI_DATE",
+                "PHI_PHONE",
+                "PHI_URL",
+            ):
+                by_start.setdefault(c.start, []).append(c)
+        return by_start
+
+    # -- rules ---------------------------------------------------------------------
+
+    def run(self) -> list[RawFinding]:
+        self.possessives()
+        for s in self.sentences:
+            self.cooccurrence(s)
+            self.phrases(s)
+            self.billing(s)
+            self.dates(s)
+            self.people(s)
+            self.contacts(s)
+            self.specific_events(s)
+            self.echo(s)
+        self.identifiers()
+        if any(f.kind not in BLOCKING_NOT for f in self.findings.values()):
+            self.about_care()
+        return sorted(self.findings.values(), key=lambda f: (f.start, f.end, f.kind))
+
+    def sentence_of(self, pos: int) -> Sentence | None:
+        for s in self.sentences:
+            if s.start <= pos < s.end:
+                return s
+        return None
+
+    def possessives(self) -> None:
+        """ "your chart", "your son's asthma", "su mamografía"."""
+        by_start = self._cands_at_token()
+        toks = self.tokens
+        for i, tok in enumerate(toks):
+            if tok.key not in _POSSESSIVE_KEYS:
+                continue
+            s = self.sentence_of(tok.start)
+            if s is None:
+                continue
+            booking = bool(_BOOKING_BEFORE.search(self.text[max(0, tok.start - 30) : tok.end]))
+            j = i + 1
+            steps = 0
+            family_seen = False
+            while j < len(toks) and steps < 4:
+                nxt = toks[j]
+                gap = self.text[toks[j - 1].end : nxt.start]
+                if any(ch in gap for ch in ".,;:!?()\n") and gap.strip() not in ("'", "-"):
+                    break
+                found = by_start.get(nxt.start, [])
+                ents = {c.entity for c in found}
+                if "PHI_FAMILY" in ents and not family_seen:
+                    fam = next(c for c in found if c.entity == "PHI_FAMILY")
+                    self.family_anchors.append((tok.start, fam.end))
+                    family_seen = True
+                    j += 1
+                    steps = 0
+                    if j < len(toks) and toks[j].key == "s":
+                        j += 1
+                    continue
+                hit = self._possessed(tok, s, found, booking, family_seen)
+                if hit:
+                    break
+                if nxt.key in _STOP_AFTER_POSSESSIVE or nxt.key in _POSSESSIVE_KEYS:
+                    break
+                j += 1
+                steps += 1
+
+    def _possessed(
+        self, tok: Token, s: Sentence, found: list[Cand], booking: bool, family: bool
+    ) -> bool:
+        ents = {c.entity for c in found}
+        if not ents:
+            return False
+        end = max(c.end for c in found)
+        care_ctx = (
+            (
+                self.care_in(s)
+                and len([c for c in s.cands if c.entity in CARE_WORDS and c not in found]) > 0
+            )
+            or bool(P.CARE_VERB.search(s.text))
+            or family
+        )
+        fam_kind = "family_member" if family else "confirms_patient"
+        strong = [c for c in found if c.entity in STRONG]
+        if strong:
+            for c in strong:
+                self.add("clinical_detail", c.start, c.end)
+            self.add(fam_kind, tok.start, end)
+            return True
+        if "PHI_INSURER" in ents or ("PHI_BILLING" in ents and "PHI_CARE_NOUN" in ents):
+            self.add("billing_insurance", tok.start, end)
+            self.add(fam_kind, tok.start, end)
+            return True
+        if "PHI_CARE_NOUN" in ents:
+            if booking and not family:
+                return True
+            if s.generic and not family and not self.name_in(s) and not care_ctx:
+                return True
+            self.add(fam_kind, tok.start, end)
+            noun = next(c for c in found if c.entity == "PHI_CARE_NOUN")
+            if "PHI_BILLING" in ents or "PHI_INSURER" in ents:
+                self.add("billing_insurance", tok.start, end)
+            elif "PHI_TEST" in ents or "PHI_CLINICAL_WEAK" in ents:
+                self.add("clinical_detail", noun.start, noun.end)
+            return True
+        if ents & {
+            "PHI_CLINICAL_WEAK",
+            "PHI_CARE_SETTING",
+            "PHI_BODY_PART",
+            "PHI_BILLING",
+            "PHI_CARE_NOUN_WEAK",
+        }:
+            if care_ctx:
+                kind = "billing_insurance" if "PHI_BILLING" in ents else "clinical_detail"
+                self.add(kind, tok.start, end)
+                self.add(fam_kind, tok.start, end)
+                return True
+        return False
+
+    def anchors(self, s: Sentence, allow_you: bool) -> list[tuple[int, int, str]]:
+        out: list[tuple[int, int, str]] = [(c.start, c.end, "name") for c in self.name_in(s)]
+        out += [(a, b, "family") for a, b in self.family_in(s)]
+        if allow_you:
+            out += [(a, b, "you") for a, b in s.you]
+        return out
+
+    def cooccurrence(self, s: Sentence) -> None:
+        """A clinical word in a sentence about the reader (or addressed to them by name)."""
+        if s.policy:
+            return
+        anchors = self.anchors(s, allow_you=not (s.generic or s.offer))
+        addressed = bool(self.reviewer) and not s.offer
+        strong = s.of(*STRONG)
+        if strong and (anchors or addressed):
+            for c in strong:
+                self.add("clinical_detail", c.start, c.end)
+            self._anchor_findings(anchors)
+        weak = s.of(*WEAK)
+        if weak and anchors:
+            care_ctx = (
+                bool(P.CARE_VERB.search(s.text))
+                or s.has(
+                    "PHI_CONFIRM",
+                    "PHI_CONFIRM_CTX",
+                    "PHI_APPOINTMENT",
+                    "PHI_DATE",
+                    "PHI_CARE_NOUN",
+                    *STRONG,
+                )
+                or any(k == "family" for _a, _b, k in anchors)
+            )
+            if care_ctx:
+                for c in weak:
+                    self.add("clinical_detail", c.start, c.end)
+                self._anchor_findings(anchors)
+
+    def _anchor_findings(self, anchors: list[tuple[int, int, str]]) -> None:
+        for a, b, kind in anchors:
+            if kind == "you":
+                self.add("confirms_patient", a, b)
+            elif kind == "family":
+                self.add("family_member", a, b)
+
+    def phrases(self, s: Sentence) -> None:
+        if s.policy:
+            return
+        for c in s.of("PHI_CONFIRM"):
+            self.add("confirms_patient", c.start, c.end)
+        for c in s.of("PHI_APPOINTMENT"):
+            self.add("appointment_history", c.start, c.end)
+            self.add("confirms_patient", c.start, c.end)
+        for c in s.of("PHI_STAFF_ROLE"):
+            self.add("staff_patient_link", c.start, c.end)
+            self.add("confirms_patient", c.start, c.end)
+        if not s.generic:
+            ctx_hits = s.of("PHI_CONFIRM_CTX")
+            if ctx_hits and (
+                s.has(*CARE_WORDS, "PHI_DATE", "PHI_APPOINTMENT", "PHI_CARE_NOUN_WEAK")
+            ):
+                for c in ctx_hits:
+                    self.add("confirms_patient", c.start, c.end)
+
+    def billing(self, s: Sentence) -> None:
+        if s.policy:
+            return
+        items = s.of("PHI_BILLING", "PHI_INSURER")
+        if not items:
+            return
+        anchors = self.anchors(s, allow_you=not (s.generic or s.offer))
+        others = [p for p in s.of("PHI_PERSON") if not self._is_staff_or_org(p, s)]
+        if anchors or others:
+            for c in items:
+                self.add("billing_insurance", c.start, c.end)
+            self._anchor_findings(anchors)
+        elif self.reviewer and not s.offer:
+            for c in s.of("PHI_INSURER"):
+                self.add("billing_insurance", c.start, c.end)
+
+    def dates(self, s: Sentence) -> None:
+        if s.policy or s.offer:
+            return
+        ds = s.of("PHI_DATE")
+        if not ds:
+            return
+        anchors = self.anchors(s, allow_you=not s.generic)
+        if anchors and (
+            self.strong_care_in(s)
+            or s.has(*WEAK, "PHI_STAFF_ROLE", "PHI_CONFIRM_CTX")
+            or bool(P.CARE_VERB.search(s.text))
+        ):
+            for c in ds:
+                self.add("visit_date", c.start, c.end)
+
+    # -- people ----------------------------------------------------------------------
+
+    def _name_tokens(self, c: Cand) -> set[str]:
+        return {
+            t.key
+            for t in tokenize(self.text[c.start : c.end])
+            if t.key not in self.ctx.vocab.terms.get("clinician_title", set())
+            and t.key not in ("mr", "mrs", "ms", "sr", "sra", "srta", "dr", "dra")
+        }
+
+    def _is_org_person(self, c: Cand) -> bool:
+        keys = self._name_tokens(c)
+        if not keys:
+            return True
+        known: list[str] = list(self.ctx.staff_directory)
+        if self.ctx.org is not None:
+            known += list(self.ctx.org.spokespeople)
+            known.append(self.ctx.org.name)
+        for person in known:
+            pk = {t.key for t in tokenize(person)}
+            if keys <= pk or (
+                len(keys) == 1 and keys & pk and len(pk) >= 1 and next(iter(keys)) == sorted(pk)[-1]
+            ):
+                return True
+            if keys & pk and len(keys) >= 2:
+                return True
+        return False
+
+    def _is_staff_or_org(self, c: Cand, s: Sentence) -> bool:
+        if any(r.start < c.end and c.start < r.end for r in self.reviewer):
+            return True
+        if self._is_org_person(c):
+            return True
+        return self._is_contact_person(c, s)
+
+    def _role_near(self, c: Cand, s: Sentence) -> bool:
+        for r in s.of("PHI_CONTACT_ROLE"):
+            if abs(r.end - c.start) <= 30 or abs(c.end - r.start) <= 30:
+                return True
+        return False
+
+    def _is_contact_person(self, c: Cand, s: Sentence) -> bool:
+        role = self._role_near(c, s)
+        has_contact_detail = s.has("PHI_PHONE", "EMAIL_ADDRESS", "PHI_URL")
+        if role and (s.contact or has_contact_detail):
+            return True
+        if role and not s.you and not self.family_in(s) and not self.name_in(s):
+            return True
+        return bool(has_contact_detail and s.contact and not self.care_in(s))
+
+    def people(self, s: Sentence) -> None:
+        persons = s.of("PHI_PERSON")
+        if not persons:
+            return
+        seen: list[Cand] = []
+        for p in persons:
+            if any(q.start <= p.start < q.end or p.start <= q.start < p.end for q in seen):
+                continue
+            seen.append(p)
+            if self._is_staff_or_org(p, s):
+                continue
+            if s.policy:
+                continue
+            before = self.text[s.start : p.start]
+            after = self.text[p.end : s.end]
+            care = self.care_in(s)
+            anchors = self.anchors(s, allow_you=not s.generic)
+            clinician = (
+                p.meta.get("title") == "clinician"
+                or bool(_WHO_CARE_AFTER.match(after))
+                or any(
+                    r.end <= p.start and p.start - r.end <= 3 for r in s.of("PHI_CLINICIAN_ROLE")
+                )
+            )
+            if p.meta.get("title") == "honorific":
+                if care:
+                    self.add("patient_name", p.start, p.end, REASONS["other_name"])
+                continue
+            if clinician:
+                if anchors and (care or "see you" in s.text.lower()):
+                    self.add("staff_patient_link", p.start, p.end)
+                    self._anchor_findings(anchors)
+                continue
+            if not care:
+                continue
+            patient_like = bool(_POSSESSIVE_AFTER.match(after)) or bool(_FOR_BEFORE.search(before))
+            if patient_like or not anchors:
+                self.add("patient_name", p.start, p.end, REASONS["other_name"])
+                self.add("family_member", p.start, p.end)
+            elif _WITH_BEFORE.search(before) or anchors:
+                self.add("staff_patient_link", p.start, p.end)
+                self._anchor_findings(anchors)
+
+    # -- contacts ----------------------------------------------------------------------
+
+    def _nearest(self, before: str, patient: re.Pattern[str], org: re.Pattern[str]) -> str:
+        pe = max((m.end() for m in patient.finditer(before)), default=-1)
+        oe = max((m.end() for m in org.finditer(before)), default=-1)
+        if pe < 0 and oe < 0:
+            return ""
+        return "patient" if pe > oe else "org"
+
+    def _org_phone(self, number: str) -> bool:
+        org = self.ctx.org
+        if org is None:
+            return False
+        d = _digits(number)[-7:]
+        return any(_digits(p)[-7:] == d and len(d) >= 7 for p in org.phones)
+
+    def contacts(self, s: Sentence) -> None:
+        for c in s.of("PHI_PHONE"):
+            if self._overlaps_identifier(c):
+                continue
+            number = self.text[c.start : c.end]
+            if self._org_phone(number):
+                continue
+            before = self.text[max(s.start, c.start - 90) : c.start]
+            owner = self._nearest(before, P.PHONE_PATIENT_BEFORE, P.CONTACT_ORG_BEFORE)
+            if not owner:
+                owner = "patient" if (s.you and not s.generic and not s.contact) else "org"
+            if owner == "patient":
+                self.add("identifier", c.start, c.end)
+                self.add("confirms_patient", c.start, c.end)
+        for c in s.of("EMAIL_ADDRESS"):
+            if self._email_owner(c, s) == "patient":
+                self.add("identifier", c.start, c.end)
+                self.add("confirms_patient", c.start, c.end)
+        for c in s.of("PHI_ADDRESS"):
+            if P.ADDRESS_PATIENT_CUE.search(s.text):
+                self.add("identifier", c.start, c.end)
+            elif not _ORG_ADDRESS.search(s.text) and s.you and not s.generic:
+                self.add("identifier", c.start, c.end)
+        for c in s.of("PHI_URL"):
+            if P.URL_PERSONAL.search(self.text[c.start : c.end]):
+                self.add("identifier", c.start, c.end)
+
+    def _overlaps_identifier(self, c: Cand) -> bool:
+        return any(
+            o.entity in ("PHI_ID", "PHI_DOB", "US_SSN") and o.start <= c.start and c.end <= o.end
+            for o in self.cands
+        )
+
+    def _email_owner(self, c: Cand, s: Sentence) -> str:
+        email = self.text[c.start : c.end].lower()
+        local, _, domain = email.partition("@")
+        org = self.ctx.org
+        if org is not None:
+            org_domains = {e.lower().partition("@")[2] for e in org.emails}
+            org_domains |= {_domain_of(u) for u in org.urls}
+            if email in {e.lower() for e in org.emails} or domain in org_domains:
+                return "org"
+        local_key = fold(re.sub(r"[^\w]", "", local))
+        for part in self.ctx.profile.parts:
+            if len(part.key) >= 3 and part.key in local_key:
+                return "patient"
+        if self.ctx.profile.handle and self.ctx.profile.handle in local_key:
+            return "patient"
+        before = self.text[max(s.start, c.start - 90) : c.start]
+        owner = self._nearest(before, P.EMAIL_PATIENT_BEFORE, P.CONTACT_ORG_BEFORE)
+        if owner:
+            return owner
+        if domain in self.ctx.vocab.freemail:
+            return "patient"
+        if re.sub(r"[\d._-]", "", local) in _ROLE_LOCAL_PARTS:
+            return "org"
+        reply_domains = {
+            _domain_of(self.text[u.start : u.end]) for u in self.cands if u.entity == "PHI_URL"
+        }
+        if domain in reply_domains:
+            return "org"
+        return "org"
+
+    # -- identifiers, events, echoes -------------------------------------------------------
+
+    def identifiers(self) -> None:
+        for c in self.cands:
+            if c.entity in ("PHI_ID", "PHI_DOB", "US_SSN", "CREDIT_CARD"):
+                s = self.sentence_of(c.start)
+                if c.entity == "PHI_ID" and s is not None and s.policy and not s.you:
+                    continue
+                self.add("identifier", c.start, c.end)
+            elif c.entity == "PHI_DATE":
+                s = self.sentence_of(c.start)
+                raw = self.text[c.start : c.end]
+                m = re.search(r"(19|20)\d{2}\b", raw)
+                if m and s is not None and (s.you or self.name_in(s)) and int(m.group(0)) < 2010:
+                    self.add("identifier", c.start, c.end)
+            elif c.entity == "PHI_ID_WEAK":
+                s = self.sentence_of(c.start)
+                if (
+                    s is not None
+                    and (s.you or self.name_in(s) or self.family_in(s))
+                    and not (s.policy)
+                    and self.care_in(s)
+                ):
+                    self.add("identifier", c.start, c.end)
+
+    def specific_events(self, s: Sentence) -> None:
+        """ "the biopsy was sent out…": a definite, past event of someone's care."""
+        if s.policy or s.generic or s.offer:
+            return
+        for c in s.of(*STRONG, "PHI_CARE_NOUN"):
+            if c.entity == "PHI_CARE_NOUN" and c.meta.get("term") not in _EVENT_NOUNS:
+                continue
+            before = self.text[max(s.start, c.start - 40) : c.start]
+            after = self.text[c.end : s.end]
+            if _DEFINITE_BEFORE.search(before) and _PAST_AFTER.match(after):
+                if c.entity in STRONG:
+                    self.add("clinical_detail", c.start, c.end)
+                self.add("confirms_patient", c.start, c.end)
+
+    def echo(self, s: Sentence) -> None:
+        """Repeating the reviewer's own care story back confirms it."""
+        if s.policy or s.generic or s.offer or not s.empathy:
+            return
+        for c in s.of(*STRONG):
+            keys = {t.key for t in tokenize(self.text[c.start : c.end])}
+            if keys and keys <= self.mention_keys:
+                self.add("clinical_detail", c.start, c.end)
+                self.add("confirms_patient", c.start, c.end, REASONS["echo"])
+
+    def about_care(self) -> None:
+        """Once the reply is about someone's care, names, dates and plans become PHI."""
+        for c in self.reviewer:
+            self.add("patient_name", c.start, c.end)
+        for s in self.sentences:
+            if s.policy:
+                continue
+            for c in s.of(*STRONG):
+                self.add("clinical_detail", c.start, c.end)
+            for c in s.of("PHI_INSURER"):
+                self.add("billing_insurance", c.start, c.end)
+            if not s.offer and (self.care_in(s) or s.you or self.name_in(s)):
+                for c in s.of("PHI_DATE"):
+                    if not _is_vague_date(self.text[c.start : c.end]):
+                        self.add("visit_date", c.start, c.end)
+            for c in s.of("PHI_ID_WEAK"):
+                self.add("identifier", c.start, c.end)
+        for f in list(self.findings.values()):
+            if f.kind in ("patient_name", "confirms_patient", "new_fact"):
+                continue
+            words = {t.key for t in tokenize(self.text[f.start : f.end])}
+            words -= _FUNCTION_WORDS
+            if words and not words <= self.mention_keys:
+                self.add("new_fact", f.start, f.end)
+
+
+_EVENT_NOUNS = frozenset(
+    {
+        "sample",
+        "specimen",
+        "results",
+        "test results",
+        "biopsy",
+        "scan",
+        "x-ray",
+        "labs",
+        "lab results",
+        "procedure",
+        "surgery",
+        "operation",
+        "prescription",
+        "claim",
+        "referral",
+        "authorization",
+        "imaging",
+    }
+)
+_FUNCTION_WORDS = frozenset(
+    "your you yours su sus tu tus the a an of s his her their my our mr mrs ms sra sr dr dra "
+    "at on in for to".split()
+)
+_SPANISH_MARKERS = frozenset(
+    "el la los las de del que y en un una por para con no su sus usted nuestro nuestra "
+    "gracias es lo le muy pero como".split()
+)
+
+
+def _is_vague_date(text: str) -> bool:
+    return text.strip().lower() in ("today",)
+
+
+def _domain_of(url: str) -> str:
+    u = re.sub(r"^[a-z]+://", "", url.lower())
+    u = u.split("/", 1)[0]
+    if u.startswith("www."):
+        u = u[4:]
+    if "@" in u:
+        u = u.partition("@")[2]
+    return u
+
+
+def decide(ctx: Context, results: Iterable[RecognizerResult]) -> tuple[list[RawFinding], bool]:
+    """Findings (normalised offsets) and whether the reply reads as Spanish."""
+    d = Decision(ctx, results)
+    return d.run(), d.spanish
+
+
+__all__ = [
+    "REASONS",
+    "SPANISH_SUGGESTION",
+    "SUGGESTIONS",
+    "Cand",
+    "Context",
+    "Decision",
+    "RawFinding",
+    "decide",
+]
