@@ -73,7 +73,11 @@ def build_profile(author: str, vocab: Vocabulary) -> NameProfile:
             return
         if key in parts:
             return
-        common = vocab.in_lexicon(key) or len(key) < 3
+        common = (
+            key in vocab.common_name_words
+            or (vocab.in_lexicon(key) and key not in vocab.first_names)
+            or len(key) < 3
+        )
         parts[key] = NamePart(key, role, common)
 
     handle = ""
@@ -110,7 +114,9 @@ def build_profile(author: str, vocab: Vocabulary) -> NameProfile:
     for key in firsts:
         for nick in vocab.nicknames.get(key, ()):
             if nick not in parts and len(nick) >= 3:
-                parts[nick] = NamePart(nick, "nickname", vocab.in_lexicon(nick))
+                parts[nick] = NamePart(
+                    nick, "nickname", nick in vocab.common_name_words or vocab.in_lexicon(nick)
+                )
     return NameProfile(author, handle, tuple(parts.values()))
 
 
@@ -160,11 +166,9 @@ def find_name(
             continue
         if part.common:
             starts_sentence = tok.start in sentence_starts
-            if not (_looks_like_name(tok, text, starts_sentence) or adjacent_part(i)):
+            named = _looks_like_name(tok, text, starts_sentence)
+            if not (named or (adjacent_part(i) and tok.raw[:1].isupper())):
                 continue
-            if not tok.raw[:1].isupper() and not adjacent_part(i):
-                if not any(c.isupper() for c in tok.raw[1:]):
-                    continue
         hits.append(NameHit(tok.start, tok.end, "name"))
         matched[i] = True
 

@@ -30,9 +30,7 @@ POSSESSIVE = re.compile(r"\b(?:your|yours|su|sus|tu|tus)\b", _F)
 # --- sentence cues ------------------------------------------------------------
 
 POLICY = re.compile(
-    r"\b(?:privacy|private(?:ly)?|confidential(?:ity)?|hipaa|federal (?:law|laws|rules|"
-    r"regulations)|state (?:and federal )?(?:law|laws|rules|regulations)|regulations|"
-    r"privacidad|confidencialidad|ley de privacidad)\b"
+    r"\b(?:privacy|private(?:ly)?|confidential(?:ity)?|hipaa|privacidad|confidencialidad)\b"
     r"|\b(?:can't|cannot|can not|unable to|not able to|aren't able to|are not able to|"
     r"won't|will not|never|don't|do not|may not|not allowed to|not permitted to|"
     r"(?:doesn't|does not|don't|do not) (?:allow|permit) us to|prevents? us from|keeps? us "

@@ -70,7 +70,7 @@ def tokens_for(text: str, nlp_artifacts: NlpArtifacts | None) -> list[Token]:
     return toks
 
 
-class _PhiRecognizer(EntityRecognizer):  # type: ignore[misc]
+class _PhiRecognizer(EntityRecognizer):
     """Common plumbing: no model to load, results tagged with this recogniser."""
 
     def __init__(self, entities: list[str], name: str) -> None:
@@ -82,7 +82,7 @@ class _PhiRecognizer(EntityRecognizer):  # type: ignore[misc]
     def result(
         self, entity: str, start: int, end: int, score: float, **meta: Any
     ) -> RecognizerResult:
-        meta[RecognizerResult.RECOGNIZER_NAME_KEY] = self.name
+        meta[RecognizerResult.RECOGNIZER_NAME_KEY] = str(getattr(self, "name", ""))
         meta[RecognizerResult.RECOGNIZER_IDENTIFIER_KEY] = self.id
         return RecognizerResult(
             entity_type=entity, start=start, end=end, score=score, recognition_metadata=meta
@@ -143,11 +143,11 @@ def make_tldextract_offline() -> None:
     """Point tldextract's module-level extractor (used by Presidio's stock e-mail and
     URL recognisers) at the bundled snapshot, so nothing ever fetches the suffix list."""
     offline = offline_tld_extractor()
-    tldextract.tldextract.TLD_EXTRACTOR = offline
-    tldextract.extract = offline.__call__
+    setattr(tldextract.tldextract, "TLD_EXTRACTOR", offline)  # noqa: B010
+    setattr(tldextract, "extract", offline.__call__)  # noqa: B010
 
 
-class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]
+class OfflineEmailRecognizer(EmailRecognizer):
     """Presidio's e-mail recogniser, validating domains without the network."""
 
     def __init__(self, extractor: tldextract.TLDExtract) -> None:
@@ -242,7 +242,14 @@ class PersonRecognizer(_PhiRecognizer):
                     continue
                 words = ent.text.split()
                 if all(_NAME_WORD.fullmatch(w) for w in words):
-                    out.append(self._result(ent.start_char, ent.end_char, "", "ner"))
+                    end = ent.end_char
+                    while (
+                        end > ent.start_char
+                        and text[end - 1] in "'’s"
+                        and (text[end - 2 : end] in ("'s", "’s") or text[end - 1] in "'’")
+                    ):
+                        end -= 2 if text[end - 1] == "s" else 1
+                    out.append(self._result(ent.start_char, end, "", "ner"))
         return out
 
 

@@ -93,8 +93,8 @@ _BOOKING_BEFORE = re.compile(
 )
 _DEFINITE_BEFORE = re.compile(r"\b(?:the|that|this|el|la|los|las)\s+(?:[\w'-]+\s+){0,2}$", re.I)
 _PAST_AFTER = re.compile(
-    r"^\s*(?:was|were|had been|has been|came back|showed|revealed|took|needed|got|went|"
-    r"is being|fue|sali[oó])\b",
+    r"^\s*(?:[\w-]+\s+){0,2}?(?:was|were|had been|has been|came back|showed|revealed|took|"
+    r"needed|got|went|is being|fue|sali[oó])\b",
     re.I,
 )
 _WHO_CARE_AFTER = re.compile(r"^\s*,?\s*(?:who|que)\s+(?:\w+\s+)?" + P.CARE_VERB.pattern, re.I)
@@ -477,7 +477,7 @@ class Decision:
             t.key
             for t in tokenize(self.text[c.start : c.end])
             if t.key not in self.ctx.vocab.terms.get("clinician_title", set())
-            and t.key not in ("mr", "mrs", "ms", "sr", "sra", "srta", "dr", "dra")
+            and t.key not in ("mr", "mrs", "ms", "sr", "sra", "srta", "dr", "dra", "s")
         }
 
     def _is_org_person(self, c: Cand) -> bool:
@@ -520,6 +520,14 @@ class Decision:
             return True
         return bool(has_contact_detail and s.contact and not self.care_in(s))
 
+    def _named_in_mention(self, c: Cand) -> bool:
+        """The review itself used this name: usually the practice ("Velvet Contour") or
+        a clinician; a relative only when the review talks about family."""
+        if self.mention_family:
+            return False
+        keys = self._name_tokens(c)
+        return bool(keys) and keys <= self.mention_keys and c.meta.get("source") == "ner"
+
     def people(self, s: Sentence) -> None:
         persons = s.of("PHI_PERSON")
         if not persons:
@@ -529,9 +537,9 @@ class Decision:
             if any(q.start <= p.start < q.end or p.start <= q.start < p.end for q in seen):
                 continue
             seen.append(p)
-            if self._is_staff_or_org(p, s):
+            if self._is_staff_or_org(p, s) or s.policy:
                 continue
-            if s.policy:
+            if p.meta.get("title") != "clinician" and self._named_in_mention(p):
                 continue
             before = self.text[s.start : p.start]
             after = self.text[p.end : s.end]

@@ -11,6 +11,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
+from typing import Any
 
 import spacy
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
@@ -36,7 +37,7 @@ class ScreenError(RuntimeError):
     """The screen could not run. Carries no screened text."""
 
 
-class LocalSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
+class LocalSpacyNlpEngine(SpacyNlpEngine):
     """Presidio's spaCy engine, loading an installed pipeline without ever downloading
     one, and running only its tokenizer and named-entity recogniser."""
 
@@ -62,13 +63,15 @@ class LocalSpacyNlpEngine(SpacyNlpEngine):  # type: ignore[misc]
             if name not in keep:
                 nlp.disable_pipe(name)
         if "ner" in nlp.pipe_names:
-            labels = [lab for lab in nlp.get_pipe("ner").labels if lab != "PERSON"]
+            ner: Any = nlp.get_pipe("ner")
+            labels = [str(lab) for lab in ner.labels if lab != "PERSON"]
             self.ner_model_configuration.labels_to_ignore = labels
-        self.nlp = {LANGUAGE: nlp}
+        self._pipeline = nlp
+        self.nlp: Any = {LANGUAGE: nlp}
 
     def lexicon(self) -> frozenset[str]:
         """Ordinary English words, from the pipeline's lemmatizer tables (if any)."""
-        nlp = self.nlp[LANGUAGE]
+        nlp = self._pipeline
         words: set[str] = set()
         for name in ("lemmatizer",):
             if name not in nlp.component_names:

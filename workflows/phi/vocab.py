@@ -132,6 +132,7 @@ class Vocabulary:
     first_names: frozenset[str] = frozenset()
     nicknames: dict[str, frozenset[str]] = field(default_factory=dict)
     freemail: frozenset[str] = frozenset()
+    common_name_words: frozenset[str] = frozenset()
     lexicon: frozenset[str] = frozenset()
     _fuzzy_choices: tuple[str, ...] = ()
     _fuzzy_category: dict[str, str] = field(default_factory=dict)
@@ -243,9 +244,11 @@ def _load_nicknames() -> dict[str, frozenset[str]]:
         if ":" not in line:
             continue
         formal, nicks = line.split(":", 1)
-        names = {fold(formal.strip())} | {fold(n.strip()) for n in nicks.split(",") if n.strip()}
-        for name in names:
-            groups.setdefault(name, set()).update(names - {name})
+        formal_key = fold(formal.strip())
+        nick_keys = {fold(n.strip()) for n in nicks.split(",") if n.strip()}
+        groups.setdefault(formal_key, set()).update(nick_keys - {formal_key})
+        for nick in nick_keys:
+            groups.setdefault(nick, set()).add(formal_key)
     return {k: frozenset(v) for k, v in groups.items()}
 
 
@@ -263,6 +266,10 @@ def load_vocabulary(lexicon: Iterable[str] = ()) -> Vocabulary:
     vocab.first_names = frozenset(names)
     vocab.nicknames = _load_nicknames()
     vocab.freemail = frozenset(line.lower() for line in read_lines("freemail.txt"))
+    common: set[str] = set()
+    for line in read_lines("name_words_common.txt"):
+        common.update(fold(w) for w in line.split())
+    vocab.common_name_words = frozenset(common)
     vocab.lexicon = frozenset(fold(w) for w in lexicon)
     return vocab
 
