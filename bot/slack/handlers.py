@@ -1,0 +1,780 @@
+"""Slack listeners: `/reply`, every button, the modals and App Home.
+
+Thin by design: acknowledge first, parse, call the (synchronous) service in a worker
+thread, render. Rules live in ``workflows.services``; refusals (``CountersignError``) are
+audited there and only answered here, to the person who clicked. Nothing here logs,
+raises or encodes mention or reply text (logs carry ids and exception type names only).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack import answers, commands, modals
+from bot.slack.ids import ActionId, ButtonValue
+from bot.slack.mrkdwn import escape
+from workflows import services
+from workflows.errors import CountersignError
+from workflows.types import Actor
+from workflows.views import MentionView, RevisionView
+
+log = logging.getLogger("countersign.slack")
+
+T = TypeVar("T")
+
+# Buttons outside SPEC §4's list (extra conveniences; their values are ids only).
+SEND_TO_RISK_ACTION = "reply_send_to_risk"
+FULL_TEXT_ACTION = "mention_full_text"
+
+SCREEN_WAIT_SECONDS = 2.0
+MEMBERSHIP_TTL_SECONDS = 30.0
+REMEMBERED_DRAFT_VIEWS = 2000
+
+OUT_OF_DATE = "That button is out of date; use the latest message."
+OOPS = "Something went wrong on our side and it was logged; please try again in a minute."
+
+
+# -- channel membership ------------------------------------------------------------------
+
+
+class Membership:
+    """Members of the review channel, from conversations.members, cached briefly."""
+
+    def __init__(
+        self,
+        channel_id: str | None,
+        ttl: float = MEMBERSHIP_TTL_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.channel_id = channel_id
+        self.ttl = ttl
+        self._clock = clock
+        self._members: frozenset[str] = frozenset()
+        self._fetched_at = float("-inf")
+        self._lock: asyncio.Lock | None = None
+
+    def _fresh(self) -> bool:
+        return self._clock() - self._fetched_at < self.ttl
+
+    def invalidate(self) -> None:
+        self._fetched_at = float("-inf")
+
+    async def is_member(self, client: AsyncWebClient, user_id: str) -> bool:
+        if not self.channel_id or not user_id:
+            return False
+        if not self._fresh():
+            if self._lock is None:
+                self._lock = asyncio.Lock()
+            async with self._lock:
+                if not self._fresh():
+                    await self._refresh(client)
+        return user_id in self._members
+
+    async def _refresh(self, client: AsyncWebClient) -> None:
+        members: set[str] = set()
+        cursor: str | None = None
+        try:
+            for _ in range(100):  # at most 100 pages of 1000
+                kwargs: dict[str, Any] = {"channel": self.channel_id, "limit": 1000}
+                if cursor:
+                    kwargs["cursor"] = cursor
+                resp = await client.conversations_members(**kwargs)
+                members.update(str(m) for m in resp.get("members") or [])
+                cursor = (resp.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    break
+        except (TimeoutError, SlackApiError, OSError) as exc:
+            log.warning("conversations.members failed", extra={"error": type(exc).__name__})
+            # Keep what we had; try again in a few seconds rather than on every request.
+            self._fetched_at = self._clock() - self.ttl + 5.0
+            return
+        self._members = frozenset(members)
+        self._fetched_at = self._clock()
+
+
+# -- request helpers ------------------------------------------------------------------------
+
+
+def _user_and_team(body: dict[str, Any]) -> tuple[str, str | None]:
+    user = body.get("user")
+    if isinstance(user, dict):
+        team = user.get("team_id") or (body.get("team") or {}).get("id") or body.get("team_id")
+        return str(user.get("id") or ""), team
+    event = body.get("event")
+    if isinstance(event, dict) and event.get("user"):
+        return str(event["user"]), body.get("team_id")
+    return str(body.get("user_id") or ""), body.get("user_team_id") or body.get("team_id")
+
+
+def _channel_of(body: dict[str, Any]) -> str | None:
+    channel = body.get("channel")
+    if isinstance(channel, dict) and channel.get("id"):
+        return str(channel["id"])
+    if body.get("channel_id"):
+        return str(body["channel_id"])
+    container = body.get("container")
+    if isinstance(container, dict) and container.get("channel_id"):
+        return str(container["channel_id"])
+    return None
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
+
+
+def _may_see_text(actor: Actor, revision: RevisionView, roles: set[str]) -> bool:
+    """Blocked text and flagged words: only the author and risk approvers (SPEC §4)."""
+    return revision.state != "blocked" or revision.author == actor.key or "risk" in roles
+
+
+@dataclass
+class DraftResult:
+    mention: MentionView | None = None
+    revision: RevisionView | None = None
+    sent_to_risk: bool = False
+    error: CountersignError | None = None
+
+
+@dataclass
+class ReasonResult:
+    title: str = ""
+    text: str = ""
+    view: dict[str, Any] | None = None
+    error: CountersignError | None = None
+
+
+@dataclass
+class SlackHandlers:
+    """Everything a listener needs. ``deps`` is ``workflows.services.Deps``."""
+
+    deps: Any
+    channel_id: str | None
+    metrics: Any = None
+    screen_wait: float = SCREEN_WAIT_SECONDS
+    assessment_days: int = 30
+    membership: Membership = field(init=False)
+    # drafting view id -> (blocked revision number, sha256 of its text); lets the author
+    # fix a blocked draft in the same modal (the modal still carries the old base).
+    _draft_views: OrderedDict[str, tuple[int, str]] = field(default_factory=OrderedDict)
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.membership = Membership(self.channel_id)
+
+    # -- plumbing ---------------------------------------------------------------------
+
+    async def actor(self, client: AsyncWebClient, body: dict[str, Any]) -> Actor:
+        user_id, team_id = _user_and_team(body)
+        member = await self.membership.is_member(client, user_id)
+        return Actor(platform="slack", user_id=user_id, team_id=team_id, channel_member=member)
+
+    async def call(
+        self, fn: Callable[..., T], *args: Any
+    ) -> tuple[T | None, CountersignError | None]:
+        """Run a service in a worker thread; a refusal comes back as the error."""
+        try:
+            return await asyncio.to_thread(fn, *args), None
+        except CountersignError as exc:
+            if self.metrics is not None:
+                self.metrics.refusals.labels(exc.code).inc()
+            return None, exc
+
+    async def tell(
+        self, client: AsyncWebClient, body: dict[str, Any], text: str, respond: Any = None
+    ) -> None:
+        """An answer only the asking user sees: response_url, else an ephemeral message in
+        the channel, else a direct message."""
+        user_id, _ = _user_and_team(body)
+        if respond is not None and body.get("response_url"):
+            try:
+                await respond(text=text, response_type="ephemeral", replace_original=False)
+                return
+            except Exception as exc:  # fall through to the Web API
+                log.warning("response_url failed", extra={"error": type(exc).__name__})
+        channel = _channel_of(body)
+        if channel:
+            try:
+                await client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+                return
+            except SlackApiError as exc:
+                log.info("postEphemeral failed", extra={"error": exc.response.get("error")})
+        try:
+            dm = await client.conversations_open(users=user_id)
+            await client.chat_postMessage(channel=dm["channel"]["id"], text=text)
+        except SlackApiError as exc:
+            log.warning("could not answer the user", extra={"error": exc.response.get("error")})
+
+    async def refuse(
+        self,
+        client: AsyncWebClient,
+        body: dict[str, Any],
+        exc: CountersignError,
+        respond: Any = None,
+    ) -> None:
+        await self.tell(client, body, answers.refusal(exc.message), respond)
+
+    def spawn(self, coro: Any) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    def _remember(self, view_id: str, number: int, text: str) -> None:
+        self._draft_views[view_id] = (number, _sha(text))
+        self._draft_views.move_to_end(view_id)
+        while len(self._draft_views) > REMEMBERED_DRAFT_VIEWS:
+            self._draft_views.popitem(last=False)
+
+    # -- slash command --------------------------------------------------------------------
+
+    async def on_command(
+        self, ack: Any, body: dict[str, Any], client: AsyncWebClient, respond: Any
+    ) -> None:
+        cmd = commands.parse(body.get("text"))
+        if isinstance(cmd, commands.Help):
+            await ack(text=commands.usage(cmd), response_type="ephemeral")
+            return
+        await ack()
+        actor = await self.actor(client, body)
+        deps = self.deps
+
+        async def say(text: str) -> None:
+            await self.tell(client, body, text, respond)
+
+        if isinstance(cmd, commands.OpenModal):
+            await self.open_drafting(client, body, actor, cmd.mention_id, None, respond)
+        elif isinstance(cmd, commands.Draft):
+            outcome, err = await self.call(
+                services.create_revision, deps, actor, cmd.mention_id, cmd.text, None
+            )
+            if err is not None:
+                await self.refuse(client, body, err, respond)
+            elif outcome is not None:
+                await say(answers.draft_saved(outcome.mention, outcome.revision))
+        elif isinstance(cmd, commands.Check):
+            result, err = await self.call(services.check_text, deps, actor, cmd.text)
+            if err is not None:
+                await self.refuse(client, body, err, respond)
+            elif result is not None:
+                await say(answers.check_result(result))
+        elif isinstance(cmd, commands.QueueCmd):
+            queue, err = await self.call(services.queue, deps, actor)
+            if err is not None:
+                await self.refuse(client, body, err, respond)
+            elif queue is not None:
+                await say(answers.queue_text(queue))
+        elif isinstance(cmd, commands.StatusCmd):
+            st, err = await self.call(services.status, deps, actor, cmd.mention_id)
+            if err is not None:
+                await self.refuse(client, body, err, respond)
+            elif st is not None:
+                await say(answers.status_text(st, may_see_blocked=False))
+        elif isinstance(cmd, commands.Takedown):
+            incident, err = await self.call(
+                services.take_down, deps, actor, cmd.mention_id, cmd.reason
+            )
+            if err is not None:
+                await self.refuse(client, body, err, respond)
+            elif incident is not None:
+                await say(answers.incident_text(incident))
+        elif isinstance(cmd, commands.Roles):
+            if cmd.op == "list":
+                rows, err = await self.call(services.list_roles, deps, actor)
+            else:
+                fn = services.add_role if cmd.op == "add" else services.remove_role
+                rows, err = await self.call(fn, deps, actor, f"slack:{cmd.user_id}", cmd.role)
+            if err is not None:
+                await self.refuse(client, body, err, respond)
+            else:
+                await say(answers.roles_text(rows or []))
+
+    async def _current(
+        self,
+        client: AsyncWebClient,
+        body: dict[str, Any],
+        actor: Actor,
+        mention_id: int,
+        number: int | None,
+        respond: Any,
+    ) -> tuple[Any, RevisionView | None] | None:
+        """The mention's status and latest revision; None (after answering the user) when
+        refused, or when ``number`` is given and is no longer the latest revision."""
+        st, err = await self.call(services.status, self.deps, actor, mention_id)
+        if err is not None or st is None:
+            if err is not None:
+                await self.refuse(client, body, err, respond)
+            return None
+        latest = st.revisions[-1] if st.revisions else None
+        if number is not None and (latest is None or latest.number != number):
+            now = latest.number if latest else 0
+            message = (
+                f"the draft changed: revision {number} is no longer the latest "
+                f"(revision {now} is); look at the new text first"
+            )
+            await self.tell(client, body, answers.refusal(message), respond)
+            return None
+        return st, latest
+
+    # -- drafting modal ----------------------------------------------------------------------
+
+    async def open_drafting(
+        self,
+        client: AsyncWebClient,
+        body: dict[str, Any],
+        actor: Actor,
+        mention_id: int,
+        edit_number: int | None,
+        respond: Any = None,
+    ) -> None:
+        found = await self._current(client, body, actor, mention_id, edit_number, respond)
+        if found is None:
+            return
+        st, latest = found
+        initial = None
+        if latest is not None and latest.text:
+            roles: set[str] = set()
+            if latest.state == "blocked":
+                roles = await asyncio.to_thread(services.roles_of, self.deps, actor)
+            if _may_see_text(actor, latest, roles):
+                initial = latest.text
+        view = modals.drafting_modal(
+            st.mention, latest.number if latest else 0, initial_text=initial
+        )
+        try:
+            await client.views_open(trigger_id=body.get("trigger_id"), view=view)
+        except SlackApiError as exc:
+            log.warning("views.open failed", extra={"error": exc.response.get("error")})
+            await self.tell(
+                client, body, "The form could not open in time; please try again.", respond
+            )
+
+    async def on_template(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+        await ack()
+        view = body.get("view") or {}
+        action = (body.get("actions") or [{}])[0]
+        template = modals.template_by_id(str((action.get("selected_option") or {}).get("value")))
+        if template is None or not view.get("id"):
+            return
+        new_view = modals.with_template(view, template.text)
+        try:
+            await client.views_update(view_id=view["id"], hash=view.get("hash"), view=new_view)
+        except SlackApiError as exc:
+            log.info("template views.update failed", extra={"error": exc.response.get("error")})
+
+    async def on_draft_submit(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
+        view = body.get("view") or {}
+        block = modals.text_block_id(view)
+        meta = modals.read_draft_metadata(str(view.get("private_metadata") or ""))
+        if meta is None:
+            await ack(**modals.field_error(block, "This form is out of date; open it again."))
+            return
+        text = modals.submitted_text(view)
+        ticked = modals.send_to_risk_ticked(view)
+        view_id = str(view.get("id") or "")
+        task = self.spawn(self._save_draft(client, body, meta, text, ticked, view_id))
+        done, _ = await asyncio.wait({task}, timeout=self.screen_wait)
+        if task in done:
+            await ack(**self._draft_response(task.result(), block))
+            return
+        # The screen is slow: say so now, finish with views.update.
+        await ack(**modals.checking_view(f"M-{meta.mention_id}"))
+        result = await task
+        final = self._draft_final_view(result, text, meta.mention_id)
+        try:
+            await client.views_update(view_id=view_id, view=final)
+        except SlackApiError as exc:
+            log.warning("views.update failed", extra={"error": exc.response.get("error")})
+            if result.mention is not None and result.revision is not None:
+                await self.tell(
+                    client,
+                    body,
+                    answers.draft_saved(result.mention, result.revision, result.sent_to_risk),
+                )
+
+    async def _save_draft(
+        self,
+        client: AsyncWebClient,
+        body: dict[str, Any],
+        meta: ButtonValue,
+        text: str,
+        ticked: bool,
+        view_id: str,
+    ) -> DraftResult:
+        try:
+            actor = await self.actor(client, body)
+            remembered = self._draft_views.get(view_id) if view_id else None
+            if ticked and remembered is not None and remembered[1] == _sha(text):
+                # Same text as the blocked revision this modal just made: send that one.
+                mention, err = await self.call(
+                    services.send_to_risk, self.deps, actor, meta.mention_id, remembered[0]
+                )
+                if err is not None or mention is None:
+                    return DraftResult(error=err)
+                return DraftResult(mention, mention.latest, True)
+            base = meta.revision or 0
+            if remembered is not None:
+                base = max(base, remembered[0])
+            outcome, err = await self.call(
+                services.create_revision, self.deps, actor, meta.mention_id, text, base
+            )
+            if err is not None or outcome is None:
+                return DraftResult(error=err)
+            sent = False
+            if outcome.blocked:
+                if view_id:
+                    self._remember(view_id, outcome.revision.number, text)
+                if ticked:
+                    _, err2 = await self.call(
+                        services.send_to_risk,
+                        self.deps,
+                        actor,
+                        meta.mention_id,
+                        outcome.revision.number,
+                    )
+                    sent = err2 is None
+            elif view_id:
+                self._draft_views.pop(view_id, None)
+            return DraftResult(outcome.mention, outcome.revision, sent)
+        except Exception as exc:
+            log.error("saving a draft failed", extra={"error": type(exc).__name__})
+            return DraftResult(error=CountersignError(OOPS))
+
+    def _draft_response(self, result: DraftResult, block: str) -> dict[str, Any]:
+        if result.error is not None or result.mention is None or result.revision is None:
+            message = result.error.message if result.error is not None else OOPS
+            return modals.field_error(block, message)
+        if result.revision.state == "blocked" and not result.sent_to_risk:
+            return modals.blocked_errors(result.revision, block)
+        return {
+            "response_action": "update",
+            "view": modals.draft_done_view(result.mention, result.revision, result.sent_to_risk),
+        }
+
+    def _draft_final_view(self, result: DraftResult, text: str, mention_id: int) -> dict[str, Any]:
+        if result.error is not None or result.mention is None or result.revision is None:
+            message = result.error.message if result.error is not None else OOPS
+            return modals.not_saved_view(mention_id, message, text)
+        if result.revision.state == "blocked" and not result.sent_to_risk:
+            return modals.blocked_edit_view(result.mention, result.revision, text)
+        return modals.draft_done_view(result.mention, result.revision, result.sent_to_risk)
+
+    # -- reason modals ---------------------------------------------------------------------
+
+    async def on_reason_submit(
+        self, ack: Any, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        view = body.get("view") or {}
+        parsed = modals.read_reason_metadata(str(view.get("private_metadata") or ""))
+        if parsed is None:
+            await ack(
+                **modals.field_error(modals.REASON_BLOCK, "This form is out of date; reopen it.")
+            )
+            return
+        kind, value = parsed
+        reason = modals.submitted_reason(view)
+        task = self.spawn(self._reason_action(client, body, kind, value, reason))
+        done, _ = await asyncio.wait({task}, timeout=self.screen_wait)
+        if task in done:
+            result: ReasonResult = task.result()
+            if result.error is not None:
+                await ack(**modals.field_error(modals.REASON_BLOCK, result.error.message))
+            else:
+                final = result.view or modals.message_modal(result.title, result.text)
+                await ack(response_action="update", view=final)
+            return
+        await ack()  # slow database: close the form, answer when done
+        result = await task
+        if result.error is not None:
+            await self.refuse(client, body, result.error)
+        else:
+            await self.tell(client, body, result.text)
+
+    async def _reason_action(
+        self,
+        client: AsyncWebClient,
+        body: dict[str, Any],
+        kind: str,
+        value: ButtonValue,
+        reason: str,
+    ) -> ReasonResult:
+        try:
+            actor = await self.actor(client, body)
+            ref, deps = value.mention_id, self.deps
+            if kind == "request_changes":
+                _, err = await self.call(
+                    services.request_changes, deps, actor, ref, value.revision or 0, reason
+                )
+                text = f"You asked for changes to revision {value.revision} of *M-{ref}*."
+                return ReasonResult("Changes requested", text, error=err)
+            if kind == "dismiss":
+                _, err = await self.call(services.dismiss, deps, actor, ref, reason)
+                return ReasonResult("Dismissed", f"*M-{ref}* was dismissed.", error=err)
+            if kind == "override":
+                outcome, err = await self.call(
+                    services.override_finding,
+                    deps,
+                    actor,
+                    ref,
+                    value.revision or 0,
+                    value.finding or 0,
+                    reason,
+                )
+                text = (
+                    f"Finding {(value.finding or 0) + 1} of revision {value.revision} of "
+                    f"*M-{ref}* is overridden."
+                )
+                if outcome is not None and outcome.revision.state == "cleared":
+                    text += " Every finding is now overridden: the draft goes to sign-off."
+                return ReasonResult("Finding overridden", text, error=err)
+            incident, err = await self.call(services.take_down, deps, actor, ref, reason)
+            if err is not None or incident is None:
+                return ReasonResult(error=err)
+            return ReasonResult(
+                "Taken down",
+                answers.incident_text(incident),
+                view=modals.incident_view(incident),
+            )
+        except Exception as exc:
+            log.error("reason action failed", extra={"error": type(exc).__name__, "kind": kind})
+            return ReasonResult(error=CountersignError(OOPS))
+
+    # -- buttons -------------------------------------------------------------------------------
+
+    async def on_action(
+        self, ack: Any, body: dict[str, Any], client: AsyncWebClient, respond: Any
+    ) -> None:
+        await ack()
+        action = (body.get("actions") or [{}])[0]
+        action_id = str(action.get("action_id") or "")
+        try:
+            value = ButtonValue.decode(str(action.get("value") or ""))
+        except ValueError:
+            await self.tell(client, body, answers.refusal(OUT_OF_DATE), respond)
+            return
+        log.info("slack action", extra={"action_id": action_id, "mention_id": value.mention_id})
+        try:
+            await self._dispatch(action_id, value, body, client, respond)
+        except Exception as exc:
+            log.error(
+                "slack action failed", extra={"action_id": action_id, "error": type(exc).__name__}
+            )
+            await self.tell(client, body, answers.refusal(OOPS), respond)
+
+    async def _dispatch(
+        self,
+        action_id: str,
+        value: ButtonValue,
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        respond: Any,
+    ) -> None:
+        trigger = body.get("trigger_id")
+        ref = value.mention_id
+
+        async def open_modal(view: dict[str, Any]) -> None:
+            try:
+                await client.views_open(trigger_id=trigger, view=view)
+            except SlackApiError as exc:
+                log.warning("views.open failed", extra={"error": exc.response.get("error")})
+                await self.tell(client, body, "The form could not open; try again.", respond)
+
+        # Forms first: trigger ids expire three seconds after the click.
+        if action_id == ActionId.MENTION_DISMISS:
+            await open_modal(modals.dismiss_modal(value))
+            return
+        if action_id == ActionId.REPLY_TAKEDOWN:
+            await open_modal(modals.takedown_modal(value, self.assessment_days))
+            return
+        if action_id == ActionId.REPLY_REQUEST_CHANGES:
+            if value.revision is None:
+                await self.tell(client, body, answers.refusal(OUT_OF_DATE), respond)
+                return
+            await open_modal(modals.request_changes_modal(value))
+            return
+
+        actor = await self.actor(client, body)
+        deps = self.deps
+        if action_id in (ActionId.MENTION_DRAFT, ActionId.REPLY_EDIT):
+            edit = value.revision if action_id == ActionId.REPLY_EDIT else None
+            await self.open_drafting(client, body, actor, ref, edit, respond)
+            return
+        if action_id == ActionId.REPLY_OVERRIDE_PHI:
+            await self._open_override(client, body, actor, value, respond)
+            return
+        if action_id == FULL_TEXT_ACTION:
+            st, err = await self.call(services.status, deps, actor, ref)
+            if err is not None:
+                await self.refuse(client, body, err, respond)
+            elif st is not None:
+                await open_modal(modals.full_text_modal(st.mention))
+            return
+
+        text: str
+        if action_id == ActionId.MENTION_ASSIGN:
+            mention, err = await self.call(services.assign, deps, actor, ref, None)
+            text = f"*M-{ref}* is assigned to you."
+        elif action_id in (ActionId.REPLY_SIGNOFF_MARKETING, ActionId.REPLY_SIGNOFF_RISK):
+            role = "marketing" if action_id == ActionId.REPLY_SIGNOFF_MARKETING else "risk"
+            if value.revision is None:
+                await self.tell(client, body, answers.refusal(OUT_OF_DATE), respond)
+                return
+            mention, err = await self.call(
+                services.sign_off, deps, actor, ref, value.revision, role
+            )
+            text = f"You signed off revision {value.revision} of *M-{ref}* as {role}."
+            if mention is not None and mention.state in ("approved", "released"):
+                text += " Both sign-offs are in: the reply is approved for release."
+        elif action_id == ActionId.REPLY_MARK_POSTED:
+            mention, err = await self.call(services.mark_posted, deps, actor, ref, value.revision)
+            text = f"Recorded: you posted the approved reply to *M-{ref}*. It is released."
+        elif action_id == ActionId.REPLY_RETRY_PUBLISH:
+            mention, err = await self.call(services.retry_publish, deps, actor, ref)
+            text = f"Publishing the approved reply to *M-{ref}* again."
+        elif action_id == SEND_TO_RISK_ACTION:
+            if value.revision is None:
+                await self.tell(client, body, answers.refusal(OUT_OF_DATE), respond)
+                return
+            mention, err = await self.call(services.send_to_risk, deps, actor, ref, value.revision)
+            text = f"Revision {value.revision} of *M-{ref}* was sent to risk for review."
+        else:
+            await self.tell(client, body, answers.refusal(OUT_OF_DATE), respond)
+            return
+        if err is not None:
+            await self.refuse(client, body, err, respond)
+        else:
+            await self.tell(client, body, text, respond)
+
+    async def _open_override(
+        self,
+        client: AsyncWebClient,
+        body: dict[str, Any],
+        actor: Actor,
+        value: ButtonValue,
+        respond: Any,
+    ) -> None:
+        if value.revision is None or value.finding is None:
+            await self.tell(client, body, answers.refusal(OUT_OF_DATE), respond)
+            return
+        found = await self._current(client, body, actor, value.mention_id, value.revision, respond)
+        if found is None or found[1] is None:
+            return
+        latest = found[1]
+        finding = next((f for f in latest.findings if f.idx == value.finding), None)
+        roles = await asyncio.to_thread(services.roles_of, self.deps, actor)
+        show = "risk" in roles or latest.author == actor.key
+        try:
+            await client.views_open(
+                trigger_id=body.get("trigger_id"),
+                view=modals.override_modal(value, finding, show),
+            )
+        except SlackApiError as exc:
+            log.warning("views.open failed", extra={"error": exc.response.get("error")})
+
+    # -- App Home ------------------------------------------------------------------------------
+
+    async def on_home_opened(
+        self, event: dict[str, Any], body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        if event.get("tab") not in (None, "home"):
+            return
+        user_id = str(event.get("user") or "")
+        member = await self.membership.is_member(client, user_id)
+        actor = Actor("slack", user_id, body.get("team_id"), member)
+        queue, err = await self.call(services.queue, self.deps, actor)
+        if err is not None or queue is None:
+            message = err.message if err is not None else OOPS
+            view: dict[str, Any] = {
+                "type": "home",
+                "blocks": [modals.section(f"Countersign: {escape(message)}")],
+            }
+        else:
+            view = home_view(queue)
+        try:
+            await client.views_publish(user_id=user_id, view=view)
+        except SlackApiError as exc:
+            log.warning("views.publish failed", extra={"error": exc.response.get("error")})
+
+
+def home_view(queue: Any) -> dict[str, Any]:
+    """App Home: the outbound builders' version when present, else ours."""
+    try:
+        from bot.slack import blocks as outbound  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        return modals.home_view(queue)
+    builder = getattr(outbound, "home_view", None) or getattr(outbound, "app_home", None)
+    if builder is None:
+        return modals.home_view(queue)
+    try:
+        view = builder(queue)
+    except TypeError:
+        return modals.home_view(queue)
+    return view if isinstance(view, dict) else modals.home_view(queue)
+
+
+def build_bolt_app(
+    handlers: SlackHandlers,
+    client: AsyncWebClient,
+    *,
+    bot_token: str | None,
+    signing_secret: str | None,
+    team_id: str | None = None,
+    request_verification: bool = False,
+) -> AsyncApp:
+    """The AsyncApp with every listener. Request signatures are checked by the HTTP route
+    (wiring.py) before dispatch, so Bolt's own check is off unless asked for."""
+    token = bot_token
+
+    async def authorize(**_kwargs: Any) -> AuthorizeResult:
+        # Single workspace: no auth.test round trip on the request path.
+        return AuthorizeResult(enterprise_id=None, team_id=team_id, bot_token=token)
+
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret or "unused-signature-checked-by-route",
+        authorize=authorize,
+        request_verification_enabled=request_verification,
+        logger=logging.getLogger("countersign.slack.bolt"),
+        process_before_response=False,
+    )
+    app.command("/reply")(handlers.on_command)
+    for action_id in ActionId:
+        app.action(str(action_id))(handlers.on_action)
+    app.action(SEND_TO_RISK_ACTION)(handlers.on_action)
+    app.action(FULL_TEXT_ACTION)(handlers.on_action)
+    app.action(modals.TEMPLATE_ACTION)(handlers.on_template)
+    app.view(modals.CB_DRAFT)(handlers.on_draft_submit)
+    app.view(modals.CB_REASON)(handlers.on_reason_submit)
+    app.event("app_home_opened")(handlers.on_home_opened)
+
+    async def on_info_submit(ack: Any) -> None:
+        await ack()
+
+    app.view(modals.CB_INFO)(on_info_submit)
+
+    async def on_error(error: Exception) -> None:
+        log.error("slack listener error", extra={"error": type(error).__name__})
+
+    app.error(on_error)
+    return app
+
+
+__all__ = [
+    "FULL_TEXT_ACTION",
+    "SEND_TO_RISK_ACTION",
+    "Membership",
+    "SlackHandlers",
+    "build_bolt_app",
+    "home_view",
+]

@@ -1,0 +1,205 @@
+"""Plugs Slack into the one aiohttp server: ``POST /slack/events`` (signed requests only),
+Socket Mode when ``SLACK_APP_TOKEN`` is set, and the outbound relay handlers.
+
+``container`` is the composition root's Container, typed Any on purpose: the adapter
+never imports the app module or the models.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_sdk import WebClient
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.handlers import SlackHandlers, build_bolt_app
+
+log = logging.getLogger("countersign.slack")
+
+MAX_AGE_SECONDS = 60 * 5
+MAX_BODY_BYTES = 1024 * 1024
+
+SLACK_HANDLERS_KEY: web.AppKey[SlackHandlers] = web.AppKey("slack_handlers", SlackHandlers)
+BOLT_APP_KEY: web.AppKey[AsyncApp] = web.AppKey("slack_bolt_app", AsyncApp)
+
+
+class SignatureVerifier:
+    """Slack's request signing (``v0=`` HMAC-SHA256 of ``v0:timestamp:body``), plus what
+    Slack's own verifier leaves out: a signature is accepted once (replays refused)."""
+
+    def __init__(
+        self,
+        secret: str | None,
+        *,
+        max_age: int = MAX_AGE_SECONDS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._secret = secret.encode() if secret else None
+        self.max_age = max_age
+        self._clock = clock
+        self._seen: dict[str, float] = {}  # signature -> when it may be forgotten
+        self._last_purge = 0.0
+
+    def problem(self, body: bytes, timestamp: str | None, signature: str | None) -> str | None:
+        """None if the request is authentic and fresh; else a short reason code."""
+        if self._secret is None:
+            return "not_configured"
+        if not timestamp or not signature:
+            return "missing"
+        try:
+            ts = int(timestamp)
+        except ValueError:
+            return "bad_timestamp"
+        now = self._clock()
+        if abs(now - ts) > self.max_age:
+            return "expired"
+        base = b"v0:" + str(ts).encode() + b":" + body
+        expected = "v0=" + hmac.new(self._secret, base, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, signature.strip()):
+            return "bad_signature"
+        self._purge(now)
+        if expected in self._seen:
+            return "replayed"
+        self._seen[expected] = ts + self.max_age + 1
+        return None
+
+    def _purge(self, now: float) -> None:
+        if now - self._last_purge < 10 and len(self._seen) < 100_000:
+            return
+        self._last_purge = now
+        for sig, until in list(self._seen.items()):
+            if until < now:
+                del self._seen[sig]
+
+
+def make_events_handler(
+    bolt: AsyncApp, verifier: SignatureVerifier, metrics: Any
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def slack_events(request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+            return web.json_response({"error": "body too large"}, status=413)
+        body = await request.content.read(MAX_BODY_BYTES + 1)
+        if len(body) > MAX_BODY_BYTES:
+            return web.json_response({"error": "body too large"}, status=413)
+        problem = verifier.problem(
+            body,
+            request.headers.get("X-Slack-Request-Timestamp"),
+            request.headers.get("X-Slack-Signature"),
+        )
+        if problem is not None:
+            if metrics is not None:
+                metrics.auth_failures.labels("slack").inc()
+            log.warning("slack request refused", extra={"problem": problem})
+            return web.json_response({"error": "invalid request signature"}, status=401)
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            return web.json_response({"error": "body is not UTF-8"}, status=400)
+        bolt_request = AsyncBoltRequest(
+            body=text,
+            query=request.query_string,
+            headers={k.lower(): v for k, v in request.headers.items()},
+        )
+        bolt_response = await bolt.async_dispatch(bolt_request)
+        if metrics is not None:
+            metrics.ack_seconds.labels("slack").observe(time.perf_counter() - started)
+        return await to_aiohttp_response(bolt_response)
+
+    return slack_events
+
+
+def client_factory(token: str, base_url: str) -> Callable[[], WebClient]:
+    """A synchronous Web API client for the relay handlers (one per process)."""
+    holder: list[WebClient] = []
+
+    def factory() -> WebClient:
+        if not holder:
+            holder.append(WebClient(token=token, base_url=base_url))
+        return holder[0]
+
+    return factory
+
+
+def wire(container: Any, app: web.Application) -> SlackHandlers | None:
+    """Register Slack on ``app`` when Slack is configured; returns the handlers (or None)."""
+    settings = container.settings
+    if not settings.slack_configured:
+        return None
+    token = settings.secret("SLACK_BOT_TOKEN")
+    base_url = settings.SLACK_API_BASE_URL
+    if not base_url.endswith("/"):
+        base_url += "/"
+    # Bolt sets the token per request (authorize); Socket Mode uses the app token.
+    client = AsyncWebClient(base_url=base_url)
+    handlers = SlackHandlers(
+        deps=container.deps,
+        channel_id=settings.SLACK_CHANNEL_ID,
+        metrics=container.metrics,
+        assessment_days=getattr(settings, "BREACH_ASSESSMENT_DAYS", 30),
+    )
+    bolt = build_bolt_app(
+        handlers,
+        client,
+        bot_token=token,
+        signing_secret=settings.secret("SLACK_SIGNING_SECRET"),
+        team_id=settings.SLACK_TEAM_ID,
+    )
+    verifier = SignatureVerifier(settings.secret("SLACK_SIGNING_SECRET"))
+    app[SLACK_HANDLERS_KEY] = handlers
+    app[BOLT_APP_KEY] = bolt
+    app.router.add_post("/slack/events", make_events_handler(bolt, verifier, container.metrics))
+
+    app_token = settings.secret("SLACK_APP_TOKEN")
+    if app_token:
+        _wire_socket_mode(app, bolt, app_token, client)
+
+    _register_outbound(container, client_factory(str(token), base_url), settings.SLACK_CHANNEL_ID)
+    return handlers
+
+
+def _wire_socket_mode(
+    app: web.Application, bolt: AsyncApp, app_token: str, client: AsyncWebClient
+) -> None:
+    from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(bolt, app_token, web_client=client)
+
+    async def start(_app: web.Application) -> None:
+        await handler.connect_async()  # type: ignore[no-untyped-call]
+        log.info("slack socket mode connected")
+
+    async def stop(_app: web.Application) -> None:
+        await handler.close_async()  # type: ignore[no-untyped-call]
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+
+
+def _register_outbound(container: Any, factory: Callable[[], WebClient], channel: Any) -> None:
+    try:
+        from bot.slack import poster  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        log.info("bot.slack.poster is not present; Slack posting is off")
+        return
+    poster.register_handlers(container.relay, container.deps, factory, channel)
+
+
+def signed_headers(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:
+    """Headers Slack would send with ``body`` (for tests, the benchmark and the demo)."""
+    ts = int(time.time()) if timestamp is None else timestamp
+    base = b"v0:" + str(ts).encode() + b":" + body
+    sig = "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": str(ts),
+        "X-Slack-Signature": sig,
+    }
