@@ -50,7 +50,10 @@ GENERIC = re.compile(
     r"our patients)|every (?:patient|family|visitor|one)|most (?:patients|people|carriers|"
     r"plans|insurers|cases)|many (?:patients|people|families)|some (?:patients|people)|"
     r"patients who|people who|those who|families who|if you(?:'re| are| have|'ve| need)?|"
-    r"whether you|you can|you may|cualquier(?:a)?|todos los pacientes|si usted)\b",
+    r"whether you|you can|you may|cualquier(?:a)?|todos los pacientes|si usted|"
+    r"to (?:confirm|verify|check|see|find out|learn)(?: whether| if)?)\b"
+    r"|^\W*(?:please\s+)?(?:call|contact|ask|visit|bring|check|email|text|book|schedule|"
+    r"sign up|stop by|reach out|l[lá]menos|llame|visite|traiga)\b",
     _F,
 )
 OFFER = re.compile(
@@ -129,6 +132,11 @@ CONFIRM = re.compile(
 )
 # "you had / you got / you chose": a care relationship when the sentence is about care
 CONFIRM_IN_CONTEXT = re.compile(
+    r"\b(?:the|that|this|your|those|these)\s+(?:[\w'-]+\s+){0,3}?(?:that\s+|which\s+)?"
+    r"(?:we|our (?:\w+ ){0,2}(?:team|surgeon|doctor|dentist|staff|nurse|provider))\s+"
+    r"(?:had\s+|have\s+)?(?:removed|performed|did|ran|drew|took|prescribed|placed|extracted|"
+    r"biopsied|repaired|ordered|sent|gave you|treated|found|started|adjusted|fitted|"
+    r"implanted|inserted|administered|filled|dispensed)\b|"
     r"\byou\s+(?:had|got|received|underwent|took|completed|started|finished|began|chose|"
     r"declined|refused|opted|preferred|requested|asked for|signed|consented|came in|came to|"
     r"visited|arrived|checked in|left|dropped off|picked up|filled|were here|were in|"
@@ -272,7 +280,11 @@ ADDRESS_PATIENT_CUE = re.compile(
 # --- contacts -------------------------------------------------------------------
 
 PHONE_PATIENT_BEFORE = re.compile(
-    r"(?:call(?:ed|ing)?|phon(?:e|ed)|text(?:ed)?|rang|ring|reach(?:ed)?|tr(?:y|ied)(?: to "
+    r"\b(?:we|i|the \w+|our \w+|they|(?:s)?he)\s+(?:(?:have|had|'ve)\s+)?(?:called|phoned|"
+    r"texted|rang|dialed|messaged|tried(?: calling| to call| to reach)?|reached out|"
+    r"left (?:a |you a )?(?:message|voicemail|text)(?: for you)?)\s+(?:\w+\s+){0,2}?"
+    r"(?:at|on|to)\s*$"
+    r"|(?:call(?:ed|ing)?|phon(?:e|ed)|text(?:ed)?|rang|ring|reach(?:ed)?|tr(?:y|ied)(?: to "
     r"(?:call|reach))?|left (?:you )?(?:a )?(?:message|voicemail)(?: for you)?|contact(?:ed)?|"
     r"dial(?:ed)?|messag(?:e|ed)|follow up with|get back to)\s+you\s+(?:back\s+)?(?:at|on)"
     r"\s*$"

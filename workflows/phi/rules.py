@@ -87,8 +87,8 @@ _STOP_AFTER_POSSESSIVE = frozenset(
 )
 _POSSESSIVE_KEYS = frozenset({"your", "yours", "su", "sus", "tu", "tus"})
 _BOOKING_BEFORE = re.compile(
-    r"\b(?:book|make|schedule|request|set up|bring|update|manage|check|have|keep|haga|"
-    r"programe|traiga)\s+your\s*$",
+    r"\b(?:book|make|schedule|request|set up|bring|update|manage|check|have|keep|confirm|"
+    r"verify|see if|find out if|know if|whether|haga|programe|traiga|confirme)\s+your\s*$",
     re.IGNORECASE,
 )
 _DEFINITE_BEFORE = re.compile(r"\b(?:the|that|this|el|la|los|las)\s+(?:[\w'-]+\s+){0,2}$", re.I)
@@ -163,13 +163,62 @@ class Context:
     vocab: Vocabulary
 
 
-def _cands(results: Iterable[RecognizerResult]) -> list[Cand]:
+_SERVICE_AFTER = re.compile(
+    r"^[\s-]*(?:[\w'-]+\s+){0,2}?(?:clinics?|centers?|centres?|units?|programs?|"
+    r"departments?|teams?|services?|class(?:es)?|courses?|groups?|wards?|wings?|suites?|"
+    r"specialists?|institutes?|pavilions?|divisions?|awareness|month|walk|fair|seminars?|"
+    r"workshops?|events?|screenings? events?|floors?|lab(?:oratory)?|hotline|line)\b",
+    re.I,
+)
+_VOCAB_PREFIX = "PHI_"
+_NOT_VOCAB = frozenset(
+    {
+        "PHI_REVIEWER",
+        "PHI_PERSON",
+        "PHI_DATE",
+        "PHI_PHONE",
+        "PHI_URL",
+        "PHI_ID",
+        "PHI_ID_WEAK",
+        "PHI_DOB",
+        "PHI_ADDRESS",
+        "PHI_CONFIRM",
+        "PHI_CONFIRM_CTX",
+        "PHI_APPOINTMENT",
+        "PHI_STAFF_ROLE",
+    }
+)
+
+
+def _is_vocab(c: Cand) -> bool:
+    return c.entity.startswith(_VOCAB_PREFIX) and c.entity not in _NOT_VOCAB
+
+
+def _cands(results: Iterable[RecognizerResult], text: str) -> list[Cand]:
     out = []
     for r in results:
         meta = r.recognition_metadata if isinstance(r.recognition_metadata, dict) else {}
         out.append(Cand(str(r.entity_type), int(r.start), int(r.end), meta))
-    out.sort(key=lambda c: (c.start, -c.end))
-    return out
+    reviewer = [c for c in out if c.entity == "PHI_REVIEWER"]
+    vocab = [c for c in out if _is_vocab(c)]
+    keep: list[Cand] = []
+    for c in out:
+        if _is_vocab(c):
+            # the reviewer called Oscar is not the insurer Oscar
+            if any(r.start < c.end and c.start < r.end for r in reviewer):
+                continue
+            # "cancer" inside "cancer center": the longer term wins
+            if any(
+                o.start <= c.start and c.end <= o.end and (o.end - o.start) > (c.end - c.start)
+                for o in vocab
+            ):
+                continue
+            # "the diabetes education program", "our cancer center": a service, not a person
+            if c.entity in STRONG and _SERVICE_AFTER.match(text[c.end : c.end + 40]):
+                continue
+        keep.append(c)
+    keep.sort(key=lambda c: (c.start, -c.end))
+    return keep
 
 
 def _digits(s: str) -> str:
@@ -182,7 +231,7 @@ class Decision:
     def __init__(self, ctx: Context, results: Iterable[RecognizerResult]) -> None:
         self.ctx = ctx
         self.text = ctx.text
-        self.cands = _cands(results)
+        self.cands = _cands(results, ctx.text)
         self.findings: dict[tuple[str, int, int], RawFinding] = {}
         self.tokens = tokenize(self.text)
         self.mention_keys = frozenset(t.key for t in tokenize(ctx.mention_text))
@@ -369,7 +418,7 @@ class Decision:
             "PHI_BILLING",
             "PHI_CARE_NOUN_WEAK",
         }:
-            if care_ctx:
+            if care_ctx and not (booking and not family):
                 kind = "billing_insurance" if "PHI_BILLING" in ents else "clinical_detail"
                 self.add(kind, tok.start, end)
                 self.add(fam_kind, tok.start, end)
