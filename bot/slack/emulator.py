@@ -1043,6 +1043,8 @@ def mrkdwn_to_text(text: str, users: dict[str, dict[str, Any]] | None = None) ->
             return "@" + str(users.get(uid, {}).get("name", label or uid))
         if target.startswith("#"):
             return "#" + (label or target[1:])
+        if target.startswith("!date^"):
+            return label or target
         if target.startswith("!"):
             special = target[1:].split("^", 1)[0]
             return "@" + (label or special)

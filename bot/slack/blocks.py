@@ -1,0 +1,878 @@
+"""Pure Block Kit builders for what the bot posts in the channel, its threads, direct
+messages and App Home. No I/O.
+
+Rules every builder follows:
+- every untrusted string (mention text, author, draft text, reasons, flagged words) goes
+  through ``mrkdwn.escape`` and sits in a ``verbatim`` mrkdwn object, so nothing from
+  outside becomes a live ``<!channel>``, ``<@U…>``, ``<#C…>`` or ``<url|label>``; the only
+  live tokens are ours: user mentions built from stored Slack user ids, ``<!date^…>``
+  times and links whose URL was sanitised by ``safe_url``;
+- button values carry ids and the revision number only (``ButtonValue``), never text;
+- the channel never sees the words a finding flagged nor a blocked draft's text: those
+  appear only in the builders named ``private_…`` (ephemeral messages and DMs to the
+  author and risk approvers);
+- Block Kit limits hold (section text 3000 characters, 50 blocks a message, 100 a view).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+from bot.slack.ids import ActionId, ButtonValue
+from bot.slack.mrkdwn import escape
+from workflows.views import FindingView, MentionView, Queue, RevisionView
+
+Block = dict[str, Any]
+
+SECTION_LIMIT = 3000
+TEXT_BUDGET = 2900  # what untrusted text may use of a section, leaving room for markup
+MESSAGE_BLOCK_LIMIT = 50
+VIEW_BLOCK_LIMIT = 100
+FALLBACK_LIMIT = 300
+FULL_TEXT_ACTION = "mention_full_text"  # "See full text": opens the whole mention in a modal
+MAX_CONTINUATIONS = 12
+
+PLATFORMS = {
+    "google": "Google",
+    "gbp": "Google",
+    "yelp": "Yelp",
+    "facebook": "Facebook",
+    "x": "X",
+    "twitter": "X",
+    "rss": "Web",
+    "web": "Web",
+    "healthgrades": "Healthgrades",
+    "instagram": "Instagram",
+    "tripadvisor": "Tripadvisor",
+}
+SEVERITY_ICON = {
+    "critical": ":red_circle:",
+    "high": ":large_orange_circle:",
+    "normal": ":white_circle:",
+}
+STATE_LABEL = {
+    "open": "Open — no draft yet",
+    "ignored": "Not negative (ignored)",
+    "drafting": "Drafting",
+    "in_review": "In review",
+    "approved": "Approved — publishing",
+    "released": "Released",
+    "publish_failed": "Publishing failed — needs a decision",
+    "dismissed": "Dismissed",
+    "taken_down": "Taken down",
+}
+KIND_LABEL = {
+    "patient_name": "patient name",
+    "confirms_patient": "confirms a care relationship",
+    "visit_date": "visit date",
+    "clinical_detail": "clinical detail",
+    "appointment_history": "appointment history",
+    "billing_insurance": "billing or insurance",
+    "identifier": "identifier",
+    "staff_patient_link": "clinician linked to the patient",
+    "family_member": "family member's care",
+    "new_fact": "fact the review did not state",
+}
+
+_SLACK_USER = re.compile(r"^slack:([UW][A-Z0-9]{2,30})$")
+_URL_OK = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SlackMessage:
+    """``text`` is the notification fallback (never carries mention or draft text)."""
+
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+
+    def kwargs(self) -> dict[str, Any]:
+        return {"text": self.text, "blocks": self.blocks}
+
+
+# ------------------------------------------------------------------------- primitives
+
+
+def _md(text: str, *, verbatim: bool = True) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text, "verbatim": verbatim}
+
+
+def _plain(text: str, limit: int = 75) -> dict[str, Any]:
+    value = text if len(text) <= limit else text[: limit - 1] + "…"
+    return {"type": "plain_text", "text": value, "emoji": True}
+
+
+def section(text: str, accessory: Block | None = None) -> Block:
+    """A mrkdwn section from already-escaped text (cut to the section limit)."""
+    if len(text) > SECTION_LIMIT:
+        text = _cut_escaped(text, SECTION_LIMIT)
+    block: Block = {"type": "section", "text": _md(text)}
+    if accessory is not None:
+        block["accessory"] = accessory
+    return block
+
+
+def context(*parts: str) -> Block:
+    elements = [
+        _md(p if len(p) <= SECTION_LIMIT else _cut_escaped(p, SECTION_LIMIT)) for p in parts if p
+    ]
+    return {"type": "context", "elements": elements[:10] or [_md(" ")]}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": _plain(text, 150)}
+
+
+def button(
+    label: str,
+    action: ActionId | str,
+    value: ButtonValue,
+    *,
+    style: str | None = None,
+    confirm: dict[str, Any] | None = None,
+) -> Block:
+    el: Block = {
+        "type": "button",
+        "action_id": str(action),
+        "text": _plain(label),
+        "value": value.encode(),
+    }
+    if style:
+        el["style"] = style
+    if confirm:
+        el["confirm"] = confirm
+    return el
+
+
+def actions(block_id: str, *elements: Block) -> Block:
+    return {"type": "actions", "block_id": block_id, "elements": list(elements)[:25]}
+
+
+def _cut_escaped(text: str, limit: int) -> str:
+    """Cut already-escaped mrkdwn without splitting an entity."""
+    cut = text[: limit - 1]
+    amp = cut.rfind("&")
+    if amp != -1 and ";" not in cut[amp:]:
+        cut = cut[:amp]
+    return cut + "…"
+
+
+def fit(
+    raw: str,
+    budget: int = TEXT_BUDGET,
+    render: Callable[[str], str] = escape,
+    *,
+    ellipsis: str = "…",
+) -> tuple[str, str]:
+    """Render the longest prefix of ``raw`` whose rendering (with ``ellipsis`` when cut)
+    fits ``budget`` characters; returns (rendered, the raw rest). With ``ellipsis=""``
+    the cut is exact (the pieces join back to ``raw``), for text people sign or copy."""
+    whole = render(raw)
+    if len(whole) <= budget:
+        return whole, ""
+    lo, hi = 0, len(raw)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if len(render(raw[:mid] + ellipsis)) <= budget:
+            lo = mid
+        else:
+            hi = mid - 1
+    cut = max(lo, 1)
+    if not ellipsis:
+        return render(raw[:cut]), raw[cut:]
+    space = raw.rfind(" ", max(0, cut - 80), cut)  # prefer a word boundary
+    if space > 0:
+        cut = space
+    return render(raw[:cut].rstrip() + ellipsis), raw[cut:].lstrip()
+
+
+def chunks(
+    raw: str,
+    budget: int = TEXT_BUDGET,
+    limit: int = MAX_CONTINUATIONS,
+    render: Callable[[str], str] = escape,
+) -> list[str]:
+    """Rendered pieces of ``raw`` cut exactly (nothing lost between pieces), each within
+    ``budget``; at most ``limit`` pieces, the last marked "…" if text remained."""
+    out: list[str] = []
+    rest = raw
+    while rest and len(out) < limit:
+        piece, rest = fit(rest, budget, render, ellipsis="")
+        out.append(piece)
+    if rest and out:
+        out[-1] = _cut_escaped(out[-1], budget)
+    return out
+
+
+def quote_lines(escaped: str) -> str:
+    """Blockquote already-escaped text (each line starts with a literal ``>``)."""
+    return "\n".join("> " + line if line else ">" for line in escaped.split("\n"))
+
+
+def _quoted(raw: str) -> str:
+    return quote_lines(escape(raw))
+
+
+def _code(raw: str) -> str:
+    return f"```{escape(raw)}```"
+
+
+def safe_url(url: str | None) -> str | None:
+    """An http(s) URL that cannot end or split a Slack link: ``<``, ``>``, ``|``, spaces
+    and quotes are percent-encoded and ``&`` becomes ``&amp;``; anything else is refused."""
+    if not url:
+        return None
+    value = url.strip()
+    if not _URL_OK.match(value) or len(value) > 2000:
+        return None
+    encoded = quote(value, safe=":/?#[]@!$&'()*+,;=%~-._")
+    return encoded.replace("&", "&amp;")
+
+
+def link(url: str | None, label: str) -> str:
+    """``<url|label>`` for a sanitised URL and a label we wrote (not untrusted)."""
+    safe = safe_url(url)
+    if safe is None:
+        return ""
+    return f"<{safe}|{escape(label)}>"
+
+
+def who(actor: str | None) -> str:
+    """An actor key as mrkdwn: a live mention for a Slack user id we stored, otherwise
+    the escaped name."""
+    if not actor:
+        return "nobody"
+    m = _SLACK_USER.match(actor)
+    if m:
+        return f"<@{m.group(1)}>"
+    platform, _, rest = actor.partition(":")
+    if platform == "system":
+        return "Countersign"
+    if platform == "teams":
+        return "a Teams user"
+    return escape(rest or actor)
+
+
+def platform_label(platform: str) -> str:
+    key = (platform or "").strip().lower()
+    if key in PLATFORMS:
+        return PLATFORMS[key]
+    cleaned = re.sub(r"[^A-Za-z0-9 ._-]", "", platform or "")[:30].strip()
+    return cleaned.title() or "Unknown source"
+
+
+def stars(rating: int | None) -> str:
+    if rating is None:
+        return "no rating"
+    r = max(0, min(5, int(rating)))
+    return "★" * r + "☆" * (5 - r)
+
+
+def kind_label(kind: str) -> str:
+    return KIND_LABEL.get(kind, re.sub(r"[^a-z_]", "", kind.lower()).replace("_", " ") or "other")
+
+
+def kinds_text(kinds: Sequence[str]) -> str:
+    return ", ".join(kind_label(k) for k in kinds) or "none"
+
+
+def when(dt: datetime | None, fmt: str = "{date_short_pretty} {time}") -> str:
+    """A Slack date token: each reader sees their own time zone; the fallback is UTC."""
+    if dt is None:
+        return "—"
+    dt = _utc(dt)
+    fallback = dt.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(dt.timestamp())}^{fmt}|{fallback}>"
+
+
+def _utc(dt: datetime) -> datetime:
+    """Stored times are UTC; SQLite hands them back without a zone."""
+    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
+
+
+def _overdue(m: MentionView, now: datetime | None) -> bool:
+    return now is not None and m.sla_due_at is not None and _utc(now) > _utc(m.sla_due_at)
+
+
+def short_hash(sha: str | None) -> str:
+    return f"`{sha[:12]}…`" if sha else "—"
+
+
+def _sev(severity: str) -> str:
+    return SEVERITY_ICON.get(severity, ":white_circle:") + " " + escape(severity)
+
+
+def _signed(rev: RevisionView, role: str) -> str:
+    s = rev.signed_by(role)
+    return f":white_check_mark: {who(s.actor)}" if s else ":hourglass_flowing_sand: waiting"
+
+
+def _fallback(text: str) -> str:
+    return escape(text[:FALLBACK_LIMIT])
+
+
+# ------------------------------------------------------------------------- parent message
+
+
+def state_line(m: MentionView) -> str:
+    """The mention's state and who holds what."""
+    label = STATE_LABEL.get(m.state, escape(m.state))
+    parts = [f"*State:* {label}"]
+    if m.assignee and m.state not in ("released", "taken_down", "dismissed", "ignored"):
+        parts.append(f"*Owner:* {who(m.assignee)}")
+    rev = m.latest
+    if rev is not None and m.state not in ("open", "ignored"):
+        rev_state = {
+            "blocked": "blocked by the PHI screen",
+            "cleared": "findings overridden by risk",
+            "clean": "passed the PHI screen",
+        }.get(rev.state, escape(rev.state))
+        parts.append(f"*Draft:* revision {rev.number} by {who(rev.author)} ({rev_state})")
+        if m.state in ("in_review", "approved", "released", "publish_failed"):
+            parts.append(f"*Marketing:* {_signed(rev, 'marketing')}")
+            parts.append(f"*Risk:* {_signed(rev, 'risk')}")
+    if m.state == "released":
+        parts.append(
+            f"*Published:* {when(m.published_at)}"
+            + (
+                f" by {who(m.posted_by)}"
+                if m.posted_by and m.posted_by.startswith("slack:")
+                else ""
+            )
+        )
+        parts.append(f"*SHA-256:* {short_hash(m.published_hash)}")
+    return "\n".join(parts)
+
+
+def mention_buttons(m: MentionView) -> Block | None:
+    value = ButtonValue(m.id)
+    if m.state == "released":
+        return actions(
+            f"mention:{m.id}:released",
+            button(
+                "Take down",
+                ActionId.REPLY_TAKEDOWN,
+                value,
+                style="danger",
+            ),
+        )
+    if m.state in ("approved", "taken_down"):
+        return None
+    draft_label = "Edit draft" if m.latest is not None else "Draft reply"
+    elements = [button(draft_label, ActionId.MENTION_DRAFT, value, style="primary")]
+    if m.state not in ("dismissed",):
+        elements.append(button("Assign to me", ActionId.MENTION_ASSIGN, value))
+        elements.append(button("Dismiss", ActionId.MENTION_DISMISS, value))
+    return actions(f"mention:{m.id}:{m.state}", *elements)
+
+
+def mention_message(
+    m: MentionView, *, now: datetime | None = None, text_budget: int = TEXT_BUDGET
+) -> SlackMessage:
+    """The parent message for a mention: id, platform, stars, author, escaped text (cut
+    within Block Kit limits, the rest in the thread and behind "See full text"), link,
+    severity, SLA due time, state and who holds what, and the buttons for its state."""
+    plat = platform_label(m.platform)
+    blocks: list[Block] = [
+        header(f"{m.ref} · {plat} · {stars(m.rating)}"),
+    ]
+    meta = [f"*Author:* {escape(m.author or 'unknown')}", f"*Severity:* {_sev(m.severity)}"]
+    if m.severity_reasons:
+        meta[-1] += " (" + escape(", ".join(m.severity_reasons)[:300]) + ")"
+    if m.sla_due_at is not None and m.state in ("open", "drafting", "in_review", "publish_failed"):
+        overdue = _overdue(m, now)
+        meta.append(
+            f"*Reply due:* {when(m.sla_due_at)}" + (" :warning: *overdue*" if overdue else "")
+        )
+    url = link(m.url, f"Open on {plat}")
+    if url:
+        meta.append(url)
+    blocks.append(section("  ·  ".join(meta)))
+
+    if m.redacted or m.text is None:
+        blocks.append(section("_The mention text was removed under the retention policy._"))
+    else:
+        body, rest = fit(m.text, text_budget, render=_quoted)
+        accessory = button("See full text", FULL_TEXT_ACTION, ButtonValue(m.id)) if rest else None
+        blocks.append(section(body, accessory))
+        if rest:
+            blocks.append(context(":thread: The full text continues in the thread."))
+    blocks.append(section(state_line(m)))
+    buttons = mention_buttons(m)
+    if buttons is not None:
+        blocks.append(buttons)
+    fallback = f"{m.ref}: new {m.severity} mention on {plat} ({stars(m.rating)})"
+    if m.state != "open":
+        fallback = f"{m.ref} on {plat}: {STATE_LABEL.get(m.state, m.state)}"
+    return SlackMessage(_fallback(fallback), blocks)
+
+
+def continuation_messages(m: MentionView, text_budget: int = TEXT_BUDGET) -> list[SlackMessage]:
+    """The rest of a long mention text, posted in its thread (empty when it fits)."""
+    if m.redacted or m.text is None:
+        return []
+    _, rest = fit(m.text, text_budget, render=_quoted)
+    if not rest:
+        return []
+    pieces = chunks(rest, text_budget, render=_quoted)
+    out = []
+    for i, piece in enumerate(pieces, start=1):
+        blocks = [
+            context(f"{m.ref} · full text, part {i + 1} of {len(pieces) + 1}"),
+            section(piece),
+        ]
+        out.append(SlackMessage(_fallback(f"{m.ref}: full text, part {i + 1}"), blocks))
+    return out
+
+
+def removed_text_message(ref: str) -> SlackMessage:
+    """What replaces a bot message when retention redacts its text."""
+    return SlackMessage(
+        _fallback(f"{ref}: text removed"),
+        [section(f"*{escape(ref)}* — _text removed under the retention policy._")],
+    )
+
+
+# ------------------------------------------------------------------------- thread notes
+
+
+def _signoff_buttons(m: MentionView, rev: RevisionView) -> Block:
+    value = ButtonValue(m.id, rev.number)
+    return actions(
+        f"revision:{m.id}:{rev.number}",
+        button("Sign off as marketing", ActionId.REPLY_SIGNOFF_MARKETING, value, style="primary"),
+        button("Sign off as risk", ActionId.REPLY_SIGNOFF_RISK, value, style="primary"),
+        button("Request changes", ActionId.REPLY_REQUEST_CHANGES, value),
+        button("Edit", ActionId.REPLY_EDIT, value),
+    )
+
+
+def _draft_sections(text: str | None) -> list[Block]:
+    if text is None:
+        return [section("_The draft text was removed under the retention policy._")]
+    return [section(piece) for piece in chunks(text, TEXT_BUDGET, limit=8, render=_quoted)]
+
+
+def revision_passed(m: MentionView, rev: RevisionView) -> SlackMessage:
+    """A draft that passed the screen (or whose findings risk overrode): its text, hash
+    and the sign-off buttons."""
+    how = "passed the PHI screen"
+    if rev.state == "cleared":
+        how = f"was cleared by a risk approver ({len(rev.findings)} finding(s) overridden)"
+    blocks: list[Block] = [
+        section(
+            f":memo: *Revision {rev.number}* of *{m.ref}* by {who(rev.author)} {how}. "
+            "It needs a marketing *and* a risk sign-off, by two people who did not write it."
+        ),
+        *_draft_sections(rev.text),
+        context(f"SHA-256 {short_hash(rev.text_sha256)} · any edit makes a new revision"),
+        _signoff_buttons(m, rev),
+    ]
+    return SlackMessage(_fallback(f"{m.ref}: revision {rev.number} is ready for sign-off"), blocks)
+
+
+def revision_blocked(m: MentionView, rev: RevisionView) -> SlackMessage:
+    """For the channel: only that a draft was blocked and the kinds of finding."""
+    n = len(rev.findings)
+    blocks = [
+        section(
+            f":no_entry: *Revision {rev.number}* of *{m.ref}* by {who(rev.author)} was "
+            f"*blocked* by the PHI screen: {n} finding{'s' if n != 1 else ''} "
+            f"({kinds_text(rev.finding_kinds)})."
+        ),
+        context(
+            "The draft and the flagged words are shown only to its author and to risk "
+            "approvers. The author can fix it or send it to risk for review."
+        ),
+    ]
+    return SlackMessage(_fallback(f"{m.ref}: revision {rev.number} was blocked"), blocks)
+
+
+def risk_review_requested(m: MentionView, rev: RevisionView) -> SlackMessage:
+    blocks = [
+        section(
+            f":mag: {who(rev.author)} sent blocked *revision {rev.number}* of *{m.ref}* to "
+            f"risk for review ({kinds_text(rev.finding_kinds)}). Risk approvers were sent "
+            "the details directly."
+        )
+    ]
+    return SlackMessage(_fallback(f"{m.ref}: revision {rev.number} sent to risk"), blocks)
+
+
+def finding_line(f: FindingView, *, with_words: bool) -> str:
+    base = f"*{f.idx + 1}. {kind_label(f.kind)}*"
+    if with_words:
+        words = escape((f.text or "")[:200])
+        base += f" “{words}” — {escape(f.reason[:300])}"
+        if f.suggestion:
+            base += f" _Suggestion: {escape(f.suggestion[:300])}_"
+    if f.overridden_by:
+        base += f" — :white_check_mark: overridden by {who(f.overridden_by)}"
+        if with_words and f.override_reason:
+            base += f" (“{escape(f.override_reason[:300])}”)"
+    return base
+
+
+def private_blocked(m: MentionView, rev: RevisionView, *, for_risk: bool) -> SlackMessage:
+    """For the author or a risk approver only (ephemeral message or DM): the blocked
+    draft's text, each finding with its words, reason and suggestion, and the buttons
+    (edit for the author; override per finding for risk)."""
+    audience = "risk approvers" if for_risk else "you"
+    blocks: list[Block] = [
+        section(
+            f":lock: *Only {audience} see this.* Revision {rev.number} of *{m.ref}* was "
+            "blocked by the PHI screen."
+        ),
+        *_draft_sections(rev.text),
+    ]
+    lines = [finding_line(f, with_words=True) for f in rev.findings]
+    for piece in _join_within("\n", lines, TEXT_BUDGET)[:5]:
+        blocks.append(section(piece))
+    elements = [button("Edit draft", ActionId.REPLY_EDIT, ButtonValue(m.id, rev.number))]
+    if for_risk:
+        for f in rev.open_findings[:20]:
+            elements.append(
+                button(
+                    f"Override {f.idx + 1} ({kind_label(f.kind)})",
+                    ActionId.REPLY_OVERRIDE_PHI,
+                    ButtonValue(m.id, rev.number, f.idx),
+                )
+            )
+    blocks.append(actions(f"private:{m.id}:{rev.number}", *elements))
+    return SlackMessage(_fallback(f"{m.ref}: revision {rev.number} was blocked"), blocks)
+
+
+def override_note(m: MentionView, rev: RevisionView, finding: int, cleared: bool) -> SlackMessage:
+    """For the channel: an override happened (the reason stays private: it may quote the
+    flagged words)."""
+    f = next((x for x in rev.findings if x.idx == finding), None)
+    kind = kind_label(f.kind) if f else "a finding"
+    by = who(f.overridden_by) if f and f.overridden_by else "a risk approver"
+    text = (
+        f":ballot_box_with_check: {by} overrode finding {finding + 1} ({kind}) of "
+        f"*revision {rev.number}* of *{m.ref}* as a false positive, with a recorded reason."
+    )
+    left = len(rev.open_findings)
+    if not cleared and left:
+        text += f" {left} finding{'s' if left != 1 else ''} still open."
+    blocks = [section(text)]
+    out = SlackMessage(_fallback(f"{m.ref}: a finding was overridden"), blocks)
+    if cleared:
+        passed = revision_passed(m, rev)
+        out = SlackMessage(passed.text, blocks + passed.blocks)
+    return out
+
+
+def signoff_note(m: MentionView, rev: RevisionView, role: str, complete: bool) -> SlackMessage:
+    s = rev.signed_by(role)
+    by = who(s.actor) if s else "an approver"
+    if complete:
+        text = (
+            f":white_check_mark::white_check_mark: *Revision {rev.number}* of *{m.ref}* is "
+            f"approved: marketing {who(_actor(rev, 'marketing'))}, risk "
+            f"{who(_actor(rev, 'risk'))}. Releasing it now."
+        )
+    else:
+        other = "risk" if role == "marketing" else "marketing"
+        text = (
+            f":white_check_mark: {by} signed off *revision {rev.number}* of *{m.ref}* as "
+            f"{escape(role)}. Waiting for {other}."
+        )
+    return SlackMessage(
+        _fallback(f"{m.ref}: {role} signed off revision {rev.number}"), [section(text)]
+    )
+
+
+def _actor(rev: RevisionView, role: str) -> str | None:
+    s = rev.signed_by(role)
+    return s.actor if s else None
+
+
+def changes_requested_note(m: MentionView, rev: RevisionView, role: str) -> SlackMessage:
+    s = next((x for x in rev.signoffs if x.role == role and x.decision == "changes"), None)
+    by = who(s.actor) if s else f"the {escape(role)} approver"
+    reason = escape((s.reason or "")[:1000]) if s else ""
+    text = (
+        f":raised_hand: {by} ({escape(role)}) requested changes to *revision {rev.number}* "
+        f"of *{m.ref}*."
+    )
+    blocks = [section(text)]
+    if reason:
+        blocks.append(section(quote_lines(reason)))
+    blocks.append(
+        actions(
+            f"changes:{m.id}:{rev.number}",
+            button("Edit", ActionId.REPLY_EDIT, ButtonValue(m.id, rev.number)),
+        )
+    )
+    return SlackMessage(_fallback(f"{m.ref}: changes requested"), blocks)
+
+
+def released_note(m: MentionView, number: int, manual: bool) -> SlackMessage:
+    plat = platform_label(m.platform)
+    how = f"posted by hand on {plat} by {who(m.posted_by)}" if manual else f"published to {plat}"
+    blocks = [
+        section(f":rocket: *Released:* revision {number} of *{m.ref}* was {how}."),
+        context(
+            f"SHA-256 of the published text: `{escape(m.published_hash or '—')}`"
+            + (f" · {link(m.url, 'Open the review')}" if safe_url(m.url) else "")
+        ),
+    ]
+    return SlackMessage(_fallback(f"{m.ref}: reply released"), blocks)
+
+
+def publish_failed_note(m: MentionView, number: int, code: str) -> SlackMessage:
+    plat = platform_label(m.platform)
+    value = ButtonValue(m.id, number)
+    safe_code = re.sub(r"[^A-Za-z0-9_.:-]", "", code)[:64] or "unknown"
+    blocks = [
+        section(
+            f":warning: *Publishing revision {number} of {m.ref} to {plat} failed* "
+            f"(`{safe_code}`). Choose: retry, post it by hand, or write a new revision."
+        ),
+        actions(
+            f"failed:{m.id}:{number}",
+            button("Retry publishing", ActionId.REPLY_RETRY_PUBLISH, value, style="primary"),
+            button("I posted it by hand", ActionId.REPLY_MARK_POSTED, value),
+            button("Edit (new revision)", ActionId.REPLY_EDIT, value),
+        ),
+    ]
+    return SlackMessage(_fallback(f"{m.ref}: publishing failed"), blocks)
+
+
+def taken_down_note(m: MentionView) -> SlackMessage:
+    blocks = [
+        section(
+            f":wastebasket: The released reply to *{m.ref}* was *taken down* by a risk "
+            "approver or admin. An incident note records why, when it was published and "
+            "removed, the text's hash and the screening history; a breach risk assessment "
+            "is due (HIPAA notification runs on a 60-day clock)."
+        )
+    ]
+    if m.platform.lower() not in ("google", "gbp", "facebook", "x", "twitter", "yelp"):
+        blocks.append(context(f"Delete the reply on {platform_label(m.platform)} by hand."))
+    return SlackMessage(_fallback(f"{m.ref}: reply taken down"), blocks)
+
+
+def refusal_note(ref: str, action: str, code: str) -> SlackMessage:
+    what = re.sub(r"[^a-z_.]", "", action.lower()).replace("_", " ").replace(".", " ") or "an"
+    why = re.sub(r"[^a-z_]", "", code.lower()).replace("_", " ") or "refused"
+    return SlackMessage(
+        _fallback(f"{ref}: a request was refused"),
+        [context(f":no_entry_sign: A *{what}* request on {escape(ref)} was refused ({why}).")],
+    )
+
+
+def manual_publish_message(m: MentionView, rev: RevisionView) -> SlackMessage:
+    """The approved text for posting by hand, the link to the review and the
+    ``reply_mark_posted`` button. The text is in a code block so what a person copies is
+    exactly what was signed off."""
+    plat = platform_label(m.platform)
+    target = link(m.url, f"Open the review on {plat}") or "_no link was given_"
+    blocks: list[Block] = [
+        section(
+            f":mega: *Ready to post by hand:* copy the approved text of revision {rev.number} "
+            f"of *{m.ref}* exactly, post it as the reply on {plat}, then press *Mark as posted*."
+        ),
+        section(target),
+    ]
+    if rev.text is None:
+        blocks.append(section("_The text was removed under the retention policy._"))
+    else:
+        fenced = "```" not in rev.text
+        pieces = chunks(rev.text, TEXT_BUDGET, limit=8, render=_code if fenced else _quoted)
+        blocks.extend(section(piece) for piece in pieces)
+        if len(pieces) > 1:
+            blocks.append(context("The text is split over several boxes: copy them in order."))
+    blocks.append(context(f"SHA-256 of the approved text: `{escape(rev.text_sha256)}`"))
+    blocks.append(
+        actions(
+            f"manual:{m.id}:{rev.number}",
+            button(
+                "Mark as posted",
+                ActionId.REPLY_MARK_POSTED,
+                ButtonValue(m.id, rev.number),
+                style="primary",
+            ),
+        )
+    )
+    return SlackMessage(_fallback(f"{m.ref}: approved reply ready to post by hand"), blocks)
+
+
+# ------------------------------------------------------------------------- digest
+
+
+def digest_message(
+    title: str, mentions: Sequence[MentionView], *, note: str = "", now: datetime | None = None
+) -> SlackMessage:
+    """One message listing several mentions (a burst of new mentions, or the daily
+    digest): id, platform, severity, stars, author and due time per line."""
+    lines = []
+    for m in mentions:
+        line = (
+            f"• *{m.ref}* · {platform_label(m.platform)} · {_sev(m.severity)} · "
+            f"{stars(m.rating)} · {escape((m.author or 'unknown')[:80])}"
+        )
+        if m.sla_due_at is not None and m.state in ("open", "drafting", "in_review"):
+            late = _overdue(m, now)
+            line += f" · due {when(m.sla_due_at)}" + (" :warning:" if late else "")
+        lines.append(line)
+    blocks: list[Block] = [header(title)]
+    if note:
+        blocks.append(section(note))
+    pieces = _join_within("\n", lines, TEXT_BUDGET)
+    shown = pieces[: MESSAGE_BLOCK_LIMIT - 4]
+    blocks.extend(section(p) for p in shown)
+    if len(pieces) > len(shown):
+        blocks.append(context("…and more; see the thread."))
+    if not mentions:
+        blocks.append(section("_Nothing to list._"))
+    return SlackMessage(_fallback(f"{title} ({len(mentions)})"), blocks)
+
+
+def burst_digest(mentions: Sequence[MentionView], now: datetime | None = None) -> SlackMessage:
+    n = len(mentions)
+    return digest_message(
+        f"{n} new negative mention{'s' if n != 1 else ''} arrived together",
+        mentions,
+        note=(
+            ":inbox_tray: To keep the channel readable, each of them is posted in *this "
+            "thread* with its own buttons. Nothing was dropped."
+        ),
+        now=now,
+    )
+
+
+def _join_within(sep: str, lines: Sequence[str], budget: int) -> list[str]:
+    out: list[str] = []
+    current = ""
+    for line in lines:
+        if len(line) > budget:
+            line = _cut_escaped(line, budget)
+        candidate = f"{current}{sep}{line}" if current else line
+        if len(candidate) > budget:
+            out.append(current)
+            current = line
+        else:
+            current = candidate
+    if current:
+        out.append(current)
+    return out
+
+
+# ------------------------------------------------------------------------- App Home
+
+
+def home_view(queue: Queue, *, now: datetime | None = None, limit: int = 30) -> dict[str, Any]:
+    """App Home: the user's queue (drafts they own, sign-offs waiting on their role,
+    overdue mentions). Shown only to that user, so their own blocked draft's findings
+    appear with the words."""
+    roles = ", ".join(escape(r) for r in queue.roles) or "team member"
+    blocks: list[Block] = [
+        header("Your Countersign queue"),
+        context(f"Your roles: {roles} · updated {when(now)}" if now else f"Your roles: {roles}"),
+        {"type": "divider"},
+    ]
+    if not queue.items:
+        blocks.append(section(":tada: Nothing is waiting for you."))
+    for i, item in enumerate(queue.items[:limit]):
+        m = item.mention
+        rev = m.latest
+        line = (
+            f"*{m.ref}* · {platform_label(m.platform)} · {_sev(m.severity)} · "
+            f"{stars(m.rating)} — *{escape(item.why)}*"
+        )
+        if m.sla_due_at is not None:
+            late = _overdue(m, now)
+            line += f"\nReply due {when(m.sla_due_at)}" + (" :warning: *overdue*" if late else "")
+        if m.text and not m.redacted:
+            snippet, _ = fit(m.text, 300)
+            line += f"\n{snippet}"
+        mine = rev is not None and rev.author == queue.member
+        if rev is not None and mine and rev.state == "blocked":
+            line += "\n" + "\n".join(
+                finding_line(f, with_words=True) for f in rev.open_findings[:5]
+            )
+        blocks.append(section(line))
+        elements: list[Block] = []
+        if item.why.startswith("awaiting") and rev is not None:
+            role = "marketing" if "marketing" in item.why else "risk"
+            action = (
+                ActionId.REPLY_SIGNOFF_MARKETING
+                if role == "marketing"
+                else ActionId.REPLY_SIGNOFF_RISK
+            )
+            elements.append(
+                button(
+                    f"Sign off as {role}", action, ButtonValue(m.id, rev.number), style="primary"
+                )
+            )
+            elements.append(
+                button(
+                    "Request changes", ActionId.REPLY_REQUEST_CHANGES, ButtonValue(m.id, rev.number)
+                )
+            )
+        elif rev is not None and mine:
+            elements.append(
+                button("Edit draft", ActionId.REPLY_EDIT, ButtonValue(m.id, rev.number))
+            )
+        else:
+            elements.append(button("Draft reply", ActionId.MENTION_DRAFT, ButtonValue(m.id)))
+        blocks.append(actions(f"home:{i}:{m.id}", *elements))
+        if len(blocks) >= VIEW_BLOCK_LIMIT - 3:
+            break
+    if len(queue.items) > limit:
+        blocks.append(context(f"…and {len(queue.items) - limit} more. Use `/reply queue`."))
+    return {"type": "home", "blocks": blocks[:VIEW_BLOCK_LIMIT]}
+
+
+# ------------------------------------------------------------------------- inspection
+
+
+def text_fields(blocks: Sequence[Any]) -> list[str]:
+    """Every text string inside blocks (for tests and redaction checks)."""
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str):
+                    out.append(value)
+                else:
+                    walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(list(blocks))
+    return out
+
+
+__all__ = [
+    "FULL_TEXT_ACTION",
+    "SlackMessage",
+    "burst_digest",
+    "changes_requested_note",
+    "continuation_messages",
+    "digest_message",
+    "home_view",
+    "manual_publish_message",
+    "mention_message",
+    "override_note",
+    "private_blocked",
+    "publish_failed_note",
+    "refusal_note",
+    "released_note",
+    "removed_text_message",
+    "revision_blocked",
+    "revision_passed",
+    "risk_review_requested",
+    "safe_url",
+    "signoff_note",
+    "taken_down_note",
+    "text_fields",
+]

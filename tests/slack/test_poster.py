@@ -1,0 +1,335 @@
+"""Outbound Slack delivery through the outbox relay against the emulator, on SQLite and
+PostgreSQL: parent messages, thread notes, parent updates, rate limits, retries that
+cannot post twice, bursts as a digest, Slack Connect refusal, and blocked words kept out
+of the channel."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.slack.emulator import DEFAULT_TOKEN, SlackEmulator
+from bot.slack.poster import SlackPoster, client_factory, register_handlers
+from models.tables import OutboxMessage, Revision
+from tests.support.relay import deliver, use_relay_outside_transaction
+from workflows import services
+from workflows.types import Actor, MentionInput
+
+CH = "C0REVIEWS"
+AUTHOR = Actor("slack", "U0AUTHOR", channel_member=True)
+MARKETING = Actor("slack", "U0MKT", channel_member=True)
+RISK = Actor("slack", "U0RISK", channel_member=True)
+SECRET_DRAFT = "We reviewed your chart zqxsecret and the diagnosis was right."
+
+
+@pytest.fixture
+def emu() -> Iterator[SlackEmulator]:
+    e = SlackEmulator()
+    e.add_channel(CH, "reviews", members=["U0AUTHOR", "U0MKT", "U0RISK"])
+    for uid, name in (("U0AUTHOR", "ann"), ("U0MKT", "mark"), ("U0RISK", "rita")):
+        e.add_user(uid, name)
+    e.start_background()
+    yield e
+    e.stop_background()
+
+
+def make_poster(container: Any, emu: SlackEmulator, **options: Any) -> SlackPoster:
+    options.setdefault("per_second", 1000.0)
+    options.setdefault("burst", 1000)
+    options.setdefault("sleep", lambda _s: None)
+    return register_handlers(
+        container.relay,
+        container.deps,
+        client_factory(DEFAULT_TOKEN, emu.base_url),
+        CH,
+        **options,
+    )
+
+
+@pytest.fixture
+def poster(container: Any, emu: SlackEmulator, monkeypatch: pytest.MonkeyPatch) -> SlackPoster:
+    use_relay_outside_transaction(container, monkeypatch)
+    return make_poster(container, emu)
+
+
+def ingest(
+    container: Any, n: int = 1, text: str = "Awful wait <!channel> & rude staff", **kw: Any
+) -> list[int]:
+    start = kw.pop("start", 1)
+    results = services.ingest(
+        container.deps,
+        [
+            MentionInput(
+                source="webhook",
+                external_id=f"e{i}",
+                platform="google",
+                author=kw.get("author", "Pat Q <@U0ATTACK>"),
+                text=text,
+                url="https://maps.google.com/review?id=1&x=<y>|z",
+                rating=1,
+            )
+            for i in range(start, start + n)
+        ],
+    )
+    return [r.id for r in results]
+
+
+def roles(container: Any) -> None:
+    services.add_role(container.deps, Actor.cli(), "slack:U0MKT", "marketing")
+    services.add_role(container.deps, Actor.cli(), "slack:U0RISK", "risk")
+
+
+def outbox_rows(container: Any, topic: str | None = None) -> list[OutboxMessage]:
+    with container.deps.uow() as uow:
+        stmt = select(OutboxMessage).order_by(OutboxMessage.id)
+        if topic:
+            stmt = stmt.where(OutboxMessage.topic == topic)
+        rows = list(uow.session.execute(stmt).scalars())
+        uow.session.expunge_all()
+        return rows
+
+
+def test_new_mention_posts_one_parent_and_stores_the_thread(
+    container: Any, emu: SlackEmulator, poster: SlackPoster
+) -> None:
+    (mid,) = ingest(container)
+    assert deliver(container) >= 1
+    parents = emu.messages(CH)
+    assert len(parents) == 1
+    thread = services.get_thread(container.deps, mid, "slack")
+    assert thread is not None and thread.channel == CH and thread.ts == parents[0].ts
+    raw = emu.raw_channel_payloads(CH)
+    assert "<!channel>" not in raw and "<@U0ATTACK>" not in raw and "|z>" not in raw
+    out = emu.render_channel(CH)
+    assert f"M-{mid}" in out and "Awful wait <!channel> & rude staff" in out
+    buttons = [
+        e["action_id"]
+        for blk in parents[0].blocks
+        if blk["type"] == "actions"
+        for e in blk["elements"]
+    ]
+    assert buttons == ["mention_draft", "mention_assign", "mention_dismiss"]
+    # Delivering again posts nothing more.
+    assert deliver(container) == 0
+    assert len(emu.messages(CH)) == 1
+
+
+def test_full_flow_notes_in_thread_and_parent_updated(
+    container: Any, emu: SlackEmulator, poster: SlackPoster
+) -> None:
+    roles(container)
+    (mid,) = ingest(container)
+    deliver(container)
+    parent_ts = emu.messages(CH)[0].ts
+    services.assign(container.deps, AUTHOR, mid)
+    services.create_revision(container.deps, AUTHOR, mid, "Thank you, please call our team.")
+    deliver(container)
+    services.sign_off(container.deps, MARKETING, mid, 1, "marketing")
+    services.sign_off(container.deps, RISK, mid, 1, "risk")
+    deliver(container)
+    replies = emu.replies(CH, parent_ts)
+    texts = "\n".join(emu.channel_text(CH).splitlines())
+    assert "Revision 1" in texts and "passed the PHI screen" in texts
+    actions = [
+        (e["action_id"], e["value"])
+        for r in replies
+        for blk in r.blocks
+        if blk["type"] == "actions"
+        for e in blk["elements"]
+    ]
+    assert ("reply_signoff_marketing", f"M-{mid}:r1") in actions
+    assert ("reply_signoff_risk", f"M-{mid}:r1") in actions
+    assert ("reply_mark_posted", f"M-{mid}:r1") in actions  # the manual publisher
+    assert "Ready to post by hand" in texts
+    services.mark_posted(container.deps, MARKETING, mid, 1)
+    deliver(container)
+    view = services.mention_view(container.deps, mid)
+    out = emu.render_channel(CH)
+    assert "Released" in out and view.published_hash and view.published_hash[:12] in out
+    parent = emu.message(CH, parent_ts)
+    assert parent is not None and parent.edited
+    assert "reply_takedown" in json.dumps(parent.blocks)
+    # One parent only: everything else is in its thread.
+    assert len(emu.messages(CH)) == 1
+    services.take_down(container.deps, RISK, mid, "it named a clinic department")
+    deliver(container)
+    assert "taken down" in emu.render_channel(CH)
+
+
+def test_blocked_draft_words_never_reach_the_channel(
+    container: Any, emu: SlackEmulator, poster: SlackPoster
+) -> None:
+    roles(container)
+    (mid,) = ingest(container)
+    deliver(container)
+    outcome = services.create_revision(container.deps, AUTHOR, mid, SECRET_DRAFT)
+    assert outcome.blocked
+    services.send_to_risk(container.deps, AUTHOR, mid, 1)
+    services.override_finding(container.deps, RISK, mid, 1, 0, "chart zqxsecret is fine here")
+    deliver(container)
+    raw = emu.raw_channel_payloads(CH)
+    rendered = emu.render_channel(CH)
+    for secret in ("zqxsecret", "chart", "diagnosis", SECRET_DRAFT):
+        assert secret not in raw and secret not in rendered
+    assert "blocked" in rendered and "clinical detail" in rendered
+    # Risk approvers get the words by direct message.
+    dm = "\n".join(m.text + json.dumps(m.blocks) for m in emu.dms("U0RISK"))
+    assert "zqxsecret" in dm and "reply_override_phi" in dm
+    assert emu.dms("U0AUTHOR") == []
+
+
+def test_rate_limit_429_retry_after_is_honoured(
+    container: Any, emu: SlackEmulator, poster: SlackPoster, clock: Any
+) -> None:
+    now = [1000.0]
+    emu.rate_limit_interval = 1.0
+    emu._monotonic = lambda: now[0]
+    make_poster(container, emu, monotonic=lambda: now[0])
+    (mid,) = ingest(container)
+    deliver(container)  # the parent takes the channel's only token
+    services.create_revision(container.deps, AUTHOR, mid, "Thank you for telling us.")
+    deliver(container)
+    (row,) = outbox_rows(container, "chat.revision")
+    assert row.status == "pending" and row.last_error == "slack_ratelimited"
+    assert row.next_attempt_at.replace(tzinfo=None) == (clock.now + timedelta(seconds=1)).replace(
+        tzinfo=None
+    )
+    assert any(c.status == 429 for c in emu.calls_to("chat.postMessage"))
+    deliver(container)  # not due yet: nothing is sent
+    assert len([c for c in emu.calls_to("chat.postMessage") if c.status == 429]) == 1
+    now[0] += 1.0
+    clock.advance(seconds=1)
+    deliver(container)
+    assert outbox_rows(container, "chat.revision")[0].status == "done"
+    assert len(emu.replies(CH, emu.messages(CH)[0].ts)) == 1
+
+
+def test_local_bucket_paces_posts_per_channel(
+    container: Any, emu: SlackEmulator, monkeypatch: pytest.MonkeyPatch, clock: Any
+) -> None:
+    use_relay_outside_transaction(container, monkeypatch)
+    t = [0.0]
+    slept: list[float] = []
+
+    def sleep(s: float) -> None:
+        slept.append(s)
+        t[0] += s
+
+    make_poster(
+        container, emu, per_second=1.0, burst=1, max_sleep=1.5, monotonic=lambda: t[0], sleep=sleep
+    )
+    ingest(container, 3)
+    deliver(container)
+    assert len(emu.messages(CH)) == 3
+    assert slept == [1.0, 1.0]  # one message a second
+
+
+def test_ambiguous_failure_is_not_posted_twice(
+    container: Any, emu: SlackEmulator, poster: SlackPoster, clock: Any
+) -> None:
+    # The parent is posted but the response is lost: the retry finds it and stores it.
+    emu.fail("chat.postMessage", "internal_error", status=500, apply=True)
+    (mid,) = ingest(container)
+    deliver(container)
+    assert len(emu.messages(CH)) == 1
+    assert services.get_thread(container.deps, mid, "slack") is None
+    clock.advance(seconds=5)
+    deliver(container)
+    assert len(emu.messages(CH)) == 1
+    thread = services.get_thread(container.deps, mid, "slack")
+    assert thread is not None and thread.ts == emu.messages(CH)[0].ts
+    # Same for a thread note, even from a freshly started process.
+    emu.fail("chat.postMessage", "internal_error", status=500, apply=True)
+    services.create_revision(container.deps, AUTHOR, mid, "Thank you for telling us.")
+    deliver(container)
+    assert len(emu.replies(CH, thread.ts)) == 1
+    make_poster(container, emu)  # a new process: no memory of what was sent
+    clock.advance(seconds=5)
+    deliver(container)
+    assert len(emu.replies(CH, thread.ts)) == 1
+    assert outbox_rows(container, "chat.revision")[0].status == "done"
+
+
+def test_burst_becomes_one_digest_and_nothing_is_dropped(
+    container: Any, emu: SlackEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    use_relay_outside_transaction(container, monkeypatch)
+    make_poster(container, emu, digest_threshold=3)
+    ids = ingest(container, 10)
+    for _ in range(3):
+        deliver(container)
+    parents = emu.messages(CH)
+    assert len(parents) == 4  # three on their own, then one digest
+    digest = parents[-1]
+    assert "arrived together" in emu.channel_text(CH)
+    in_digest = emu.replies(CH, digest.ts)
+    assert len(in_digest) == 7
+    for mid in ids:
+        thread = services.get_thread(container.deps, mid, "slack")
+        assert thread is not None and thread.ts
+    out = emu.render_channel(CH)
+    assert all(f"M-{mid}" in out for mid in ids)
+    # The digest parent lists every mention of the burst.
+    listed = json.dumps(emu.message(CH, digest.ts).blocks)  # type: ignore[union-attr]
+    assert all(f"M-{mid}" in listed for mid in ids[3:])
+    # A note for a mention inside the digest goes to the digest thread, not a new parent.
+    services.create_revision(container.deps, AUTHOR, ids[-1], "Thank you for telling us.")
+    deliver(container)
+    assert len(emu.messages(CH)) == 4
+    assert len(emu.replies(CH, digest.ts)) == 8
+
+
+def test_refuses_a_channel_shared_with_another_organisation(
+    container: Any, emu: SlackEmulator, poster: SlackPoster
+) -> None:
+    emu.set_ext_shared(CH)
+    ingest(container)
+    deliver(container)
+    assert emu.messages(CH) == []
+    (row,) = outbox_rows(container, "chat.mention_new")
+    assert row.status == "pending" and row.last_error == "ChannelRefused" and row.attempts == 1
+
+
+def test_long_mention_text_is_cut_and_continued_in_the_thread(
+    container: Any, emu: SlackEmulator, poster: SlackPoster
+) -> None:
+    words = " ".join(f"word{i}" for i in range(1500))  # ~11 000 characters
+    ingest(container, text=words)
+    deliver(container)
+    parent = emu.messages(CH)[0]
+    for blk in parent.blocks:
+        if blk.get("text"):
+            assert len(blk["text"]["text"]) <= 3000
+    assert "mention_full_text" in json.dumps(parent.blocks)
+    everything = emu.channel_text(CH)
+    assert all(f"word{i}" in everything for i in range(0, 1500, 7))
+    assert len(emu.replies(CH, parent.ts)) >= 3
+
+
+def test_publish_failure_and_refusal_notes(
+    container: Any, emu: SlackEmulator, poster: SlackPoster
+) -> None:
+    roles(container)
+    (mid,) = ingest(container)
+    services.create_revision(container.deps, AUTHOR, mid, "Thank you for telling us.")
+    services.sign_off(container.deps, MARKETING, mid, 1, "marketing")
+    with pytest.raises(Exception):  # noqa: B017 - the author cannot sign off
+        services.sign_off(container.deps, AUTHOR, mid, 1, "risk")
+    services.sign_off(container.deps, RISK, mid, 1, "risk")
+    deliver(container)
+    with container.deps.uow() as uow:
+        rev_id = uow.session.execute(
+            select(Revision.id).where(Revision.mention_id == mid)
+        ).scalar_one()
+    services.record_publish_failure(container.deps, rev_id, "platform_refused")
+    deliver(container)
+    out = emu.render_channel(CH)
+    assert "Publishing revision 1" in out and "platform_refused" in out
+    assert "was refused" in out
+    blocks = json.dumps([r.blocks for r in emu.replies(CH, emu.messages(CH)[0].ts)])
+    assert "reply_retry_publish" in blocks
