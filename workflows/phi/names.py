@@ -32,7 +32,10 @@ _SPLIT_RE = re.compile(r"[\W_\d]+", re.UNICODE)
 class NamePart:
     key: str  # folded
     role: str  # "first", "last", "middle", "handle_part", "nickname"
-    common: bool  # also an ordinary word: needs to look like a name
+    # "" a name only; "capitalised" also a word (Hank, Bell): must be written with a capital
+    # or odd casing; "strict" a very common word (Will, Grace): must also not merely start
+    # a sentence, unless followed by a comma as in a greeting
+    common: str
 
 
 @dataclass(frozen=True)
@@ -73,11 +76,12 @@ def build_profile(author: str, vocab: Vocabulary) -> NameProfile:
             return
         if key in parts:
             return
-        common = (
-            key in vocab.common_name_words
-            or (vocab.in_lexicon(key) and key not in vocab.first_names)
-            or len(key) < 3
-        )
+        if key in vocab.common_name_words or len(key) < 3:
+            common = "strict"
+        elif vocab.in_lexicon(key):
+            common = "capitalised"
+        else:
+            common = ""
         parts[key] = NamePart(key, role, common)
 
     handle = ""
@@ -114,9 +118,8 @@ def build_profile(author: str, vocab: Vocabulary) -> NameProfile:
     for key in firsts:
         for nick in vocab.nicknames.get(key, ()):
             if nick not in parts and len(nick) >= 3:
-                parts[nick] = NamePart(
-                    nick, "nickname", nick in vocab.common_name_words or vocab.in_lexicon(nick)
-                )
+                strict = nick in vocab.common_name_words or vocab.in_lexicon(nick)
+                parts[nick] = NamePart(nick, "nickname", "strict" if strict else "")
     return NameProfile(author, handle, tuple(parts.values()))
 
 
@@ -164,7 +167,10 @@ def find_name(
         part = by_key.get(tok.key)
         if part is None:
             continue
-        if part.common:
+        capital = tok.raw[:1].isupper() or any(c.isupper() for c in tok.raw[1:])
+        if part.common == "capitalised" and not capital:
+            continue
+        if part.common == "strict":
             starts_sentence = tok.start in sentence_starts
             named = _looks_like_name(tok, text, starts_sentence)
             if not (named or (adjacent_part(i) and tok.raw[:1].isupper())):
@@ -206,7 +212,7 @@ def find_name(
         else:
             i += 1
     # one letter off: "Bernise", "Yvete"
-    fuzzy_keys = [p for p in profile.parts if len(p.key) >= 5 and not p.common]
+    fuzzy_keys = [p for p in profile.parts if len(p.key) >= 5 and p.common == ""]
     if fuzzy_keys:
         for i, tok in enumerate(tokens):
             if matched[i] or len(tok.key) < 5 or not tok.key.isalpha():

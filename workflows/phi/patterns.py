@@ -161,7 +161,7 @@ APPOINTMENT = re.compile(
     r"haven't|have not|didn't|did not|never|rescheduled|booked|scheduled|had|attended)\b"
     r"|\b(?:your|his|her|their|su|sus)\s+(?:next|last|previous|prior|upcoming|first|second|"
     r"third|fourth|final|remaining|recent|latest|most recent|two|three|several|past|earlier|"
-    r"scheduled|pr[oó]xima|[uú]ltima|siguiente|primera|segunda)\s+(?:\w+\s+){0,2}?"
+    r"scheduled|pr[oó]xima|[uú]ltima|siguiente|primera|segunda)\s+(?:[\w'-]+\s+){0,2}?"
     + _VISITS
     + r"\b"
     r"|\b(?:all|the)\s+remaining\s+(?:sessions|visits|appointments|treatments|doses)\b"

@@ -159,6 +159,10 @@ class OfflineEmailRecognizer(EmailRecognizer):
 
 
 _NAME_WORD = re.compile(r"[A-ZÁÉÍÓÚÑ][a-záéíóúñü'’-]+")
+_NOT_SURNAMES = frozenset(
+    "the we our and or at in on for to i you your he she they it is was from with by of "
+    "el la los las y en de del con por para".split()
+)
 _MONTH_NAMES = frozenset(
     {
         "january",
@@ -229,7 +233,7 @@ class PersonRecognizer(_PhiRecognizer):
                     i + 1 < n
                     and _NAME_WORD.fullmatch(toks[i + 1].raw)
                     and text[tok.end : toks[i + 1].start] == " "
-                    and not self.vocab.in_lexicon(toks[i + 1].key)
+                    and toks[i + 1].key not in _NOT_SURNAMES
                 ):
                     j = i + 1
                 out.append(self._result(tok.start, toks[j].end, "", "gazetteer"))

@@ -94,6 +94,7 @@ _BOOKING_BEFORE = re.compile(
 _DEFINITE_BEFORE = re.compile(r"\b(?:the|that|this|el|la|los|las)\s+(?:[\w'-]+\s+){0,2}$", re.I)
 _PAST_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+){0,2}?(?:was|were|had been|has been|came back|showed|revealed|took|"
+    r"hurt|caused|left|healed|went well|went badly|"
     r"needed|got|went|is being|fue|sali[oó])\b",
     re.I,
 )
@@ -167,7 +168,8 @@ _SERVICE_AFTER = re.compile(
     r"^[\s-]*(?:[\w'-]+\s+){0,2}?(?:clinics?|centers?|centres?|units?|programs?|"
     r"departments?|teams?|services?|class(?:es)?|courses?|groups?|wards?|wings?|suites?|"
     r"specialists?|institutes?|pavilions?|divisions?|awareness|month|walk|fair|seminars?|"
-    r"workshops?|events?|screenings? events?|floors?|lab(?:oratory)?|hotline|line)\b",
+    r"workshops?|events?|screenings? events?|floors?|lab(?:oratory)?|hotline|line|"
+    r"machines?|scanners?|equipment)\b",
     re.I,
 )
 _VOCAB_PREFIX = "PHI_"
@@ -733,7 +735,8 @@ class Decision:
                 continue
             before = self.text[max(s.start, c.start - 40) : c.start]
             after = self.text[c.end : s.end]
-            if _DEFINITE_BEFORE.search(before) and _PAST_AFTER.match(after):
+            definite = bool(_DEFINITE_BEFORE.search(before))
+            if definite and (_PAST_AFTER.match(after) or (s.empathy and c.entity in STRONG)):
                 if c.entity in STRONG:
                     self.add("clinical_detail", c.start, c.end)
                 self.add("confirms_patient", c.start, c.end)

@@ -141,8 +141,11 @@ class PresidioPhiScreen:
             return self._screen(reply, mention, org)
         except ScreenError:
             raise
-        except Exception as exc:  # never echo the text in an error
-            raise ScreenError(f"PHI screen failed: {type(exc).__name__}") from None
+        except Exception as exc:  # noqa: BLE001 - re-raised below without the text
+            failure = type(exc).__name__
+        # raised outside the handler so the original exception (whose message may quote
+        # the reply) is neither chained nor kept as context
+        raise ScreenError(f"PHI screen failed: {failure}")
 
     def _screen(self, reply: str, mention: MentionContext, org: OrgContext | None) -> ScreenResult:
         if not reply or not reply.strip():

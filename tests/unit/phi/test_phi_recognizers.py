@@ -1,0 +1,240 @@
+"""Unit tests of every recogniser (English and Spanish)."""
+
+from __future__ import annotations
+
+import pytest
+
+from workflows.phi.names import build_profile
+from workflows.phi.normalize import normalize
+from workflows.phi.recognizers import ReviewerRecognizer
+from workflows.phi.screen import PresidioPhiScreen
+
+
+def cands(screen: PresidioPhiScreen, text: str, author: str = "") -> list[tuple[str, str]]:
+    norm = normalize(text).text
+    ad_hoc = [ReviewerRecognizer(build_profile(author, screen.vocab), screen.vocab)]
+    results = screen.analyzer.analyze(text=norm, language="en", ad_hoc_recognizers=ad_hoc)
+    return sorted((r.entity_type, norm[r.start : r.end]) for r in results)
+
+
+def has(found: list[tuple[str, str]], entity: str, words: str) -> bool:
+    return any(e == entity and w.lower() == words.lower() for e, w in found)
+
+
+# --- vocabulary recogniser -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "entity", "words"),
+    [
+        ("the basal cell carcinoma margins", "PHI_CONDITION", "basal cell carcinoma"),
+        ("after the tonsillectomy", "PHI_PROCEDURE", "tonsillectomy"),
+        ("your Humalog copay", "PHI_MEDICATION", "Humalog"),
+        ("your Humalog copay", "PHI_BILLING", "copay"),
+        ("the X - RAY was clear", "PHI_TEST", "X - RAY"),
+        ("two echocardiograms", "PHI_TEST", "echocardiograms"),
+        ("billed to Aetna", "PHI_INSURER", "Aetna"),
+        ("your Part D plan", "PHI_INSURER", "Part D"),
+        ("your son's fever", "PHI_FAMILY", "son"),
+        ("in the NICU", "PHI_CARE_SETTING", "NICU"),
+        ("your chart", "PHI_CARE_NOUN", "chart"),
+        ("our practice manager", "PHI_CONTACT_ROLE", "practice manager"),
+        # Spanish
+        ("los resultados de su mamografía", "PHI_TEST", "mamografía"),
+        ("su mamografia", "PHI_TEST", "mamografia"),
+        ("la cirugía de su esposo", "PHI_FAMILY", "esposo"),
+        ("su diabetes gestacional", "PHI_CONDITION", "diabetes gestacional"),
+        ("su expediente", "PHI_CARE_NOUN", "expediente"),
+        ("su copago", "PHI_BILLING", "copago"),
+    ],
+)
+def test_vocabulary_terms(
+    presidio_screen: PresidioPhiScreen, text: str, entity: str, words: str
+) -> None:
+    assert has(cands(presidio_screen, text), entity, words)
+
+
+def test_case_sensitive_insurer_names(presidio_screen: PresidioPhiScreen) -> None:
+    assert has(cands(presidio_screen, "covered by Oscar"), "PHI_INSURER", "Oscar")
+    assert not any(e == "PHI_INSURER" for e, _ in cands(presidio_screen, "an oscar party"))
+    assert has(cands(presidio_screen, "your CHIP coverage"), "PHI_INSURER", "CHIP")
+    assert not any(e == "PHI_INSURER" for e, _ in cands(presidio_screen, "a chip in the mug"))
+
+
+def test_misspelled_clinical_words_fuzzy(presidio_screen: PresidioPhiScreen) -> None:
+    found = cands(presidio_screen, "the hernea repair was done laproscopic")
+    assert has(found, "PHI_CONDITION", "hernea")
+    assert has(found, "PHI_PROCEDURE", "laproscopic")
+
+
+def test_ordinary_words_are_not_fuzzed(presidio_screen: PresidioPhiScreen) -> None:
+    found = cands(presidio_screen, "the stations and the pharmacy counter")
+    assert not any(e == "PHI_MEDICATION" for e, _ in found)
+
+
+def test_obfuscated_terms_found(presidio_screen: PresidioPhiScreen) -> None:
+    found = cands(presidio_screen, "your meto\u200cprolol and basal 🔬 cell 🔬 carcinoma")
+    assert has(found, "PHI_MEDICATION", "metoprolol")
+    assert has(found, "PHI_CONDITION", "basal cell carcinoma")
+
+
+# --- reviewer's name -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("author", "text", "words"),
+    [
+        ("Yvette Caron", "yVeTtE, your sample", "yVeTtE"),
+        ("Reginald Achterberg", "Regi\u2060nald Achter\u2060berg, for a gout flare", "Reginald"),
+        ("Benedikt Sauer", "B e n e d i k t\nS a u e r, your fusion", "B e n e d i k t"),
+        ("Benedikt Sauer", "Bene dikt, your fusion", "Bene dikt"),
+        ("Consuelo Quintana", "&#67;onsuelo, your pills", "Consuelo"),
+        ("Oliver Brandt", "Оlivеr, your test", "Oliver"),
+        ("Bernice Albee", "Bernise, your hearing aids", "Bernise"),
+        ("Marcus Bell", "Mr. Bell, your plan", "Bell"),
+        ("@hollowmom_amy", "@hollowmom_amy Amy, your son", "@hollowmom_amy"),
+        ("@hollowmom_amy", "@hollowmom_amy Amy, your son", "Amy"),
+        ("@sunnyskies_courtney", "Courtney so sorry", "Courtney"),
+        ("Margaret Lowe", "Maggie, your results", "Maggie"),
+        ("Paloma Ramirez-Lund", "Ms. Ramirez-Lund, your plan", "Ramirez"),
+        ("Marta Ruiz", "Sra. Ruiz, la Dra. Ochoa le explicó", "Ruiz"),
+    ],
+)
+def test_reviewer_name(
+    presidio_screen: PresidioPhiScreen, author: str, text: str, words: str
+) -> None:
+    found = cands(presidio_screen, text, author)
+    norm_words = normalize(words).text
+    assert any(e == "PHI_REVIEWER" and norm_words.lower() in w.lower() for e, w in found), found
+
+
+@pytest.mark.parametrize(
+    ("author", "text"),
+    [
+        ("Wendell Price", "Prices are posted online. Price lists are free."),
+        ("Dorothy Bell", "The bell rings at noon."),
+        ("Will Grant", "We will grant access to the portal."),
+        ("Real Talk Reviews", "Thanks for the real talk about our reviews."),
+    ],
+)
+def test_common_words_are_not_the_reviewer(
+    presidio_screen: PresidioPhiScreen, author: str, text: str
+) -> None:
+    assert not any(e == "PHI_REVIEWER" for e, _ in cands(presidio_screen, text, author))
+
+
+def test_common_word_name_written_as_name(presidio_screen: PresidioPhiScreen) -> None:
+    found = cands(presidio_screen, "We're sorry, Price, about your stay.", "Wendell Price")
+    assert has(found, "PHI_REVIEWER", "Price")
+
+
+# --- other people ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Dr. Fenn prescribed it", "Dr. Fenn"),
+        ("la Dra. Ochoa le explicó", "Dra. Ochoa"),
+        ("we'll keep you with Bridget for all sessions", "Bridget"),
+        ("amoxicillin for Noah because", "Noah"),
+        ("Tomás's coverage lapsed", "Tomás"),
+        ("our practice manager, Ivy Chen, at 555-0178", "Ivy Chen"),
+    ],
+)
+def test_person_names(presidio_screen: PresidioPhiScreen, text: str, words: str) -> None:
+    assert has(cands(presidio_screen, text), "PHI_PERSON", words)
+
+
+# --- phrases, dates, identifiers, contacts ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        ("we reviewed your chart yesterday", "PHI_CONFIRM"),
+        ("our records show the order went out", "PHI_CONFIRM"),
+        ("we pulled up your file", "PHI_CONFIRM"),
+        ("you were admitted overnight", "PHI_CONFIRM"),
+        ("la doctora le explicó todo", "PHI_CONFIRM"),
+        ("según nuestros registros", "PHI_CONFIRM"),
+        ("you missed two appointments", "PHI_APPOINTMENT"),
+        ("You've canceled your last two post-op checks", "PHI_APPOINTMENT"),
+        ("we've held an opening for you tomorrow", "PHI_APPOINTMENT"),
+        ("your next allergy shot", "PHI_APPOINTMENT"),
+        ("We see you've been in twice this month", "PHI_APPOINTMENT"),
+        ("faltó a dos citas", "PHI_APPOINTMENT"),
+        ("su próxima cita", "PHI_APPOINTMENT"),
+        ("the nurse who saw you", "PHI_STAFF_ROLE"),
+        ("the charge nurse you worked with", "PHI_STAFF_ROLE"),
+        ("the two blood draws you had", "PHI_CONFIRM_CTX"),
+        ("the mole we removed", "PHI_CONFIRM_CTX"),
+    ],
+)
+def test_care_phrases(presidio_screen: PresidioPhiScreen, text: str, entity: str) -> None:
+    assert any(e == entity for e, _ in cands(presidio_screen, text)), cands(presidio_screen, text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "on January 30",
+        "from 2/27",
+        "Monday the 5th",
+        "Friday at 1 am",
+        "last week",
+        "that afternoon",
+        "on the 9th",
+        "el lunes",
+        "el 3 de marzo",
+        "la semana pasada",
+        "03/14/2024",
+    ],
+)
+def test_dates(presidio_screen: PresidioPhiScreen, text: str) -> None:
+    assert any(e == "PHI_DATE" for e, _ in cands(presidio_screen, text)), text
+
+
+def test_recurring_weekdays_are_not_dates(presidio_screen: PresidioPhiScreen) -> None:
+    assert not any(e == "PHI_DATE" for e, _ in cands(presidio_screen, "open Thursdays"))
+
+
+@pytest.mark.parametrize(
+    ("text", "entity"),
+    [
+        ("MRN 20451877", "PHI_ID"),
+        ("statement #LH-7720418", "PHI_ID"),
+        ("account LA-30917", "PHI_ID"),
+        ("case #MP-55120", "PHI_ID"),
+        ("número de expediente 4482019", "PHI_ID"),
+        ("SSN 123-45-6789", "PHI_ID"),
+        ("DOB 04/22/1979", "PHI_DOB"),
+        ("date of birth: March 3, 1980", "PHI_DOB"),
+        ("fecha de nacimiento 3 de marzo de 1980", "PHI_DOB"),
+        ("call 555-0151", "PHI_PHONE"),
+        ("(602) 555-1834", "PHI_PHONE"),
+        ("+52 55 1234 5678", "PHI_PHONE"),
+        ("1420 Maple Ave, Apt 3", "PHI_ADDRESS"),
+        ("Calle Juárez 118", "PHI_ADDRESS"),
+        ("lakeshorehealth.org/estimates", "PHI_URL"),
+        ("write to smile@sunnyslopedental.com", "EMAIL_ADDRESS"),
+    ],
+)
+def test_identifiers_and_contacts(
+    presidio_screen: PresidioPhiScreen, text: str, entity: str
+) -> None:
+    assert any(e == entity for e, _ in cands(presidio_screen, text)), cands(presidio_screen, text)
+
+
+def test_email_validation_is_offline() -> None:
+    import tldextract
+
+    from workflows.phi.recognizers import OfflineEmailRecognizer, offline_tld_extractor
+
+    extractor = offline_tld_extractor()
+    assert extractor.suffix_list_urls == ()
+    rec = OfflineEmailRecognizer(extractor)
+    assert rec.validate_result("a@clinic.org")
+    assert not rec.validate_result("a@clinic.notarealsuffix")
+    # after build_screen the module-level extractor used by stock Presidio is offline too
+    assert tldextract.tldextract.TLD_EXTRACTOR.suffix_list_urls == ()

@@ -1,0 +1,329 @@
+"""Behaviour of the whole screen: verdicts, findings, context, logging."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from tests.unit.phi.conftest import run
+from workflows.phi.screen import PresidioPhiScreen, ScreenError
+from workflows.phi.types import FINDING_KINDS, MentionContext, OrgContext, PhiScreen
+
+BLOCK = [
+    # (author, mention, reply, expected kinds that must be among the findings)
+    (
+        "Gloria Benson",
+        "Waited forever.",
+        "Gloria, we know chemo days are long.",
+        {"patient_name", "clinical_detail"},
+    ),
+    (
+        "kbrooks",
+        "Terrible.",
+        "We looked into your chart and the nurse documented it.",
+        {"confirms_patient"},
+    ),
+    (
+        "Ann Lee",
+        "Rude staff.",
+        "Our records show you were seen on March 3.",
+        {"confirms_patient", "visit_date"},
+    ),
+    (
+        "Pete Carlson",
+        "Dropped me!",
+        "You missed your last three appointments.",
+        {"appointment_history"},
+    ),
+    (
+        "Sharon Lee",
+        "Surprise bill.",
+        "The balance is what Cigna left after your deductible.",
+        {"billing_insurance"},
+    ),
+    (
+        "Leo Grant",
+        "Rude therapist.",
+        "Leo, Melissa has been your therapist since January.",
+        {"staff_patient_link"},
+    ),
+    (
+        "Joanne Fisher",
+        "My mom was neglected.",
+        "Your mother's pressure ulcer was treated.",
+        {"family_member", "clinical_detail"},
+    ),
+    (
+        "Karen Wu",
+        "Billing mess.",
+        "Please reference account 88213409 when you call.",
+        {"identifier"},
+    ),
+    (
+        "Rita Gomez",
+        "No call back.",
+        "We left a voicemail at (602) 555-1834 yesterday.",
+        {"identifier"},
+    ),
+    (
+        "Tina Park",
+        "No records.",
+        "We emailed them to tina.park88@gmail.com on Friday.",
+        {"identifier"},
+    ),
+    (
+        "Luis Ortega",
+        "Wrong address.",
+        "We updated your address to 1420 Maple Ave, Apt 3.",
+        {"identifier"},
+    ),
+    ("Mike Ross", "Mixed up.", "We confirmed your DOB of 04/22/1979 first.", {"identifier"}),
+    (
+        "Heather Lang",
+        "Slow results.",
+        "The pathology on the mole we removed took longer.",
+        {"clinical_detail", "confirms_patient"},
+    ),
+    (
+        "Dana White",
+        "Awful.",
+        "Thank you Dana. Managing Crohn's flares is difficult.",
+        {"clinical_detail", "patient_name"},
+    ),
+    (
+        "Nadia Bukowski",
+        "They released my husband early.",
+        "Your husband was discharged on the 9th once his vitals were stable.",
+        {"family_member", "visit_date"},
+    ),
+    ("Mo Diaz", "Bad ER.", "Sorry to hear the dry socket hurt so much.", set()),
+    # Spanish
+    (
+        "Ana Morales",
+        "La atención fue terrible.",
+        "Ana, lamentamos que su embarazo haya sido difícil; el ultrasonido salió normal.",
+        {"patient_name", "clinical_detail"},
+    ),
+    (
+        "Marta Ruiz",
+        "La doctora no me explicó nada.",
+        "Sra. Ruiz, la Dra. Ochoa le explicó los resultados de su mamografía el lunes.",
+        {"patient_name", "staff_patient_link", "clinical_detail", "visit_date"},
+    ),
+    (
+        "José Ramírez",
+        "Mala experiencia.",
+        "Usted faltó a sus dos últimas citas.",
+        {"appointment_history"},
+    ),
+    ("Rosa Medina", "No me llamaron.", "Le llamamos al 602-555-1834 el martes.", {"identifier"}),
+]
+
+PASS = [
+    (
+        "Gloria Benson",
+        "Waited forever.",
+        "We're sorry for the wait. We can't discuss anyone's care online, but our patient "
+        "advocate would like to hear from you at 555-0123.",
+    ),
+    (
+        "Dev Patel",
+        "Parking is always full.",
+        "Dev, thanks! We're opening 200 more spaces in the north lot next month.",
+    ),
+    (
+        "Hannah Cole",
+        "Mammograms on weekends?",
+        "Hi Hannah! Our imaging center offers screening mammograms on Saturdays. Call 555-0140.",
+    ),
+    (
+        "Greg Ellis",
+        "Rude receptionist.",
+        "Please ask for our office manager, Laura Diaz, at 555-0199 or "
+        "laura.diaz@hillsidedental.com so she can follow up.",
+    ),
+    (
+        "Rosa Medina",
+        "Nadie contesta el teléfono.",
+        "Lamentamos las molestias. Puede escribirnos a citas@clinicasanjose.org o llamarnos al "
+        "(555) 010-2233 de lunes a viernes.",
+    ),
+    (
+        "Lynn Carter",
+        "The doctor was late.",
+        "Privacy laws keep us from discussing any patient's visit, but please contact our "
+        "Patient Relations team at 555-0111.",
+    ),
+    (
+        "Oscar Diaz",
+        "Ignored at check-in.",
+        "Oscar, we're sorry you felt ignored. Our manager would welcome your call at 555-0120.",
+    ),
+    (
+        "Sam Kline",
+        "Where do I park?",
+        "Hi Sam, visitors for the cancer center can use the free garage on Elm Street.",
+    ),
+    (
+        "Jason Miller",
+        "Do you take Medicaid?",
+        "Yes, we accept Medicaid. Call 555-0190 to confirm your plan is in network.",
+    ),
+    (
+        "Lena Fox",
+        "Diabetes support group?",
+        "Our diabetes education program hosts a free support group monthly.",
+    ),
+    (
+        "Raymond Ortiz",
+        "La recepción fue grosera.",
+        "Lamentamos leer su comentario. Por la ley de privacidad no podemos hablar de ningún caso "
+        "en particular. Nuestra oficina le atenderá en el 555-0188.",
+    ),
+    (
+        "Omar Haddad",
+        "Thanks for the free CPR class!",
+        "Thank you, Omar! The next free community CPR class is on April 12.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("author", "mention", "reply", "kinds"), BLOCK)
+def test_blocks(
+    phi_screen: PhiScreen, author: str, mention: str, reply: str, kinds: set[str]
+) -> None:
+    result = run(phi_screen, reply, author, mention)
+    assert result.verdict == "block", reply
+    assert kinds <= set(result.kinds), result.kinds
+    for f in result.findings:
+        assert f.kind in FINDING_KINDS
+        assert reply[f.start : f.end] == f.text
+        assert 0 <= f.start < f.end <= len(reply)
+        assert f.reason and "\n" not in f.reason
+        assert f.suggestion
+
+
+@pytest.mark.parametrize(("author", "mention", "reply"), PASS)
+def test_passes(phi_screen: PhiScreen, author: str, mention: str, reply: str) -> None:
+    result = run(phi_screen, reply, author, mention)
+    assert result.verdict == "pass", [(f.kind, f.text) for f in result.findings]
+    assert result.findings == ()
+
+
+def test_greeting_by_name_passes_only_off_care(phi_screen: PhiScreen) -> None:
+    off = run(
+        phi_screen,
+        "Dorothy, thanks! The garage lights get shields in April.",
+        "Dorothy Kwan",
+        "The garage lights shine into my bedroom.",
+    )
+    assert off.verdict == "pass"
+    on = run(
+        phi_screen,
+        "Dorothy, your migraine should ease with the new dose.",
+        "Dorothy Kwan",
+        "Doctor didn't help.",
+    )
+    assert on.verdict == "block" and "patient_name" in on.kinds
+
+
+def test_whose_number_is_it(phi_screen: PhiScreen) -> None:
+    org = run(phi_screen, "Please call our Patient Relations team at 555-201-3344.")
+    assert org.verdict == "pass"
+    patient = run(phi_screen, "We called you at 555-201-3344 twice.")
+    assert patient.verdict == "block" and "identifier" in patient.kinds
+
+
+def test_spans_point_into_obfuscated_original(phi_screen: PhiScreen) -> None:
+    reply = "&#67;onsuelo, your meto\u200cprolol was filled at the 25 mg dose."
+    result = run(phi_screen, reply, "Consuelo Quintana", "Wrong pills.")
+    by_kind = {f.kind: f for f in result.findings}
+    assert by_kind["patient_name"].text == "&#67;onsuelo"
+    assert any(f.text == "meto\u200cprolol" for f in result.findings)
+
+
+def test_repeating_the_reviewers_story_is_a_finding(phi_screen: PhiScreen) -> None:
+    result = run(
+        phi_screen,
+        "We're so sorry your knee replacement recovery has been hard.",
+        "Al Mann",
+        "My knee replacement recovery has been awful.",
+    )
+    assert result.verdict == "block"
+    assert "confirms_patient" in result.kinds
+
+
+def test_new_fact_reported(phi_screen: PhiScreen) -> None:
+    result = run(
+        phi_screen,
+        "Eddie, our pharmacists check ID on every Suboxone fill.",
+        "Eddie Farnsworth",
+        "Treated like a criminal picking up my prescription.",
+    )
+    assert result.verdict == "block"
+    assert "new_fact" in result.kinds
+
+
+def test_org_context_adds_certainty(phi_screen: PhiScreen) -> None:
+    reply = "Reach Ana Ruiz at 555-303-4040 or ana@gmail.com."
+    org = OrgContext(
+        name="Mercy",
+        phones=("555-303-4040",),
+        emails=("ana@gmail.com",),
+        spokespeople=("Ana Ruiz",),
+    )
+    with_org = phi_screen.screen(reply, MentionContext("Kim Doe", "Rude staff"), org)
+    assert with_org.verdict == "pass"
+    without = phi_screen.screen(reply, MentionContext("Kim Doe", "Rude staff"))
+    assert without.verdict == "block"  # a gmail address reads as someone's own
+
+
+def test_configured_org_and_staff_directory() -> None:
+    # a second, separately configured screen; built lazily (still one spaCy load per test)
+    from workflows.phi.screen import build_screen
+
+    screen = build_screen(
+        org=OrgContext(phones=("555-777-1212",)), staff_directory=("Renata Silva",)
+    )
+    reply = "We called 555-777-1212 back; Renata Silva leads our hygiene team."
+    assert screen.screen(reply, MentionContext("Jo Li", "Rude")).verdict == "pass"
+
+
+def test_empty_reply_passes(phi_screen: PhiScreen) -> None:
+    assert run(phi_screen, "").verdict == "pass"
+    assert run(phi_screen, "   \n").verdict == "pass"
+
+
+MARKER = "Zqxv7741Marker"
+
+
+def test_never_logs_the_text(phi_screen: PhiScreen, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    for reply in (
+        f"{MARKER}, your biopsy results are back.",
+        f"Thanks {MARKER}! See you at the fair.",
+        f"Call {MARKER} at 555-0100 or {MARKER.lower()}@gmail.com.",
+    ):
+        run(phi_screen, reply, MARKER, f"{MARKER} was here")
+    assert MARKER not in caplog.text
+    assert MARKER.lower() not in caplog.text.lower()
+
+
+def test_errors_never_carry_the_text(
+    presidio_screen: PresidioPhiScreen,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise ValueError(f"cannot analyse {kwargs.get('text')}")
+
+    monkeypatch.setattr(presidio_screen.analyzer, "analyze", boom)
+    with pytest.raises(ScreenError) as info:
+        run(presidio_screen, f"{MARKER}, your chart")
+    assert MARKER not in str(info.value)
+    assert info.value.__cause__ is None
+    assert info.value.__context__ is None
+    assert MARKER not in caplog.text
