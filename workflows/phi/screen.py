@@ -141,7 +141,7 @@ class PresidioPhiScreen:
             return self._screen(reply, mention, org)
         except ScreenError:
             raise
-        except Exception as exc:  # noqa: BLE001 - re-raised below without the text
+        except Exception as exc:  # re-raised below, without the text
             failure = type(exc).__name__
         # raised outside the handler so the original exception (whose message may quote
         # the reply) is neither chained nor kept as context
