@@ -1029,6 +1029,31 @@ def _element_problems(el: Any, where: str) -> list[str]:
 # ------------------------------------------------------------------------- rendering
 
 _LINK = re.compile(r"<([^<>|]+)(?:\|([^<>]*))?>")
+_BOLD = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]*?\S)\*(?![\w*])")
+_ITALIC = re.compile(r"(?<![\w_])_(?=\S)([^_\n]*?\S)_(?![\w_])")
+_STRIKE = re.compile(r"(?<![\w~])~(?=\S)([^~\n]*?\S)~(?![\w~])")
+_EMOJI = re.compile(r":([a-z0-9_+-]+):")
+EMOJI = {
+    "red_circle": "🔴",
+    "large_orange_circle": "🟠",
+    "white_circle": "⚪",
+    "memo": "📝",
+    "no_entry": "⛔",
+    "no_entry_sign": "🚫",
+    "white_check_mark": "✅",
+    "hourglass_flowing_sand": "⏳",
+    "rocket": "🚀",
+    "warning": "⚠️",
+    "wastebasket": "🗑️",
+    "mag": "🔍",
+    "raised_hand": "✋",
+    "mega": "📣",
+    "lock": "🔒",
+    "thread": "🧵",
+    "inbox_tray": "📥",
+    "ballot_box_with_check": "☑️",
+    "tada": "🎉",
+}
 
 
 def mrkdwn_to_text(text: str, users: dict[str, dict[str, Any]] | None = None) -> str:
@@ -1052,7 +1077,15 @@ def mrkdwn_to_text(text: str, users: dict[str, dict[str, Any]] | None = None) ->
             return f"{label} ({target})"
         return target
 
-    out = _LINK.sub(live, text)
+    parts = text.split("```")
+    for i, part in enumerate(parts):
+        if i % 2 == 0:  # outside code blocks: formatting and emoji render
+            part = _BOLD.sub(r"\1", part)
+            part = _ITALIC.sub(r"\1", part)
+            part = _STRIKE.sub(r"\1", part)
+            part = _EMOJI.sub(lambda m: EMOJI.get(m.group(1), m.group(0)), part)
+        parts[i] = _LINK.sub(live, part)
+    out = "".join(parts) if len(parts) % 2 else "```".join(parts)
     return out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

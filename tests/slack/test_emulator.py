@@ -237,7 +237,7 @@ def test_flatten_and_mrkdwn_rendering() -> None:
             {"type": "divider"},
         ]
     )
-    assert "a  b" in text and "*x*  ·  y" in text
+    assert "a  b" in text and "x  ·  y" in text
 
 
 def test_slow_failure_delay(emu: SlackEmulator, client: WebClient) -> None:

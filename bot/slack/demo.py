@@ -1,0 +1,368 @@
+"""``python app.py demo`` (and ``make run`` without chat credentials): the whole flow of
+SPEC §9 on a throw-away SQLite database against the built-in Slack emulator, through the
+real HTTP app — a signed webhook brings a negative mention, the bot posts it, a draft
+with PHI is blocked, a clean draft is signed off by marketing and risk (signed Slack
+requests to ``/slack/events``), released for manual posting and marked posted — then
+the channel is printed as a person would read it, with how to connect a real workspace.
+
+The composition root (``app``) is imported inside ``run_demo`` only: this module is the
+one place in ``bot`` that builds a container, and only for the demo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar, TextIO
+from urllib.parse import urlencode
+
+import aiohttp
+from aiohttp import web
+
+from bot.slack.emulator import SlackEmulator
+
+CHANNEL = "C0DEMOREVIEWS"
+TEAM = "T0DEMO"
+SIGNING_SECRET = "demo-signing-secret"  # noqa: S105 - the demo's own, throw-away
+WEBHOOK_SECRET = "demo-webhook-secret"  # noqa: S105 - the demo's own, throw-away
+AUTHOR, MARKETING, RISK = "U0ANN", "U0MARK", "U0RITA"
+
+MENTION = {
+    "source": "demo",
+    "external_id": "google-review-1",
+    "platform": "google",
+    "author": "Jane Roe",
+    "text": (
+        "Waited three hours in the emergency department and nobody explained anything. "
+        "<!channel> avoid this place."
+    ),
+    "url": "https://maps.google.com/?cid=1234567890&review=demo",
+    "rating": 1,
+}
+PHI_DRAFT = (
+    "Hi Jane, we reviewed your chart from your visit on March 3 and the doctor says your "
+    "MRI results were normal."
+)
+CLEAN_DRAFT = (
+    "Thank you for taking the time to share this. We take every concern seriously and "
+    "would like to hear more. Please contact our Patient Relations team through our website."
+)
+
+CONNECT = """\
+To connect a real Slack workspace:
+  1. Create the app from slack/manifest.yml (api.slack.com/apps -> Create New App ->
+     From a manifest), replacing YOUR-HOST with this server's public https address.
+  2. Install it to the workspace; copy the Bot User OAuth Token (xoxb-…) and the
+     Signing Secret into .env as SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET
+     (or use Socket Mode: SLACK_APP_TOKEN=xapp-… needs no public address).
+  3. Set SLACK_CHANNEL_ID to the review channel (not a Slack Connect channel) and
+     /invite @Countersign there; set SLACK_TEAM_ID to your workspace id.
+  4. Give people roles: python app.py roles add slack:U0123ABC marketing|risk|admin
+  5. make run   (it serves instead of running this demo once credentials are set)
+Mention and draft text reach Slack: the workspace must be covered by a business
+associate agreement with Slack. Full steps: docs/slack.md
+"""
+
+
+class _KeywordScreen:
+    """A stand-in when the PHI screen is not installed: blocks a few telling words and
+    the reviewer's name (never used when workflows.phi.screen is present)."""
+
+    WORDS: ClassVar[dict[str, str]] = {
+        "chart": "confirms_patient",
+        "visit": "confirms_patient",
+        "mri": "clinical_detail",
+        "results": "clinical_detail",
+        "march": "visit_date",
+    }
+
+    def screen(self, reply: str, mention: Any, org: Any = None) -> Any:
+        import re
+
+        from workflows.phi.types import Finding, ScreenResult
+
+        findings = []
+        for word, kind in self.WORDS.items():
+            for m in re.finditer(rf"\b{word}\b", reply, re.IGNORECASE):
+                findings.append(
+                    Finding(kind, m.start(), m.end(), m.group(0), "may disclose PHI", "remove it")
+                )
+        for part in (getattr(mention, "author", "") or "").split():
+            for m in re.finditer(rf"\b{re.escape(part)}\b", reply):
+                findings.append(
+                    Finding(
+                        "patient_name", m.start(), m.end(), m.group(0), "names the reviewer", "—"
+                    )
+                )
+        findings.sort(key=lambda f: f.start)
+        return ScreenResult("block" if findings else "pass", tuple(findings))
+
+
+def _screen(app_module: Any, settings: Any) -> tuple[Any, str]:
+    try:
+        import workflows.phi.screen as phi_screen
+
+        if hasattr(phi_screen, "build_screen"):
+            return app_module.build_screen(settings), "the PHI screen (Presidio + rules)"
+    except Exception as exc:  # a missing model or package: fall back, say so
+        return _KeywordScreen(), f"a keyword stand-in ({type(exc).__name__} loading the screen)"
+    return _KeywordScreen(), "a keyword stand-in (workflows.phi.screen not installed)"
+
+
+def _sign_slack(body: bytes) -> dict[str, str]:
+    ts = str(int(time.time()))
+    base = b"v0:" + ts.encode() + b":" + body
+    sig = "v0=" + hmac.new(SIGNING_SECRET.encode(), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
+
+
+class _Driver:
+    """Sends what Slack and a listening tool would send, correctly signed."""
+
+    def __init__(self, session: aiohttp.ClientSession, base: str) -> None:
+        self.session = session
+        self.base = base
+        self.n = 0
+
+    async def webhook(self, items: list[dict[str, Any]]) -> dict[str, Any]:
+        body = json.dumps(items).encode()
+        sig = hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+        async with self.session.post(
+            self.base + "/webhooks/mentions",
+            data=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Countersign-Signature": f"sha256={sig}",
+            },
+        ) as resp:
+            if resp.status != 202:
+                raise RuntimeError(f"webhook answered {resp.status}")
+            result: dict[str, Any] = await resp.json()
+            return result
+
+    async def _slack(self, form: dict[str, str]) -> int:
+        body = urlencode(form).encode()
+        headers = {"Content-Type": "application/x-www-form-urlencoded", **_sign_slack(body)}
+        async with self.session.post(self.base + "/slack/events", data=body, headers=headers) as r:
+            await r.read()
+            return r.status
+
+    def _trigger(self) -> str:
+        self.n += 1
+        return f"demo-trigger-{self.n}-{time.monotonic_ns()}"
+
+    async def command(self, user: str, text: str) -> int:
+        return await self._slack(
+            {
+                "team_id": TEAM,
+                "team_domain": "demo-hospital",
+                "channel_id": CHANNEL,
+                "channel_name": "patient-reviews",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": "/reply",
+                "text": text,
+                "api_app_id": "A0COUNTERSIGN",
+                "trigger_id": self._trigger(),
+            }
+        )
+
+    async def click(self, user: str, action_id: str, value: str) -> int:
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": "demo-hospital"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+            "api_app_id": "A0COUNTERSIGN",
+            "container": {"type": "message", "channel_id": CHANNEL, "message_ts": "0"},
+            "channel": {"id": CHANNEL, "name": "patient-reviews"},
+            "trigger_id": self._trigger(),
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "demo",
+                    "value": value,
+                    "action_ts": str(time.time()),
+                }
+            ],
+        }
+        return await self._slack({"payload": json.dumps(payload)})
+
+
+async def _until(cond: Callable[[], bool], what: str, wait: float = 30.0) -> None:
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            if cond():
+                return
+        except Exception:  # noqa: S110 - not there yet (e.g. no such revision)
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the demo timed out waiting for: {what}")
+        await asyncio.sleep(0.05)
+
+
+async def _deliver(container: Any) -> None:
+    """Run the outbox relay until nothing more is due (retries after a rate limit too)."""
+    idle = 0
+    deadline = time.monotonic() + 60
+    while idle < 2 and time.monotonic() < deadline:
+        n = await asyncio.to_thread(container.relay.deliver_due)
+        idle = 0 if n else idle + 1
+        if not n:
+            await asyncio.sleep(0.6)
+
+
+def _migrate(database_url: str, app_file: str) -> None:
+    """Apply the migrations with the app's own command (the composition root owns it)."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DEMO_MODE": "true",
+        "LOG_LEVEL": "WARNING",
+        "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",
+    }
+    done = subprocess.run(  # noqa: S603 - our own interpreter and app
+        [sys.executable, app_file, "db", "upgrade"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError("database migration failed:\n" + done.stderr[-2000:])
+
+
+async def _flow(app_module: Any, emu: SlackEmulator, tmp: Path, out: TextIO) -> int:
+    from workflows import services
+    from workflows.types import Actor
+
+    db_url = f"sqlite:///{tmp / 'demo.db'}"
+    _migrate(db_url, app_module.__file__)
+    settings = app_module.Settings(
+        _env_file=None,
+        DATABASE_URL=db_url,
+        DEMO_MODE=True,
+        LOG_LEVEL="WARNING",
+        SLACK_BOT_TOKEN=emu.token,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_CHANNEL_ID=CHANNEL,
+        SLACK_API_BASE_URL=emu.base_url,
+        SLACK_TEAM_ID=TEAM,
+        WEBHOOK_SECRET=WEBHOOK_SECRET,
+        AUDIT_CHECKPOINT_PATH=str(tmp / "audit-checkpoints.jsonl"),
+        ORG_NAME="Demo Hospital",
+    )
+    screen, screen_name = _screen(app_module, settings)
+    container = app_module.build_container(settings, screen=screen)
+    cli = Actor.cli("demo")
+    services.add_role(container.deps, cli, f"slack:{MARKETING}", "marketing")
+    services.add_role(container.deps, cli, f"slack:{RISK}", "risk")
+    http = app_module.build_http_app(container)
+    runner = web.AppRunner(http, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    port = int(server.sockets[0].getsockname()[1]) if server is not None else 0  # type: ignore[attr-defined]
+    steps: list[str] = [f"PHI screen: {screen_name}"]
+    try:
+        async with aiohttp.ClientSession() as session:
+            d = _Driver(session, f"http://127.0.0.1:{port}")
+            result = await d.webhook([MENTION])
+            ref = result["mentions"][0]["id"]
+            mid = int(ref.split("-")[1])
+            steps.append(f"webhook: a 1-star Google review arrived as {ref}")
+            await _deliver(container)
+
+            def revisions() -> int:
+                latest = services.mention_view(container.deps, mid).latest
+                return latest.number if latest else 0
+
+            await d.command(AUTHOR, f"{ref} {PHI_DRAFT}")
+            await _until(lambda: revisions() >= 1, "the first draft")
+            first = services.mention_view(container.deps, mid).latest
+            assert first is not None
+            steps.append(
+                f"@ann drafted revision 1: {first.verdict} ({', '.join(first.finding_kinds)})"
+            )
+            await d.command(AUTHOR, f"{ref} {CLEAN_DRAFT}")
+            await _until(lambda: revisions() >= 2, "the second draft")
+            second = services.mention_view(container.deps, mid).latest
+            assert second is not None
+            steps.append(f"@ann drafted revision 2: {second.verdict}")
+            if second.verdict != "pass":
+                raise RuntimeError("the clean demo draft was blocked by the PHI screen")
+            await _deliver(container)
+            value = f"{ref}:r{second.number}"
+            await d.click(MARKETING, "reply_signoff_marketing", value)
+            await _until(
+                lambda: (
+                    services.mention_view(container.deps, mid).latest.signed_by("marketing")  # type: ignore[union-attr]
+                    is not None
+                ),
+                "the marketing sign-off",
+            )
+            steps.append("@mark signed off as marketing")
+            await d.click(RISK, "reply_signoff_risk", value)
+            await _until(
+                lambda: services.mention_view(container.deps, mid).state == "approved",
+                "the risk sign-off",
+            )
+            steps.append("@rita signed off as risk: approved, handed over for manual posting")
+            await _deliver(container)
+            await d.click(MARKETING, "reply_mark_posted", value)
+            await _until(
+                lambda: services.mention_view(container.deps, mid).state == "released",
+                "the reply marked posted",
+            )
+            await _deliver(container)
+            final = services.mention_view(container.deps, mid)
+            steps.append(f"@mark marked it posted: {final.state}, SHA-256 {final.published_hash}")
+    finally:
+        await runner.cleanup()
+        container.close()
+
+    out.write("Countersign demo — what happened:\n")
+    out.writelines(f"  • {s}\n" for s in steps)
+    out.write("\nThe review channel, as a person reads it:\n\n")
+    out.write(emu.render_channel(CHANNEL))
+    out.write("\nWhat only @ann (the author) saw:\n\n")
+    out.write(emu.render_ephemerals(AUTHOR))
+    out.write("\n" + CONNECT)
+    return 0
+
+
+def run_demo(out: TextIO | None = None) -> int:
+    """Run the demo; returns the exit code (0 when the reply was released)."""
+    import app as app_module
+
+    stream = out or sys.stdout
+    emu = SlackEmulator(team_id=TEAM, rate_limit_interval=1.0, rate_limit_burst=2)
+    emu.add_user(AUTHOR, "ann", real_name="Ann (communications)")
+    emu.add_user(MARKETING, "mark", real_name="Mark (marketing)")
+    emu.add_user(RISK, "rita", real_name="Rita (risk)")
+    emu.add_channel(CHANNEL, "patient-reviews", members=[AUTHOR, MARKETING, RISK])
+    emu.start_background()
+    try:
+        with tempfile.TemporaryDirectory(prefix="countersign-demo-") as tmp:
+            return asyncio.run(_flow(app_module, emu, Path(tmp), stream))
+    except Exception as exc:
+        stream.write(f"demo failed: {exc}\n")
+        return 1
+    finally:
+        emu.stop_background()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(run_demo())
