@@ -4,7 +4,7 @@ Obfuscation that a human reader sees through must not hide PHI from the screen:
 HTML entities (``&#67;onsuelo``), compatibility forms (fullwidth ``２/２７``), zero-width
 and joiner characters (``meto\u200cprolol``), soft hyphens, other Unicode digits,
 Cyrillic and Greek look-alike letters, emoji wedged between words, and runs of
-whitespace. Case is kept (matching is case-insensitive where it should be).
+whitespace (line breaks included, so a line break cannot split a phrase). Case is kept (matching is case-insensitive where it should be).
 
 Every character of the normalised text remembers the span of original code points it
 came from, so a finding found in the normalised text is reported with code-point
@@ -262,12 +262,10 @@ def normalize(text: str) -> Normalized:
         i = j
         for f in folded:
             if f.isspace():
-                f = "\n" if f in "\n\r\u2028\u2029\x0b\x0c\x85" else " "
-                if out_chars and out_chars[-1] in (" ", "\n"):
-                    # collapse whitespace runs; a line break wins over a space
-                    if f == "\n":
-                        out_chars[-1] = "\n"
-                    ends[-1] = e
+                # line breaks are read as spaces: "medical\nrecord\nnumber" is still an MRN
+                f = " "
+                if out_chars and out_chars[-1] == " ":
+                    ends[-1] = e  # collapse whitespace runs
                     continue
             out_chars.append(f)
             starts.append(s)

@@ -44,7 +44,7 @@ def test_emoji_and_whitespace_collapse() -> None:
     n = normalize("basal 🔬 cell 🔬 carcinoma ✅")
     assert n.text == "basal cell carcinoma "
     n2 = normalize("B e n\n\nS a u")
-    assert n2.text == "B e n\nS a u"
+    assert n2.text == "B e n S a u"
 
 
 def test_case_is_kept() -> None:
