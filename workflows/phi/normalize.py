@@ -4,7 +4,8 @@ Obfuscation that a human reader sees through must not hide PHI from the screen:
 HTML entities (``&#67;onsuelo``), compatibility forms (fullwidth ``２/２７``), zero-width
 and joiner characters (``meto\u200cprolol``), soft hyphens, other Unicode digits,
 Cyrillic and Greek look-alike letters, emoji wedged between words, and runs of
-whitespace (line breaks included, so a line break cannot split a phrase). Case is kept (matching is case-insensitive where it should be).
+whitespace (line breaks included, so a line break cannot split a phrase). Case is kept
+(matching is case-insensitive where it should be).
 
 Every character of the normalised text remembers the span of original code points it
 came from, so a finding found in the normalised text is reported with code-point
