@@ -368,8 +368,8 @@ class Decision:
                         j += 1
                     continue
                 hit = self._possessed(tok, s, found, booking, family_seen)
-                if hit:
-                    break
+                if hit and ents & _DEFINITE_HITS:
+                    break  # "your knee follow-up": a weak word does not end the phrase
                 if nxt.key in _STOP_AFTER_POSSESSIVE or nxt.key in _POSSESSIVE_KEYS:
                     break
                 j += 1
@@ -408,6 +408,8 @@ class Decision:
                 return True
             self.add(fam_kind, tok.start, end)
             noun = next(c for c in found if c.entity == "PHI_CARE_NOUN")
+            if noun.meta.get("term") in _VISIT_NOUNS:
+                self.add("appointment_history", tok.start, end)
             if "PHI_BILLING" in ents or "PHI_INSURER" in ents:
                 self.add("billing_insurance", tok.start, end)
             elif "PHI_TEST" in ents or "PHI_CLINICAL_WEAK" in ents:
@@ -751,6 +753,12 @@ class Decision:
                 self.add("clinical_detail", c.start, c.end)
                 self.add("confirms_patient", c.start, c.end, REASONS["echo"])
 
+    def _first_anchor(self) -> tuple[int, int] | None:
+        spans = [(c.start, c.end) for c in self.reviewer]
+        spans += [a for s in self.sentences if not s.policy for a in s.you]
+        spans += [(f.start, f.end) for f in self.findings.values() if f.kind != "new_fact"]
+        return min(spans) if spans else None
+
     def about_care(self) -> None:
         """Once the reply is about someone's care, names, dates and plans become PHI."""
         for c in self.reviewer:
@@ -768,6 +776,17 @@ class Decision:
                         self.add("visit_date", c.start, c.end)
             for c in s.of("PHI_ID_WEAK"):
                 self.add("identifier", c.start, c.end)
+            if not s.offer and self.care_in(s):
+                for c in s.of("PHI_FAMILY"):
+                    self.add("family_member", c.start, c.end)
+                for p in s.of("PHI_PERSON"):
+                    if p.meta.get("title") == "clinician" and not self._is_staff_or_org(p, s):
+                        self.add("staff_patient_link", p.start, p.end)
+        if not any(f.kind == "confirms_patient" for f in self.findings.values()):
+            # a reply about this person's care confirms that they are a patient
+            anchor = self._first_anchor()
+            if anchor is not None:
+                self.add("confirms_patient", anchor[0], anchor[1])
         for f in list(self.findings.values()):
             if f.kind in ("patient_name", "confirms_patient", "new_fact"):
                 continue
@@ -796,6 +815,32 @@ _EVENT_NOUNS = frozenset(
         "referral",
         "authorization",
         "imaging",
+    }
+)
+_DEFINITE_HITS = frozenset({*STRONG, "PHI_CARE_NOUN", "PHI_INSURER", "PHI_BILLING"})
+_VISIT_NOUNS = frozenset(
+    {
+        "visit",
+        "visits",
+        "appointment",
+        "appointments",
+        "follow-up",
+        "session",
+        "sessions",
+        "checkup",
+        "check-up",
+        "consult",
+        "consultation",
+        "exam",
+        "examination",
+        "stay",
+        "hospital stay",
+        "admission",
+        "cita",
+        "citas",
+        "consulta",
+        "sesion",
+        "sesiones",
     }
 )
 _FUNCTION_WORDS = frozenset(
