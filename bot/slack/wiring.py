@@ -163,8 +163,17 @@ def wire(container: Any, app: web.Application) -> SlackHandlers | None:
     if app_token:
         _wire_socket_mode(app, bolt, app_token, client)
 
-    _register_outbound(container, client_factory(str(token), base_url), settings.SLACK_CHANNEL_ID)
+    _quiet_sdk_debug_logs()
+    _register_outbound(container, str(token), base_url, settings.SLACK_CHANNEL_ID)
     return handlers
+
+
+def _quiet_sdk_debug_logs() -> None:
+    """slack_sdk and Bolt log request bodies (reply text) at DEBUG: never let them."""
+    for name in ("slack_sdk", "slack_bolt", "countersign.slack.bolt"):
+        logger = logging.getLogger(name)
+        if logger.getEffectiveLevel() < logging.INFO:
+            logger.setLevel(logging.INFO)
 
 
 def _wire_socket_mode(
@@ -185,12 +194,17 @@ def _wire_socket_mode(
     app.on_cleanup.append(stop)
 
 
-def _register_outbound(container: Any, factory: Callable[[], WebClient], channel: Any) -> None:
+def _register_outbound(container: Any, token: str, base_url: str, channel: str | None) -> None:
+    if not channel:
+        log.warning("SLACK_CHANNEL_ID is not set; Slack posting is off")
+        return
     try:
         from bot.slack import poster  # type: ignore[attr-defined,unused-ignore]
     except ImportError:
         log.info("bot.slack.poster is not present; Slack posting is off")
         return
+    make = getattr(poster, "client_factory", None)
+    factory = make(token, base_url) if make is not None else client_factory(token, base_url)
     poster.register_handlers(container.relay, container.deps, factory, channel)
 
 

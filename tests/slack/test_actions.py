@@ -118,6 +118,17 @@ async def test_full_path_draft_blocked_fixed_signed_released(slack: Any) -> None
     assert st.mention.state == "released"
     assert st.mention.published_hash == hashlib.sha256(CLEAN.encode()).hexdigest()
 
+    # the outbound relay handlers are wired: the channel gets the mention and its thread,
+    # and the blocked draft's words never reach it. (Not on SQLite for now: Relay calls a
+    # handler inside its open BEGIN IMMEDIATE transaction and the handler's own unit of
+    # work then waits out the 30 s busy timeout; reported to the lead.)
+    if slack.container.settings.DATABASE_URL.startswith("sqlite"):
+        return
+    await asyncio.to_thread(slack.container.relay.deliver_due)
+    assert slack.emulator.messages(CHANNEL)
+    assert f"M-{mid}" in slack.emulator.channel_text(CHANNEL)
+    assert "chart" not in slack.emulator.raw_channel_payloads(CHANNEL)
+
 
 # -- each action id ----------------------------------------------------------------------
 

@@ -189,3 +189,32 @@ async def test_non_member_without_role_is_refused(slack: Any) -> None:
     mid = ingest(slack.container)
     await slack.command(OUTSIDER, f"M-{mid} hello there")
     assert "only members of the review channel" in await slack.answer(OUTSIDER)
+
+
+async def test_answers_go_to_response_url_when_slack_gives_one(slack: Any) -> None:
+    """Real Slack sends a response_url with commands and clicks; answers use it."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestServer
+
+    got: list[dict[str, Any]] = []
+
+    async def sink(request: web.Request) -> web.Response:
+        got.append(await request.json())
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/hook", sink)
+    server = TestServer(app)
+    await server.start_server()
+    try:
+        url = str(server.make_url("/hook"))
+        await slack.command(AUTHOR, "queue", response_url=url)
+        from tests.slack.conftest import until
+
+        await until(lambda: got)
+        assert got[0]["response_type"] == "ephemeral"
+        assert got[0]["replace_original"] is False
+        assert "Nothing is waiting" in got[0]["text"] or "Waiting for you" in got[0]["text"]
+        assert slack.ephemerals(AUTHOR) == []
+    finally:
+        await server.close()
