@@ -51,7 +51,8 @@ GENERIC = re.compile(
     r"plans|insurers|cases)|many (?:patients|people|families)|some (?:patients|people)|"
     r"patients who|people who|those who|families who|if you(?:'re| are| have|'ve| need)?|"
     r"whether you|you can|you may|cualquier(?:a)?|todos los pacientes|si usted|"
-    r"to (?:confirm|verify|check|see|find out|learn)(?: whether| if)?)\b"
+    r"to (?:confirm|verify|check|see|find out|learn)(?: whether| if)?|"
+    r"(?:most|many|all|some|few)\s+(?:[\w-]+\s+)?[\w-]+s|la mayor[ií]a de)\b"
     r"|^\W*(?:please\s+)?(?:call|contact|ask|visit|bring|check|email|text|book|schedule|"
     r"sign up|stop by|reach out|l[lá]menos|llame|visite|traiga)\b",
     _F,

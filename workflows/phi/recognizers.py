@@ -207,7 +207,10 @@ class PersonRecognizer(_PhiRecognizer):
             key = tok.key
             is_title = key in self.clinician_titles and key not in ("do", "pa", "md", "rn")
             is_hon = key in HONORIFICS and tok.raw[:1].isupper()
-            if (is_title or is_hon) and i + 1 < n and _NAME_WORD.fullmatch(toks[i + 1].raw):
+            gap = text[tok.end : toks[i + 1].start] if i + 1 < n else ""
+            # "Dr. Fenn", "Sra. Ruiz", "Nurse Kim" - but not "doctor. Details"
+            gap_ok = gap == " " or (gap == ". " and len(key) <= 4)
+            if (is_title or is_hon) and gap_ok and _NAME_WORD.fullmatch(toks[i + 1].raw):
                 j = i + 1
                 while (
                     j + 1 < n

@@ -243,6 +243,9 @@ class Decision:
             if c.category == "family"
         )
         self.reviewer = [c for c in self.cands if c.entity == "PHI_REVIEWER"]
+        self.mention_question = bool(_QUESTION.search(ctx.mention_text)) and not bool(
+            _FIRST_PERSON_CARE.search(ctx.mention_text)
+        )
         self.sentences = self._sentences()
         self.family_anchors: list[tuple[int, int]] = []
         self.spanish = self._looks_spanish()
@@ -441,7 +444,11 @@ class Decision:
         if s.policy:
             return
         anchors = self.anchors(s, allow_you=not (s.generic or s.offer))
-        addressed = bool(self.reviewer) and not s.offer
+        # addressed by name: a clinical word anywhere is about them - unless it is a
+        # general answer to a question ("Most schools require MMR vaccines")
+        addressed = (
+            bool(self.reviewer) and not s.offer and not (s.generic and self.mention_question)
+        )
         strong = s.of(*STRONG)
         if strong and (anchors or addressed):
             for c in strong:
@@ -816,6 +823,14 @@ _EVENT_NOUNS = frozenset(
         "authorization",
         "imaging",
     }
+)
+_QUESTION = re.compile(
+    r"\?\s*$|^\W*(?:what|how|do|does|is|are|can|could|who|when|where|why|which|anyone|"
+    r"does anyone|qu[eé]|c[oó]mo|tienen|hay|d[oó]nde|cu[aá]ndo)\b",
+    re.I,
+)
+_FIRST_PERSON_CARE = re.compile(
+    r"\b(?:my|mine|me|i was|i had|i've been|i got|i went|mi|mis|me hicieron)\b", re.I
 )
 _DEFINITE_HITS = frozenset({*STRONG, "PHI_CARE_NOUN", "PHI_INSURER", "PHI_BILLING"})
 _VISIT_NOUNS = frozenset(
