@@ -225,6 +225,9 @@ class Repository:
             stmt = stmt.with_for_update(skip_locked=True)
         return list(self.session.execute(stmt).scalars())
 
+    def outbox_row(self, row_id: int) -> OutboxMessage | None:
+        return self.session.get(OutboxMessage, row_id)
+
     def outbox_pending_count(self) -> int:
         return len(
             list(

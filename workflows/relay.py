@@ -64,56 +64,77 @@ class Relay:
     def topics(self) -> Mapping[str, Handler]:
         return dict(self.handlers)
 
+    lease_seconds: float = 120.0
+
     def deliver_due(self) -> int:
-        """Deliver what is due, one row per transaction; returns how many were handled."""
+        """Deliver what is due; returns how many rows were delivered.
+
+        Each row is claimed in a short transaction (SKIP LOCKED on PostgreSQL) that leases
+        it for ``lease_seconds`` and commits; the handler then runs outside any transaction
+        (it may open its own units of work — on SQLite a held write lock would block it),
+        and a second short transaction records the outcome. A process that dies mid-send
+        leaves the row to be retried after the lease, so handlers must be idempotent."""
         delivered = 0
-        while True:
-            done_any = False
-            with self.deps.uow() as uow:
-                rows = uow.repo.outbox_due(self.deps.clock(), 1, None)
-                if not rows:
-                    return delivered
-                row = rows[0]
-                item = OutboxItem(
-                    id=row.id,
-                    topic=row.topic,
-                    mention_id=row.mention_id,
-                    revision_id=row.revision_id,
-                    payload=json.loads(row.payload or "{}"),
-                    attempts=row.attempts,
-                )
-                handler = self.handler_for(row.topic)
-                now = self.deps.clock()
-                if handler is None:
+        while delivered < self.batch:
+            claimed = self._claim()
+            if claimed is None:
+                return delivered
+            item, handler = claimed
+            error: tuple[str, float | None] | None = None
+            if handler is not None:
+                try:
+                    handler(item)
+                except Retry as exc:
+                    error = (exc.code, exc.after)
+                except Exception as exc:  # a handler bug must not stop the relay
+                    log.warning(
+                        "outbox delivery failed",
+                        extra={
+                            "outbox_id": item.id,
+                            "topic": item.topic,
+                            "error": type(exc).__name__,
+                        },
+                    )
+                    error = (type(exc).__name__, None)
+            self._finish(item.id, handler is not None, error)
+            if handler is not None and error is None:
+                delivered += 1
+        return delivered
+
+    def _claim(self) -> tuple[OutboxItem, Handler | None] | None:
+        with self.deps.uow() as uow:
+            now = self.deps.clock()
+            rows = uow.repo.outbox_due(now, 1, None)
+            if not rows:
+                return None
+            row = rows[0]
+            item = OutboxItem(
+                id=row.id,
+                topic=row.topic,
+                mention_id=row.mention_id,
+                revision_id=row.revision_id,
+                payload=json.loads(row.payload or "{}"),
+                attempts=row.attempts,
+            )
+            row.next_attempt_at = now + timedelta(seconds=self.lease_seconds)
+            uow.commit()
+        return item, self.handler_for(item.topic)
+
+    def _finish(self, row_id: int, handled: bool, error: tuple[str, float | None] | None) -> None:
+        with self.deps.uow() as uow:
+            row = uow.repo.outbox_row(row_id)
+            if row is None or row.status != "pending":
+                return
+            now = self.deps.clock()
+            if error is None:
+                row.status = "done"
+                row.done_at = now
+                if not handled:
                     # Nobody delivers this topic in this process (e.g. Teams not configured).
-                    row.status = "done"
-                    row.done_at = now
                     row.last_error = "no handler configured"
-                else:
-                    try:
-                        handler(item)
-                    except Retry as exc:
-                        self._fail(row, exc.code, exc.after)
-                    except Exception as exc:  # a handler bug must not stop the relay
-                        log.warning(
-                            "outbox delivery failed",
-                            extra={
-                                "outbox_id": row.id,
-                                "topic": row.topic,
-                                "error": type(exc).__name__,
-                            },
-                        )
-                        self._fail(row, type(exc).__name__, None)
-                    else:
-                        row.status = "done"
-                        row.done_at = now
-                        delivered += 1
-                        done_any = True
-                uow.commit()
-            if not done_any and delivered >= self.batch:
-                return delivered
-            if delivered >= self.batch:
-                return delivered
+            else:
+                self._fail(row, error[0], error[1])
+            uow.commit()
 
     def _fail(self, row: Any, code: str, after: float | None) -> None:
         row.attempts += 1

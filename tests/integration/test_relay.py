@@ -1,0 +1,79 @@
+"""The outbox relay delivers after commit, outside any transaction, with retries."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from models.tables import OutboxMessage
+from workflows import services as s
+from workflows.relay import OutboxItem, Relay, Retry
+from workflows.types import MentionInput
+
+
+def rows(deps):  # type: ignore[no-untyped-def]
+    with deps.uow() as uow:
+        return [
+            (r.topic, r.status, r.attempts, r.last_error)
+            for r in uow.session.execute(select(OutboxMessage).order_by(OutboxMessage.id)).scalars()
+        ]
+
+
+def ingest(deps, n: int = 1) -> None:  # type: ignore[no-untyped-def]
+    s.ingest(deps, [MentionInput("h", str(i), "google", "A", "bad", rating=1) for i in range(n)])
+
+
+def test_handler_may_open_its_own_unit_of_work(deps) -> None:  # type: ignore[no-untyped-def]
+    ingest(deps, 2)
+    seen: list[str] = []
+
+    def handler(item: OutboxItem) -> None:
+        # Reading (and writing) from inside a handler must not deadlock on SQLite.
+        seen.append(s.mention_view(deps, item.mention_id or 0).ref)
+        s.save_thread(deps, item.mention_id or 0, "slack", "C1", ts="1.0")
+
+    relay = Relay(deps)
+    relay.register("chat", handler)
+    assert relay.deliver_due() == 2
+    assert seen == ["M-1", "M-2"]
+    assert [r[1] for r in rows(deps)] == ["done", "done"]
+    assert relay.deliver_due() == 0
+
+
+def test_retry_after_and_dead_letter(deps, clock) -> None:  # type: ignore[no-untyped-def]
+    ingest(deps)
+    calls: list[int] = []
+
+    def flaky(item: OutboxItem) -> None:
+        calls.append(item.attempts)
+        raise Retry("ratelimited", after=30)
+
+    relay = Relay(deps, max_attempts=3)
+    relay.register("chat.mention_new", flaky)
+    assert relay.deliver_due() == 0
+    assert rows(deps) == [("chat.mention_new", "pending", 1, "ratelimited")]
+    assert relay.deliver_due() == 0 and calls == [0], "not due before Retry-After"
+    clock.advance(seconds=31)
+    relay.deliver_due()
+    clock.advance(seconds=31)
+    relay.deliver_due()
+    assert calls == [0, 1, 2]
+    assert rows(deps)[0][1] == "dead"
+
+
+def test_a_crashing_handler_does_not_stop_the_others(deps, clock) -> None:  # type: ignore[no-untyped-def]
+    ingest(deps, 2)
+
+    def boom(item: OutboxItem) -> None:
+        if item.mention_id == 1:
+            raise RuntimeError("bug")
+
+    relay = Relay(deps)
+    relay.register("chat", boom)
+    assert relay.deliver_due() == 1
+    assert [r[1:] for r in rows(deps)] == [("pending", 1, "RuntimeError"), ("done", 0, None)]
+
+
+def test_unhandled_topics_are_closed(deps) -> None:  # type: ignore[no-untyped-def]
+    ingest(deps)
+    assert Relay(deps).deliver_due() == 0
+    assert rows(deps) == [("chat.mention_new", "done", 0, "no handler configured")]
