@@ -5,7 +5,7 @@ makes the relay call its handlers *after* claiming the row in a committed transa
 (a lease), instead of inside the row's transaction: handlers call services (which open
 their own transactions), and on SQLite every transaction starts with BEGIN IMMEDIATE, so
 a handler running inside the relay's transaction would wait for the relay's own lock.
-When ``workflows.relay.Relay`` does this itself (``HANDLERS_OUTSIDE_TRANSACTION``),
+When ``workflows.relay.Relay`` does this itself (it has ``lease_seconds``/``_claim``),
 the helper leaves it alone.
 """
 
@@ -66,8 +66,8 @@ def _leased_deliver_due(self: Relay) -> int:
 
 
 def use_relay_outside_transaction(container: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    if getattr(Relay, "HANDLERS_OUTSIDE_TRANSACTION", False):
-        return
+    if hasattr(Relay, "_claim") or hasattr(Relay, "lease_seconds"):
+        return  # the real relay already runs handlers outside its transaction
     if container.engine.dialect.name != "sqlite":
         return  # PostgreSQL: the real relay as it is
     monkeypatch.setattr(Relay, "deliver_due", _leased_deliver_due)
