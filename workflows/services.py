@@ -104,6 +104,14 @@ def _audit_refusal(deps: Deps, actor: Actor, action: str, ref: Any, exc: Counter
     with deps.uow() as uow:
         if mention_id is not None and uow.repo.mention(mention_id) is None:
             mention_id = None
+        # Lock order everywhere: the mention row before the audit chain's lock. The outbox
+        # row's foreign key takes a share lock on the mention, so write (and flush) it
+        # before appending to the audit chain.
+        if mention_id is not None and actor.platform in ("slack", "teams"):
+            _outbox(
+                uow, deps, "chat.refusal", mention_id, payload={"action": action, "code": exc.code}
+            )
+            uow.repo.flush()
         uow.repo.audit(
             deps.clock(),
             actor=actor.key,
@@ -114,10 +122,6 @@ def _audit_refusal(deps: Deps, actor: Actor, action: str, ref: Any, exc: Counter
             reason=exc.message,
             detail={"code": exc.code},
         )
-        if mention_id is not None and actor.platform in ("slack", "teams"):
-            _outbox(
-                uow, deps, "chat.refusal", mention_id, payload={"action": action, "code": exc.code}
-            )
         uow.commit()
     _kick(deps)
 
