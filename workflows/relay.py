@@ -116,6 +116,9 @@ class Relay:
                 payload=json.loads(row.payload or "{}"),
                 attempts=row.attempts,
             )
+            # Count claims, not failures: a process that died after sending leaves
+            # attempts > 0, so the next claim knows to read back before sending again.
+            row.attempts += 1
             row.next_attempt_at = now + timedelta(seconds=self.lease_seconds)
             uow.commit()
         return item, self.handler_for(item.topic)
@@ -137,7 +140,6 @@ class Relay:
             uow.commit()
 
     def _fail(self, row: Any, code: str, after: float | None) -> None:
-        row.attempts += 1
         row.last_error = code[:255]
         if row.attempts >= self.max_attempts:
             row.status = "dead"

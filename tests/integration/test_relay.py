@@ -70,10 +70,10 @@ def test_a_crashing_handler_does_not_stop_the_others(deps, clock) -> None:  # ty
     relay = Relay(deps)
     relay.register("chat", boom)
     assert relay.deliver_due() == 1
-    assert [r[1:] for r in rows(deps)] == [("pending", 1, "RuntimeError"), ("done", 0, None)]
+    assert [r[1:] for r in rows(deps)] == [("pending", 1, "RuntimeError"), ("done", 1, None)]
 
 
 def test_unhandled_topics_are_closed(deps) -> None:  # type: ignore[no-untyped-def]
     ingest(deps)
     assert Relay(deps).deliver_due() == 0
-    assert rows(deps) == [("chat.mention_new", "done", 0, "no handler configured")]
+    assert rows(deps) == [("chat.mention_new", "done", 1, "no handler configured")]
