@@ -52,7 +52,8 @@ GENERIC = re.compile(
     r"patients who|people who|those who|families who|if you(?:'re| are| have|'ve| need)?|"
     r"whether you|you can|you may|cualquier(?:a)?|todos los pacientes|si usted|"
     r"to (?:confirm|verify|check|see|find out|learn)(?: whether| if)?|"
-    r"(?:most|many|all|some|few)\s+(?:[\w-]+\s+)?[\w-]+s|la mayor[ií]a de)\b"
+    r"(?:most|many|all|some|few)\s+(?:[\w-]+\s+)?[\w-]+s|la mayor[ií]a de|"
+    r"(?:every|each)\s+\w+|at (?:all|any) (?:of )?(?:our )?\w+)\b"
     r"|^\W*(?:please\s+)?(?:call|contact|ask|visit|bring|check|email|text|book|schedule|"
     r"sign up|stop by|reach out|l[lá]menos|llame|visite|traiga)\b",
     _F,
@@ -119,6 +120,9 @@ CONFIRM = re.compile(
     r"|\b(?:according to|in|per|from)\s+(?:our|your)\s+(?:medical\s+)?(?:records?|charts?|"
     r"files?|notes)\b"
     r"|\bon file\b"
+    r"|\b(?:thank(?:s| you)|grateful)\s+(?:\w+\s+){0,2}for\s+(?:coming in|visiting us|your visit|"
+    r"choosing us for your|trusting us with your)\b"
+    r"|\b(?:when|since|after|before)\s+you\s+(?:came in|were (?:here|in|seen|admitted))\b"
     r"|\b(?:pulled up|pulled|reviewed|looked (?:at|into|up|over)|checked|went (?:over|through)|"
     r"accessed|opened)\s+(?:your|the)\s+(?:\w+\s+)?(?:file|chart|records?|notes|history|"
     r"account|results|case)\b"

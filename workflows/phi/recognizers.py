@@ -48,6 +48,7 @@ VOCAB_ENTITIES = tuple(
         "care_noun_weak",
         "insurer",
         "billing",
+        "billing_weak",
         "family",
         "clinician_title",
         "clinician_role",

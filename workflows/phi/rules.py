@@ -29,7 +29,8 @@ from workflows.phi.vocab import STRONG_CLINICAL, Token, Vocabulary, fold, tokeni
 
 STRONG = tuple("PHI_" + c.upper() for c in STRONG_CLINICAL)
 WEAK = ("PHI_CLINICAL_WEAK", "PHI_CARE_SETTING", "PHI_BODY_PART")
-CARE_WORDS = (*STRONG, *WEAK, "PHI_CARE_NOUN", "PHI_BILLING", "PHI_INSURER")
+BILLING = ("PHI_BILLING", "PHI_BILLING_WEAK")
+CARE_WORDS = (*STRONG, *WEAK, "PHI_CARE_NOUN", *BILLING, "PHI_INSURER")
 BLOCKING_NOT = frozenset({"patient_name", "new_fact"})
 
 REASONS: dict[str, str] = {
@@ -94,7 +95,8 @@ _BOOKING_BEFORE = re.compile(
 _DEFINITE_BEFORE = re.compile(r"\b(?:the|that|this|el|la|los|las)\s+(?:[\w'-]+\s+){0,2}$", re.I)
 _PAST_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+){0,2}?(?:was|were|had been|has been|came back|showed|revealed|took|"
-    r"hurt|caused|left|healed|went well|went badly|"
+    r"hurt|caused|left|healed|went well|went badly|wasn't|was not|weren't|were not|"
+    r"didn't|did not|could have|should have|"
     r"needed|got|went|is being|fue|sali[oó])\b",
     re.I,
 )
@@ -426,7 +428,7 @@ class Decision:
             "PHI_CARE_NOUN_WEAK",
         }:
             if care_ctx and not (booking and not family):
-                kind = "billing_insurance" if "PHI_BILLING" in ents else "clinical_detail"
+                kind = "billing_insurance" if ents & set(BILLING) else "clinical_detail"
                 self.add(kind, tok.start, end)
                 self.add(fam_kind, tok.start, end)
                 return True
@@ -450,6 +452,10 @@ class Decision:
             bool(self.reviewer) and not s.offer and not (s.generic and self.mention_question)
         )
         strong = s.of(*STRONG)
+        if strong and self.mention_question and all(k == "name" for _a, _b, k in anchors):
+            # answering the reviewer's question about a service ("Where can I get a flu
+            # shot?" -> "flu shots are free at every location") discloses nothing
+            strong = [c for c in strong if not self._in_mention(c)]
         if strong and (anchors or addressed):
             for c in strong:
                 self.add("clinical_detail", c.start, c.end)
@@ -472,6 +478,14 @@ class Decision:
                 for c in weak:
                     self.add("clinical_detail", c.start, c.end)
                 self._anchor_findings(anchors)
+
+    def _in_mention(self, c: Cand) -> bool:
+        keys = {t.key for t in tokenize(self.text[c.start : c.end])}
+        singular = {k[:-1] if k.endswith("s") and len(k) > 3 else k for k in keys}
+        mention = self.mention_keys | {
+            k[:-1] if k.endswith("s") and len(k) > 3 else k for k in self.mention_keys
+        }
+        return bool(keys) and singular <= mention
 
     def _anchor_findings(self, anchors: list[tuple[int, int, str]]) -> None:
         for a, b, kind in anchors:
@@ -502,10 +516,12 @@ class Decision:
     def billing(self, s: Sentence) -> None:
         if s.policy:
             return
-        items = s.of("PHI_BILLING", "PHI_INSURER")
+        anchors = self.anchors(s, allow_you=not (s.generic or s.offer))
+        # "charge", "coverage": facts about a person only next to "you"/"your"
+        weak_ok = any(k == "you" for _a, _b, k in anchors)
+        items = s.of("PHI_BILLING", "PHI_INSURER") + (s.of("PHI_BILLING_WEAK") if weak_ok else [])
         if not items:
             return
-        anchors = self.anchors(s, allow_you=not (s.generic or s.offer))
         others = [p for p in s.of("PHI_PERSON") if not self._is_staff_or_org(p, s)]
         if anchors or others:
             for c in items:

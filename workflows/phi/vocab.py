@@ -37,6 +37,7 @@ _FILES: dict[str, tuple[str, ...]] = {
     "care_noun_weak": ("care_nouns_weak.en.txt", "care_nouns_weak.es.txt"),
     "insurer": ("insurers.txt",),
     "billing": ("billing_terms.en.txt", "billing_terms.es.txt"),
+    "billing_weak": ("billing_weak.en.txt", "billing_weak.es.txt"),
     "family": ("family.en.txt", "family.es.txt"),
     "clinician_title": ("clinician_titles.en.txt", "clinician_titles.es.txt"),
     "clinician_role": ("clinician_roles.en.txt", "clinician_roles.es.txt"),
