@@ -4,20 +4,10 @@ from __future__ import annotations
 
 import io
 
-import pytest
-
 from bot.slack.demo import run_demo
-from tests.support.relay import use_relay_outside_transaction
 
 
-class _Sqlite:
-    class engine:  # mimics container.engine.dialect.name
-        class dialect:
-            name = "sqlite"
-
-
-def test_demo_runs_the_whole_flow_and_exits_0(monkeypatch: pytest.MonkeyPatch) -> None:
-    use_relay_outside_transaction(_Sqlite(), monkeypatch)
+def test_demo_runs_the_whole_flow_and_exits_0() -> None:
     out = io.StringIO()
     code = run_demo(out)
     text = out.getvalue()

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bot.slack.emulator import DEFAULT_TOKEN, SlackEmulator
 from bot.slack.poster import SlackPoster, client_factory, register_handlers
 from models.tables import OutboxMessage, Revision
-from tests.support.relay import deliver, use_relay_outside_transaction
+from tests.support.relay import deliver
 from workflows import services
 from workflows.types import Actor, MentionInput
 
@@ -53,7 +53,6 @@ def make_poster(container: Any, emu: SlackEmulator, **options: Any) -> SlackPost
 
 @pytest.fixture
 def poster(container: Any, emu: SlackEmulator, monkeypatch: pytest.MonkeyPatch) -> SlackPoster:
-    use_relay_outside_transaction(container, monkeypatch)
     return make_poster(container, emu)
 
 
@@ -212,7 +211,6 @@ def test_rate_limit_429_retry_after_is_honoured(
 def test_local_bucket_paces_posts_per_channel(
     container: Any, emu: SlackEmulator, monkeypatch: pytest.MonkeyPatch, clock: Any
 ) -> None:
-    use_relay_outside_transaction(container, monkeypatch)
     t = [0.0]
     slept: list[float] = []
 
@@ -258,7 +256,6 @@ def test_ambiguous_failure_is_not_posted_twice(
 def test_burst_becomes_one_digest_and_nothing_is_dropped(
     container: Any, emu: SlackEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    use_relay_outside_transaction(container, monkeypatch)
     make_poster(container, emu, digest_threshold=3)
     ids = ingest(container, 10)
     for _ in range(3):
