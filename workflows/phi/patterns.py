@@ -62,6 +62,7 @@ OFFER = re.compile(
     r"\b(?:we|our(?: \w+){1,3}) (?:now |also |proudly )?(?:offer|offers|provide|provides|"
     r"host|hosts|run|runs|accept|accepts|perform|performs|specialize|specializes|"
     r"are accepting|is accepting|opens|opened|launched|added|are adding|is adding)\b"
+    r"|\bwe(?:'re| are)\s+(?:now\s+)?(?:in[- ]network|contracted|participating|a provider)\b"
     r"|\b(?:class|classes|seminar|workshop|course|event|fair|open house|support group|"
     r"webinar|info session|programs?|(?<!date of )services?|pavilion|wing|hiring|"
     r"roles|jobs|careers|recruiter|price list|pricing|fee is|fees are|led by|"
@@ -170,6 +171,9 @@ APPOINTMENT = re.compile(
     + _VISITS
     + r"\b"
     r"|\b(?:all|the)\s+remaining\s+(?:sessions|visits|appointments|treatments|doses)\b"
+    r"|\byou(?:'ve| have)?\s+(?:rescheduled|canceled|cancelled|missed|skipped|no-showed|"
+    r"come in|been in)\s+(?:\w+\s+){0,2}?(?:twice|three times|four times|\d+ times|"
+    r"(?:two|three|four|five|several|many|a few) times)\b"
     r"|\b(?:you(?:'ve| have)\s+been\s+(?:in|here|seen|coming in)|you came in|you visited(?: us)?)"
     r"\s+(?:twice|once|three times|four times|\d+ times|(?:two|three|four|five|several|"
     r"many|a few) times)\b"
@@ -278,7 +282,9 @@ ADDRESS = re.compile(
 ADDRESS_PATIENT_CUE = re.compile(
     r"\b(?:your|su|tu)\s+(?:\w+\s+)?(?:home|house|address|apartment|residence|place|"
     r"domicilio|direcci[oó]n|casa)\b|\b(?:mailed|sent|delivered|shipped|drove|came)\s+"
-    r"(?:\w+\s+){0,3}?to\s+(?:you at|your)\b|\bwhere you live\b",
+    r"(?:\w+\s+){0,3}?to\s+(?:you at|your)\b|\bwhere you live\b"
+    r"|\b(?:went|drove|stopped|came|arrived|knocked|visited|delivered|mailed|sent)\b"
+    r"(?:\s+\w+){0,2}?\s+(?:to|at|by)\s*$",
     _F,
 )
 
@@ -289,6 +295,7 @@ PHONE_PATIENT_BEFORE = re.compile(
     r"texted|rang|dialed|messaged|tried(?: calling| to call| to reach)?|reached out|"
     r"left (?:a |you a )?(?:message|voicemail|text)(?: for you)?)\s+(?:\w+\s+){0,2}?"
     r"(?:at|on|to)\s*$"
+    r"|\b(?:called|phoned|texted|dialed|rang|messaged|faxed)\s*$"
     r"|(?:call(?:ed|ing)?|phon(?:e|ed)|text(?:ed)?|rang|ring|reach(?:ed)?|tr(?:y|ied)(?: to "
     r"(?:call|reach))?|left (?:you )?(?:a )?(?:message|voicemail)(?: for you)?|contact(?:ed)?|"
     r"dial(?:ed)?|messag(?:e|ed)|follow up with|get back to)\s+you\s+(?:back\s+)?(?:at|on)"

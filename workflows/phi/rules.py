@@ -517,6 +517,9 @@ class Decision:
         if s.policy:
             return
         anchors = self.anchors(s, allow_you=not (s.generic or s.offer))
+        if s.generic or s.offer:
+            # "Hi Cal, we're in network with most Humana plans": a greeting, not a fact
+            anchors = [a for a in anchors if a[2] != "name"]
         # "charge", "coverage": facts about a person only next to "you"/"your"
         weak_ok = any(k == "you" for _a, _b, k in anchors)
         items = s.of("PHI_BILLING", "PHI_INSURER") + (s.of("PHI_BILLING_WEAK") if weak_ok else [])
@@ -682,7 +685,8 @@ class Decision:
                 self.add("identifier", c.start, c.end)
                 self.add("confirms_patient", c.start, c.end)
         for c in s.of("PHI_ADDRESS"):
-            if P.ADDRESS_PATIENT_CUE.search(s.text):
+            before = self.text[s.start : c.start]
+            if P.ADDRESS_PATIENT_CUE.search(before) or P.ADDRESS_PATIENT_CUE.search(s.text):
                 self.add("identifier", c.start, c.end)
             elif not _ORG_ADDRESS.search(s.text) and s.you and not s.generic:
                 self.add("identifier", c.start, c.end)
