@@ -343,7 +343,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
         elif ch in "!?;" or (ch == ":" and i + 1 < n and text[i + 1] == " "):
             boundary = True
         elif ch == "." and (i + 1 >= n or text[i + 1] in " \n\"')"):
-            word = re.search(r"(\w+)$", text[start:i])
+            word = re.search(r"(\w+)$", text[max(start, i - 24) : i])
             w = word.group(1).lower() if word else ""
             if w not in _ABBREVIATIONS and not (len(w) == 1 and w.isalpha()):
                 boundary = True

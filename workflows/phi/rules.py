@@ -15,6 +15,7 @@ Everything here works on the normalised text; the screen maps spans back.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -236,6 +237,7 @@ class Decision:
         self.ctx = ctx
         self.text = ctx.text
         self.cands = _cands(results, ctx.text)
+        self._cand_starts = [c.start for c in self.cands]
         self.findings: dict[tuple[str, int, int], RawFinding] = {}
         self.tokens = tokenize(self.text)
         self.mention_keys = frozenset(t.key for t in tokenize(ctx.mention_text))
@@ -249,6 +251,7 @@ class Decision:
             _FIRST_PERSON_CARE.search(ctx.mention_text)
         )
         self.sentences = self._sentences()
+        self._sentence_starts = [s.start for s in self.sentences]
         self.family_anchors: list[tuple[int, int]] = []
         self.spanish = self._looks_spanish()
 
@@ -280,7 +283,9 @@ class Decision:
                 empathy=bool(P.EMPATHY.search(t)),
                 you=you,
             )
-            sent.cands = [c for c in self.cands if s <= c.start < e]
+            lo = bisect.bisect_left(self._cand_starts, s)
+            hi = bisect.bisect_left(self._cand_starts, e)
+            sent.cands = self.cands[lo:hi]
             out.append(sent)
         return out
 
@@ -337,9 +342,9 @@ class Decision:
         return sorted(self.findings.values(), key=lambda f: (f.start, f.end, f.kind))
 
     def sentence_of(self, pos: int) -> Sentence | None:
-        for s in self.sentences:
-            if s.start <= pos < s.end:
-                return s
+        i = bisect.bisect_right(self._sentence_starts, pos) - 1
+        if i >= 0 and self.sentences[i].start <= pos < self.sentences[i].end:
+            return self.sentences[i]
         return None
 
     def possessives(self) -> None:

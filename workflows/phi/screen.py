@@ -15,7 +15,8 @@ from typing import Any
 
 import spacy
 from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
+from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
+from spacy.tokens import Doc
 
 from workflows.phi.names import NameProfile, build_profile
 from workflows.phi.normalize import normalize
@@ -68,6 +69,20 @@ class LocalSpacyNlpEngine(SpacyNlpEngine):
             self.ner_model_configuration.labels_to_ignore = labels
         self._pipeline = nlp
         self.nlp: Any = {LANGUAGE: nlp}
+
+    def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
+        """Like Presidio's, minus lemma keywords: the lemmatizer does not run and no
+        recogniser of the screen uses Presidio's lemma context enhancement."""
+        entities = [e for e in doc.ents if e.label_ == "PERSON"]
+        return NlpArtifacts(
+            entities=entities,
+            tokens=doc,
+            tokens_indices=[t.idx for t in doc],
+            lemmas=[""] * len(doc),
+            nlp_engine=None,
+            language=language,
+            scores=[float(self.ner_model_configuration.default_score or 0.85)] * len(entities),
+        )
 
     def lexicon(self) -> frozenset[str]:
         """Ordinary English words, from the pipeline's lemmatizer tables (if any)."""
