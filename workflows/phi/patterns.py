@@ -63,6 +63,7 @@ OFFER = re.compile(
     r"host|hosts|run|runs|accept|accepts|perform|performs|specialize|specializes|"
     r"are accepting|is accepting|opens|opened|launched|added|are adding|is adding)\b"
     r"|\bwe(?:'re| are)\s+(?:now\s+)?(?:in[- ]network|contracted|participating|a provider)\b"
+    r"|\b(?:aceptamos|ofrecemos|contamos con|brindamos|realizamos|atendemos|tenemos)\b"
     r"|\b(?:class|classes|seminar|workshop|course|event|fair|open house|support group|"
     r"webinar|info session|programs?|(?<!date of )services?|pavilion|wing|hiring|"
     r"roles|jobs|careers|recruiter|price list|pricing|fee is|fees are|led by|"
@@ -101,7 +102,9 @@ CARE_VERB = re.compile(
     r"administered|given|gave|ran|sent out|came back|showed|revealed|healed|healing|"
     r"recovering|matched|fitted|adjusted|reset|uploaded|repeated|processed|"
     r"atendimos|atendi[oó]|revis[oó]|oper[oó]|recet[oó]|explic[oó]|tratamos|trat[oó]|"
-    r"aplic[oó]|hicimos|realizamos|realiz[oó])\b",
+    r"aplic[oó]|hicimos|realizamos|realiz[oó]|atendid[oa]s?|operad[oa]s?|tratad[oa]s?|"
+    r"internad[oa]s?|hospitalizad[oa]s?|diagnosticad[oa]s?|revisad[oa]s?|vacunad[oa]s?|"
+    r"estabiliz\w+|dad[oa]s? de alta)\b",
     _F,
 )
 

@@ -502,6 +502,11 @@ class Decision:
     def phrases(self, s: Sentence) -> None:
         if s.policy:
             return
+        # "your husband was admitted", "su esposa fue atendida"
+        fam = self.family_in(s)
+        if fam and P.CARE_VERB.search(s.text):
+            for a, b in fam:
+                self.add("family_member", a, b)
         for c in s.of("PHI_CONFIRM"):
             self.add("confirms_patient", c.start, c.end)
         for c in s.of("PHI_APPOINTMENT"):
@@ -535,7 +540,7 @@ class Decision:
             for c in items:
                 self.add("billing_insurance", c.start, c.end)
             self._anchor_findings(anchors)
-        elif self.reviewer and not s.offer:
+        elif self.reviewer and not s.offer and not s.generic:
             for c in s.of("PHI_INSURER"):
                 self.add("billing_insurance", c.start, c.end)
 
