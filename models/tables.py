@@ -135,6 +135,9 @@ class Revision(Base):
     reply_id: Mapped[int] = mapped_column(ForeignKey("replies.id"))
     mention_id: Mapped[int] = mapped_column(ForeignKey("mentions.id"))
     number: Mapped[int] = mapped_column(Integer)
+    # The revision the author started from (0 = a fresh draft); lets an author fix their
+    # own blocked attempt from the same modal without "the draft changed".
+    based_on: Mapped[int] = mapped_column(Integer, default=0)
     author: Mapped[str] = mapped_column(String(128))
     text: Mapped[str | None] = mapped_column(EncryptedText)
     text_sha256: Mapped[str] = mapped_column(String(64))

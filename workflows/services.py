@@ -568,7 +568,9 @@ def create_revision(
     with deps.uow() as uow:
         mention = _load(uow, ref)
         reply = _reply(uow, mention)
-        if base_revision is not None and base_revision != reply.latest_revision:
+        if base_revision is not None and not _may_build_on(
+            uow, mention, reply, base_revision, actor
+        ):
             raise StaleRevision(
                 f"the draft changed: you edited revision {base_revision} but revision "
                 f"{reply.latest_revision} is now the latest; reopen the draft"
@@ -580,7 +582,8 @@ def create_revision(
         moved = _move(mention, event)
         if moved_open:
             moved = (moved_open[0], moved[1])
-        revision = _store_revision(uow, deps, actor, mention, reply, body, result)
+        based_on = reply.latest_revision if base_revision is None else base_revision
+        revision = _store_revision(uow, deps, actor, mention, reply, body, result, based_on)
         _audit(
             uow,
             deps,
@@ -613,6 +616,22 @@ def create_revision(
     return outcome
 
 
+def _may_build_on(uow: UnitOfWork, mention: Mention, reply: Reply, base: int, actor: Actor) -> bool:
+    """A new revision may build on ``base`` if it is still the latest — or if everything
+    after it is the same author's own blocked attempts from that same starting point (the
+    author fixing a blocked draft in the modal they opened). Anyone else's revision in
+    between means the draft changed."""
+    if base == reply.latest_revision:
+        return True
+    latest = uow.repo.revision(mention.id, reply.latest_revision)
+    return (
+        latest is not None
+        and latest.author == actor.key
+        and latest.based_on == base
+        and _revision_state(latest) == sm.RevisionState.BLOCKED
+    )
+
+
 def _store_revision(
     uow: UnitOfWork,
     deps: Deps,
@@ -621,12 +640,14 @@ def _store_revision(
     reply: Reply,
     body: str,
     result: ScreenResult,
+    based_on: int,
 ) -> Revision:
     number = reply.latest_revision + 1
     revision = Revision(
         reply_id=reply.id,
         mention_id=mention.id,
         number=number,
+        based_on=based_on,
         author=actor.key,
         text=body,
         text_sha256=sha256(body),

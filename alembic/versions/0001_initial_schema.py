@@ -177,6 +177,7 @@ def upgrade() -> None:
         sa.Column("reply_id", sa.Integer(), nullable=False),
         sa.Column("mention_id", sa.Integer(), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("based_on", sa.Integer(), nullable=False),
         sa.Column("author", sa.String(length=128), nullable=False),
         sa.Column("text", sa.Text(), nullable=True),
         sa.Column("text_sha256", sa.String(length=64), nullable=False),

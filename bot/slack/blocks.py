@@ -34,7 +34,7 @@ TEXT_BUDGET = 2900  # what untrusted text may use of a section, leaving room for
 MESSAGE_BLOCK_LIMIT = 50
 VIEW_BLOCK_LIMIT = 100
 FALLBACK_LIMIT = 300
-FULL_TEXT_ACTION = "mention_full_text"  # "See full text": opens the whole mention in a modal
+FULL_TEXT_ACTION = ActionId.MENTION_FULL_TEXT.value  # "See full text": opens a modal
 MAX_CONTINUATIONS = 12
 
 PLATFORMS = {

@@ -35,8 +35,8 @@ log = logging.getLogger("countersign.slack")
 T = TypeVar("T")
 
 # Buttons outside SPEC §4's list (extra conveniences; their values are ids only).
-SEND_TO_RISK_ACTION = "reply_send_to_risk"
-FULL_TEXT_ACTION = "mention_full_text"
+SEND_TO_RISK_ACTION = ActionId.REPLY_SEND_TO_RISK.value
+FULL_TEXT_ACTION = ActionId.MENTION_FULL_TEXT.value
 
 SCREEN_WAIT_SECONDS = 2.0
 MEMBERSHIP_TTL_SECONDS = 30.0

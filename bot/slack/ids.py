@@ -20,6 +20,10 @@ class ActionId(StrEnum):
     REPLY_MARK_POSTED = "reply_mark_posted"
     REPLY_RETRY_PUBLISH = "reply_retry_publish"
     REPLY_TAKEDOWN = "reply_takedown"
+    # Beyond the SPEC's list: the author sends a blocked draft to risk; anyone opens the
+    # full text of a long mention in a modal.
+    REPLY_SEND_TO_RISK = "reply_send_to_risk"
+    MENTION_FULL_TEXT = "mention_full_text"
 
 
 _VALUE = re.compile(r"^M-(\d{1,12})(?::r(\d{1,6}))?(?::f(\d{1,4}))?$")

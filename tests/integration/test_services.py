@@ -249,3 +249,19 @@ def test_check_text_stores_nothing(d) -> None:  # type: ignore[no-untyped-def]
     before = (len(audit_rows(d)), count(d, OutboxMessage))
     assert s.check_text(d, AUTHOR, "Your chart says so").blocked
     assert (len(audit_rows(d)), count(d, OutboxMessage)) == before
+
+
+def test_author_may_fix_their_own_blocked_attempt_from_the_same_modal(d) -> None:  # type: ignore[no-untyped-def]
+    s.create_revision(d, AUTHOR, "M-1", CLEAN)  # revision 1
+    # The author opens the modal on revision 1 and submits twice; the first is blocked.
+    assert s.create_revision(d, AUTHOR, "M-1", BLOCKED, base_revision=1).blocked
+    out = s.create_revision(d, AUTHOR, "M-1", CLEAN + " Thanks.", base_revision=1)
+    assert out.revision.number == 3 and not out.blocked
+    # Someone else's revision in between is a real change.
+    s.create_revision(d, MKT, "M-1", BLOCKED, base_revision=3)
+    with pytest.raises(StaleRevision):
+        s.create_revision(d, AUTHOR, "M-1", CLEAN, base_revision=3)
+    # And an author's own *clean* revision is not skipped over either.
+    s.create_revision(d, AUTHOR, "M-1", CLEAN + " Regards.", base_revision=4)
+    with pytest.raises(StaleRevision):
+        s.create_revision(d, AUTHOR, "M-1", CLEAN, base_revision=4)
