@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from pydantic import Field, SecretStr, field_validator
@@ -329,7 +329,7 @@ cli.add_typer(audit_cli, name="audit")
 cli.add_typer(keys_cli, name="keys")
 
 
-def _fail(message: str, code: int = 2) -> None:
+def _fail(message: str, code: int = 2) -> NoReturn:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
 
@@ -349,7 +349,6 @@ def _container(*, screen: Any = None, need_screen: bool = False) -> Container:
         return build_container(settings, screen=screen)
     except ConfigError as exc:
         _fail(str(exc))
-        raise  # unreachable
 
 
 @db_cli.command("upgrade")
@@ -610,7 +609,7 @@ def phi_check(
     platform: str = typer.Option("", help="google, yelp, facebook, x, ..."),
 ) -> None:
     """Screen a draft reply for PHI (stores nothing)."""
-    from workflows.phi import cli as phi_cli
+    import workflows.phi.cli as phi_cli
 
     settings = Settings()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
