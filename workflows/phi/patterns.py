@@ -122,7 +122,7 @@ CONFIRM = re.compile(
     r"(?:show|shows|indicate|indicates|reflect|reflects|say|says|state|states|confirm|"
     r"confirms|note|notes)\b"
     r"|\b(?:according to|in|per|from)\s+(?:our|your)\s+(?:medical\s+)?(?:records?|charts?|"
-    r"files?|notes)\b"
+    r"files?|notes)\b(?!\s+(?:team|department|office|staff|desk|request|line|policy))"
     r"|\bon file\b"
     r"|\b(?:thank(?:s| you)|grateful)\s+(?:\w+\s+){0,2}for\s+(?:coming in|visiting us|your visit|"
     r"choosing us for your|trusting us with your)\b"
@@ -192,11 +192,12 @@ STAFF_ROLE_LINK = re.compile(
     r"dentist|hygienist|provider|pharmacist|technician|tech|midwife|counselor|psychiatrist|"
     r"psychologist|clinician|specialist|resident|paramedic|phlebotomist|anesthesiologist|"
     r"radiologist|pediatrician|obstetrician|audiologist|doctora|enfermera|enfermero|"
-    r"m[eé]dic[oa]|terapeuta)\s+(?:who|that|whom|que)?\s*(?:you\s+(?:saw|worked with|met|"
+    r"m[eé]dic[oa]|terapeuta)\s+(?:(?:who|that)\s+(?:\w+\s+)?\w+\s+(?:you|your)\b|"
+    r"(?:who|that|whom|que)?\s*(?:you\s+(?:saw|worked with|met|"
     r"spoke (?:with|to)|had|see|talked to)|(?:saw|treated|examined|cared for|helped|"
     r"operated on|seen|treating|following|looked after|took care of|assisted|drew|cleaned|"
     r"is following|has been treating|le atendi[oó]|la atendi[oó]|lo atendi[oó])\s*"
-    r"(?:you|your)?)\b",
+    r"(?:you|your)?))\b",
     _F,
 )
 

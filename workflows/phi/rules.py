@@ -176,6 +176,9 @@ _SERVICE_AFTER = re.compile(
     re.I,
 )
 _VOCAB_PREFIX = "PHI_"
+_NOT_SERVICE = frozenset(
+    {"PHI_FAMILY", "PHI_CLINICIAN_TITLE", "PHI_CLINICIAN_ROLE", "PHI_CONTACT_ROLE", "PHI_INSURER"}
+)
 _NOT_VOCAB = frozenset(
     {
         "PHI_REVIEWER",
@@ -219,7 +222,7 @@ def _cands(results: Iterable[RecognizerResult], text: str) -> list[Cand]:
             ):
                 continue
             # "the diabetes education program", "our cancer center": a service, not a person
-            if c.entity in STRONG and _SERVICE_AFTER.match(text[c.end : c.end + 40]):
+            if c.entity not in _NOT_SERVICE and _SERVICE_AFTER.match(text[c.end : c.end + 40]):
                 continue
         keep.append(c)
     keep.sort(key=lambda c: (c.start, -c.end))

@@ -134,6 +134,8 @@ class Vocabulary:
     nicknames: dict[str, frozenset[str]] = field(default_factory=dict)
     freemail: frozenset[str] = frozenset()
     common_name_words: frozenset[str] = frozenset()
+    suffixes: tuple[tuple[str, str], ...] = ()
+    suffix_exceptions: frozenset[str] = frozenset()
     lexicon: frozenset[str] = frozenset()
     _fuzzy_choices: tuple[str, ...] = ()
     _fuzzy_category: dict[str, str] = field(default_factory=dict)
@@ -210,6 +212,11 @@ class Vocabulary:
                     out.append(Match(cat, term, tok.start, tokens[i + k - 1].end, i, i + k - 1))
                     covered_until = max(covered_until, i + k - 1)
                     matched_here = True
+            if not matched_here and i > covered_until and tok.key.isalpha():
+                suffix_cat = self.by_suffix(tok.key)
+                if suffix_cat is not None:
+                    out.append(Match(suffix_cat, tok.key, tok.start, tok.end, i, i, True))
+                    continue
             if (
                 fuzzy
                 and not matched_here
@@ -225,6 +232,15 @@ class Vocabulary:
                         Match(self._fuzzy_category[hit], hit, tok.start, tok.end, i, i, True)
                     )
         return out
+
+    def by_suffix(self, key: str) -> str | None:
+        """Category of an unknown word with a clinical ending ("labyrinthitis")."""
+        if len(key) < 7 or key in self.suffix_exceptions:
+            return None
+        for suffix, category in self.suffixes:
+            if key.endswith(suffix) and len(key) - len(suffix) >= 3:
+                return category
+        return None
 
     def fuzzy_clinical(self, key: str) -> str | None:
         limit = 1 if len(key) < 9 else 2
@@ -271,6 +287,19 @@ def load_vocabulary(lexicon: Iterable[str] = ()) -> Vocabulary:
     for line in read_lines("name_words_common.txt"):
         common.update(fold(w) for w in line.split())
     vocab.common_name_words = frozenset(common)
+    suffixes: list[tuple[str, str]] = []
+    exceptions: set[str] = set()
+    in_except = False
+    for line in read_lines("medical_suffixes.txt"):
+        if line == "[except]":
+            in_except = True
+        elif in_except:
+            exceptions.update(fold(w) for w in line.split())
+        else:
+            suffix, category = line.split()
+            suffixes.append((suffix, category))
+    vocab.suffixes = tuple(sorted(suffixes, key=lambda p: -len(p[0])))
+    vocab.suffix_exceptions = frozenset(exceptions)
     vocab.lexicon = frozenset(fold(w) for w in lexicon)
     return vocab
 
