@@ -1184,6 +1184,20 @@ def status(deps: Deps, actor: Actor, ref: str | int) -> Status:
         )
 
 
+@audited("revision.open")
+def open_revision(deps: Deps, actor: Actor, ref: str | int, number: int | None) -> Status:
+    """What a person needs to open a modal on revision ``number`` (edit, override); a
+    button from an older revision is refused with "the draft changed" (and audited)."""
+    current = status(deps, actor, ref)
+    latest = current.revisions[-1].number if current.revisions else 0
+    if number is not None and number != latest:
+        raise StaleRevision(
+            f"the draft changed: revision {number} is no longer the latest "
+            f"(revision {latest} is); look at the new text first"
+        )
+    return current
+
+
 @audited("queue.view")
 def queue(deps: Deps, actor: Actor) -> Queue:
     with deps.uow() as uow:

@@ -311,21 +311,12 @@ class SlackHandlers:
     ) -> tuple[Any, RevisionView | None] | None:
         """The mention's status and latest revision; None (after answering the user) when
         refused, or when ``number`` is given and is no longer the latest revision."""
-        st, err = await self.call(services.status, self.deps, actor, mention_id)
+        st, err = await self.call(services.open_revision, self.deps, actor, mention_id, number)
         if err is not None or st is None:
             if err is not None:
                 await self.refuse(client, body, err, respond)
             return None
-        latest = st.revisions[-1] if st.revisions else None
-        if number is not None and (latest is None or latest.number != number):
-            now = latest.number if latest else 0
-            message = (
-                f"the draft changed: revision {number} is no longer the latest "
-                f"(revision {now} is); look at the new text first"
-            )
-            await self.tell(client, body, answers.refusal(message), respond)
-            return None
-        return st, latest
+        return st, (st.revisions[-1] if st.revisions else None)
 
     # -- drafting modal ----------------------------------------------------------------------
 

@@ -265,3 +265,13 @@ def test_author_may_fix_their_own_blocked_attempt_from_the_same_modal(d) -> None
     s.create_revision(d, AUTHOR, "M-1", CLEAN + " Regards.", base_revision=4)
     with pytest.raises(StaleRevision):
         s.create_revision(d, AUTHOR, "M-1", CLEAN, base_revision=4)
+
+
+def test_opening_a_stale_revision_is_refused_and_audited(d) -> None:  # type: ignore[no-untyped-def]
+    s.create_revision(d, AUTHOR, "M-1", CLEAN)
+    s.create_revision(d, AUTHOR, "M-1", CLEAN + " Thanks.", base_revision=1)
+    assert s.open_revision(d, RISK, "M-1", 2).revisions[-1].number == 2
+    before = len(audit_rows(d))
+    with pytest.raises(StaleRevision, match="the draft changed"):
+        s.open_revision(d, RISK, "M-1", 1)
+    assert audit_rows(d)[before:] == [("slack:URISK", "refused", "revision.open")]
