@@ -238,3 +238,36 @@ def test_email_validation_is_offline() -> None:
     assert not rec.validate_result("a@clinic.notarealsuffix")
     # after build_screen the module-level extractor used by stock Presidio is offline too
     assert tldextract.tldextract.TLD_EXTRACTOR.suffix_list_urls == ()
+
+
+@pytest.mark.parametrize(
+    ("word", "entity"),
+    [
+        ("labyrinthitis", "PHI_CONDITION"),
+        ("retinopathy", "PHI_CONDITION"),
+        ("hematoma", "PHI_CONDITION"),
+        ("thyroidectomy", "PHI_PROCEDURE"),
+        ("blepharoplasty", "PHI_PROCEDURE"),
+        ("venogram", "PHI_TEST"),
+    ],
+)
+def test_clinical_word_endings(presidio_screen: PresidioPhiScreen, word: str, entity: str) -> None:
+    assert has(cands(presidio_screen, f"after the {word} last week"), entity, word)
+
+
+@pytest.mark.parametrize("word", ["analysis", "sympathy", "diploma", "photography", "program"])
+def test_ordinary_words_with_clinical_endings(
+    presidio_screen: PresidioPhiScreen, word: str
+) -> None:
+    found = cands(presidio_screen, f"thanks for the {word}")
+    assert not any(e in ("PHI_CONDITION", "PHI_PROCEDURE", "PHI_TEST") for e, _ in found)
+
+
+def test_role_linked_by_any_verb(presidio_screen: PresidioPhiScreen) -> None:
+    found = cands(presidio_screen, "the nurse who placed your IV")
+    assert any(e == "PHI_STAFF_ROLE" for e, _ in found)
+
+
+def test_records_team_is_not_a_record(presidio_screen: PresidioPhiScreen) -> None:
+    found = cands(presidio_screen, "copies from our medical records team at 555-0135")
+    assert not any(e == "PHI_CONFIRM" for e, _ in found)
