@@ -124,6 +124,8 @@ CONFIRM = re.compile(
     r"|\b(?:according to|in|per|from)\s+(?:our|your)\s+(?:medical\s+)?(?:records?|charts?|"
     r"files?|notes)\b(?!\s+(?:team|department|office|staff|desk|request|line|policy))"
     r"|\bon file\b"
+    r"|\byour\s+(?:\w+\s+)?(?:nights?|days?|weeks?)\s+(?:in|on|at)\s+(?:the|our)\s+"
+    r"(?:[\w-]+\s+)?(?:floor|unit|ward|hospital|icu|er|wing|center|rehab|facility)\b"
     r"|\b(?:thank(?:s| you)|grateful)\s+(?:\w+\s+){0,2}for\s+(?:coming in|visiting us|your visit|"
     r"choosing us for your|trusting us with your)\b"
     r"|\b(?:when|since|after|before)\s+you\s+(?:came in|were (?:here|in|seen|admitted))\b"

@@ -97,7 +97,8 @@ _DEFINITE_BEFORE = re.compile(r"\b(?:the|that|this|el|la|los|las)\s+(?:[\w'-]+\s
 _PAST_AFTER = re.compile(
     r"^\s*(?:[\w-]+\s+){0,2}?(?:was|were|had been|has been|came back|showed|revealed|took|"
     r"hurt|caused|left|healed|went well|went badly|wasn't|was not|weren't|were not|"
-    r"didn't|did not|could have|should have|"
+    r"didn't|did not|could have|should have|has gone|went down|has improved|is healing|"
+    r"feels|works|is working|helps|helped|"
     r"needed|got|went|is being|fue|sali[oó])\b",
     re.I,
 )
@@ -415,8 +416,8 @@ class Decision:
             self.add(fam_kind, tok.start, end)
             return True
         if "PHI_CARE_NOUN" in ents:
-            if booking and not family:
-                return True
+            if (booking or (s.generic and self.mention_question)) and not family:
+                return True  # "bring ... to your first appointment", answering a question
             if s.generic and not family and not self.name_in(s) and not care_ctx:
                 return True
             self.add(fam_kind, tok.start, end)
@@ -435,7 +436,8 @@ class Decision:
             "PHI_BILLING",
             "PHI_CARE_NOUN_WEAK",
         }:
-            if care_ctx and not (booking and not family):
+            clinical = bool(ents & {"PHI_CLINICAL_WEAK", "PHI_CARE_SETTING"})
+            if care_ctx and (clinical or not booking or family):
                 kind = "billing_insurance" if ents & set(BILLING) else "clinical_detail"
                 self.add(kind, tok.start, end)
                 self.add(fam_kind, tok.start, end)
@@ -469,6 +471,9 @@ class Decision:
                 self.add("clinical_detail", c.start, c.end)
             self._anchor_findings(anchors)
         weak = s.of(*WEAK)
+        if s.generic or s.offer:
+            # "Ned, some prescriptions need approval first": a greeting, not a fact
+            anchors = [a for a in anchors if a[2] != "name"]
         if weak and anchors:
             care_ctx = (
                 bool(P.CARE_VERB.search(s.text))
@@ -512,7 +517,10 @@ class Decision:
                 self.add("family_member", a, b)
         for c in s.of("PHI_CONFIRM"):
             self.add("confirms_patient", c.start, c.end)
+        instructions = s.generic and self.mention_question
         for c in s.of("PHI_APPOINTMENT"):
+            if instructions:
+                break  # "Please bring a list of medications to your first appointment"
             self.add("appointment_history", c.start, c.end)
             self.add("confirms_patient", c.start, c.end)
         for c in s.of("PHI_STAFF_ROLE"):
@@ -772,8 +780,11 @@ class Decision:
         """ "the biopsy was sent out…": a definite, past event of someone's care."""
         if s.policy or s.generic or s.offer:
             return
-        for c in s.of(*STRONG, "PHI_CARE_NOUN"):
-            if c.entity == "PHI_CARE_NOUN" and c.meta.get("term") not in _EVENT_NOUNS:
+        for c in s.of(*STRONG, "PHI_CARE_NOUN", "PHI_CLINICAL_WEAK"):
+            weak_word = c.entity == "PHI_CLINICAL_WEAK" or (
+                c.entity == "PHI_CARE_NOUN" and c.meta.get("term") not in _EVENT_NOUNS
+            )
+            if weak_word and not s.empathy:
                 continue
             before = self.text[max(s.start, c.start - 40) : c.start]
             after = self.text[c.end : s.end]
@@ -863,7 +874,9 @@ _QUESTION = re.compile(
     re.I,
 )
 _FIRST_PERSON_CARE = re.compile(
-    r"\b(?:my|mine|me|i was|i had|i've been|i got|i went|mi|mis|me hicieron)\b", re.I
+    r"\b(?:i was|i had|i've been|i got|i went|they (?:gave|told|made|sent) me|me hicieron|"
+    r"me dieron)\b",
+    re.I,
 )
 _DEFINITE_HITS = frozenset({*STRONG, "PHI_CARE_NOUN", "PHI_INSURER", "PHI_BILLING"})
 _VISIT_NOUNS = frozenset(
