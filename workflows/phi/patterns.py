@@ -18,11 +18,19 @@ SECOND_PERSON = re.compile(
     r"\b(?:you|your|yours|yourself|ya|ur|usted|ustedes|su|sus|le|les|te|tu|tus|ti|contigo)\b",
     _F,
 )
+# health promotion: "don't forget to schedule your mammogram", "so get your flu shot"
+_PROMOTION = (
+    r"(?:^\W*|[.!?]\s*|\b(?:to|please|remember to|don't forget to|time to|now|so|and|be sure "
+    r"to|make sure to)\s+)(?:get|book|schedule|make|request|programe|agende|reserve)"
+)
+PROMOTION = re.compile(_PROMOTION + r"\s+(?:your|su)\s+(?:[\w-]+\s+){0,2}$", _F)
+PROMOTION_YOUR = re.compile(_PROMOTION + r"\s+(?:your|su)\s*$", _F)
 # "you" that says nothing about the reader's care
 GENERIC_YOU = re.compile(
     r"\b(?:thank(?:s)?\s+you|thank-you|see you (?:there|soon|at (?:the|our|next))|"
     r"(?:let|help|invite|welcome|remind|encourage|assure|serve|update|inform)\s+you|"
-    r"you(?:'re| are) welcome|for you and your family)\b",
+    r"you(?:'re| are) welcome|for you and your family)\b"
+    r"|" + _PROMOTION + r"\s+your\b",
     _F,
 )
 POSSESSIVE = re.compile(r"\b(?:your|yours|su|sus|tu|tus)\b", _F)
@@ -316,7 +324,8 @@ PHONE_PATIENT_BEFORE = re.compile(
 CONTACT_ORG_BEFORE = re.compile(
     r"\b(?:call|reach|contact|text|phone|dial|ring|write(?: to)?|email|e-mail|message|"
     r"ask for)\s+(?:us|our|the|me|them|him|her)\b"
-    r"|\b(?:call|text|dial|phone|ring|fax)\s*(?:us\s*)?(?:at|on)?\s*$"
+    r"|\b(?:call|text|dial|phone|ring|fax|write|email|e-mail|message|contact)\s*(?:us\s*)?"
+    r"(?:at|on|to)?\s*$"
     r"|\b(?:our|the|this)\s+(?:[\w&'-]+\s+){0,5}?(?:team|office|line|desk|department|center|"
     r"clinic|pharmacy|practice|manager|coordinator|advocate|director|administrator|liaison|"
     r"specialists?|counselor|nurse line|hotline|scheduler|scheduling|billing|front desk|"

@@ -90,7 +90,8 @@ _STOP_AFTER_POSSESSIVE = frozenset(
 _POSSESSIVE_KEYS = frozenset({"your", "yours", "su", "sus", "tu", "tus"})
 _BOOKING_BEFORE = re.compile(
     r"\b(?:book|make|schedule|request|set up|bring|update|manage|check|have|keep|confirm|"
-    r"verify|see if|find out if|know if|whether|haga|programe|traiga|confirme)\s+your\s*$",
+    r"verify|see if|find out if|know if|whether|get|haga|programe|traiga|confirme|programar|"
+    r"agendar|hacer|sacar|reservar|confirmar|traer)\s+(?:your|su|sus)\s*$",
     re.IGNORECASE,
 )
 _DEFINITE_BEFORE = re.compile(r"\b(?:the|that|this|el|la|los|las)\s+(?:[\w'-]+\s+){0,2}$", re.I)
@@ -361,7 +362,9 @@ class Decision:
             s = self.sentence_of(tok.start)
             if s is None:
                 continue
-            booking = bool(_BOOKING_BEFORE.search(self.text[max(0, tok.start - 30) : tok.end]))
+            before = self.text[max(s.start, tok.start - 40) : tok.end]
+            booking = bool(_BOOKING_BEFORE.search(before))
+            promotion = bool(P.PROMOTION_YOUR.search(before))
             j = i + 1
             steps = 0
             family_seen = False
@@ -381,7 +384,7 @@ class Decision:
                     if j < len(toks) and toks[j].key == "s":
                         j += 1
                     continue
-                hit = self._possessed(tok, s, found, booking, family_seen)
+                hit = self._possessed(tok, s, found, booking, family_seen, promotion)
                 if hit and ents & _DEFINITE_HITS:
                     break  # "your knee follow-up": a weak word does not end the phrase
                 if nxt.key in _STOP_AFTER_POSSESSIVE or nxt.key in _POSSESSIVE_KEYS:
@@ -390,7 +393,13 @@ class Decision:
                 steps += 1
 
     def _possessed(
-        self, tok: Token, s: Sentence, found: list[Cand], booking: bool, family: bool
+        self,
+        tok: Token,
+        s: Sentence,
+        found: list[Cand],
+        booking: bool,
+        family: bool,
+        promotion: bool = False,
     ) -> bool:
         ents = {c.entity for c in found}
         if not ents:
@@ -406,6 +415,8 @@ class Decision:
         )
         fam_kind = "family_member" if family else "confirms_patient"
         strong = [c for c in found if c.entity in STRONG]
+        if strong and promotion and not family:
+            return True  # "remember to schedule your mammogram": advice, not a record
         if strong:
             for c in strong:
                 self.add("clinical_detail", c.start, c.end)
@@ -466,6 +477,12 @@ class Decision:
             # answering the reviewer's question about a service ("Where can I get a flu
             # shot?" -> "flu shots are free at every location") discloses nothing
             strong = [c for c in strong if not self._in_mention(c)]
+        # "so get your flu shot soon": advice, not a record
+        strong = [
+            c
+            for c in strong
+            if not P.PROMOTION.search(self.text[max(s.start, c.start - 60) : c.start])
+        ]
         if strong and (anchors or addressed):
             for c in strong:
                 self.add("clinical_detail", c.start, c.end)

@@ -327,3 +327,16 @@ def test_errors_never_carry_the_text(
     assert info.value.__cause__ is None
     assert info.value.__context__ is None
     assert MARKER not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("reply", "verdict"),
+    [
+        ("Thanks, Beth! Flu season is here, so get your flu shot soon.", "pass"),
+        ("Don't forget to schedule your annual mammogram.", "pass"),
+        ("Beth, your flu shot is due next week.", "block"),
+        ("We hope the new medication works better than the last one.", "block"),
+    ],
+)
+def test_health_promotion_is_not_a_record(phi_screen: PhiScreen, reply: str, verdict: str) -> None:
+    assert run(phi_screen, reply, "Beth Morgan", "Nice clinic").verdict == verdict
