@@ -61,7 +61,8 @@ GENERIC = re.compile(
     r"whether you|you can|you may|cualquier(?:a)?|todos los pacientes|si usted|"
     r"to (?:confirm|verify|check|see|find out|learn)(?: whether| if)?|"
     r"(?:most|many|all|some|few)\s+(?:[\w-]+\s+)?[\w-]+s|la mayor[ií]a de|"
-    r"(?:every|each)\s+\w+|at (?:all|any) (?:of )?(?:our )?\w+)\b"
+    r"(?:every|each)\s+\w+|at (?:all|any) (?:of )?(?:our )?\w+|usually|typically|generally|"
+    r"normally|often|in general|as a rule|por lo general|normalmente)\b"
     r"|^\W*(?:please\s+)?(?:call|contact|ask|visit|bring|check|email|text|book|schedule|"
     r"sign up|stop by|reach out|l[lá]menos|llame|visite|traiga)\b",
     _F,
@@ -260,7 +261,8 @@ _ID_LABEL = (
 )
 IDENTIFIER = re.compile(
     r"\b" + _ID_LABEL + r"\s*(?:#|no\.?|number|num\.?|n[º°o]\.?)?\s*[:#]?\s*"
-    r"(?:[A-Z]{1,4}[-\s]?)?\d[\d\s-]{2,}\d\b"
+    r"(?:(?:is|was|es|de|=)\s+)?"
+    r"(?:(?-i:[A-Z]{1,4})-?)?\d[\d\s-]{2,}\d\b"
     r"|#\s?[A-Z]{0,4}-?\d{4,}\b"
     r"|\b\d{3}-\d{2}-\d{4}\b",
     _F,

@@ -440,6 +440,12 @@ class Decision:
             elif "PHI_TEST" in ents or "PHI_CLINICAL_WEAK" in ents:
                 self.add("clinical_detail", noun.start, noun.end)
             return True
+        if (s.policy or s.generic) and not family:
+            # "results are shared ... by your provider": policy, not a record; but "please
+            # bring your inhaler" is about this person's treatment
+            clinical_word = bool(ents & {"PHI_CLINICAL_WEAK", "PHI_CARE_SETTING"})
+            if s.policy or not clinical_word or self.mention_question:
+                return False
         if ents & {
             "PHI_CLINICAL_WEAK",
             "PHI_CARE_SETTING",
