@@ -864,6 +864,8 @@ class Decision:
         for f in list(self.findings.values()):
             if f.kind in ("patient_name", "confirms_patient", "new_fact"):
                 continue
+            if self.text[f.start : f.end].split(" ", 1)[0].lower() in _POSSESSIVE_KEYS:
+                continue  # "your Guardian": the term inside is reported on its own
             words = {t.key for t in tokenize(self.text[f.start : f.end])}
             words -= _FUNCTION_WORDS
             if words and not words <= self.mention_keys:

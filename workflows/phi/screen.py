@@ -194,8 +194,25 @@ class PresidioPhiScreen:
             seen.add(key)
             suggestion = SUGGESTIONS[f.kind] + (SPANISH_SUGGESTION if spanish else "")
             findings.append(Finding(f.kind, start, end, reply[start:end], f.reason, suggestion))
+        findings = _without_nested(findings)
         findings.sort(key=lambda x: (x.start, x.end, x.kind))
         return ScreenResult("block" if findings else "pass", tuple(findings))
+
+
+def _without_nested(findings: list[Finding]) -> list[Finding]:
+    """Drop a finding inside a longer one of the same kind ("your" in "your chart")."""
+    out: list[Finding] = []
+    for f in findings:
+        if any(
+            o.kind == f.kind
+            and o.start <= f.start
+            and f.end <= o.end
+            and (o.end - o.start) > (f.end - f.start)
+            for o in findings
+        ):
+            continue
+        out.append(f)
+    return out
 
 
 def build_analyzer(nlp_engine: LocalSpacyNlpEngine, vocab: Vocabulary) -> AnalyzerEngine:
