@@ -230,7 +230,6 @@ def build_policy(settings: Settings) -> Any:
 
 
 def build_screen(settings: Settings) -> Any:
-    os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
     from workflows.phi.screen import build_screen as _build
 
     return _build(

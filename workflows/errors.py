@@ -44,3 +44,9 @@ class FieldError(InvalidInput):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
+
+
+class ScreenUnavailable(CountersignError):
+    """The PHI screen failed: the draft was not screened, so it is not saved as passing."""
+
+    code = "screen_unavailable"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ from workflows.errors import (
     InvalidInput,
     InvalidState,
     NotFound,
+    ScreenUnavailable,
     StaleRevision,
 )
 from workflows.ingest import classify
@@ -61,6 +63,8 @@ from workflows.views import (
 
 MAX_REPLY_CHARS = 4000
 MAX_REASON_CHARS = 1000
+
+log = logging.getLogger("countersign.services")
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -564,7 +568,7 @@ def create_revision(
         _check_member(deps, uow, actor)
         mention = _load(uow, ref, lock=False)
         context = MentionContext(mention.author, mention.text or "", mention.platform)
-    result = deps.screen.screen(body, context, deps.policy.org)
+    result = _screen(deps, body, context)
     with deps.uow() as uow:
         mention = _load(uow, ref)
         reply = _reply(uow, mention)
@@ -630,6 +634,18 @@ def _may_build_on(uow: UnitOfWork, mention: Mention, reply: Reply, base: int, ac
         and latest.based_on == base
         and _revision_state(latest) == sm.RevisionState.BLOCKED
     )
+
+
+def _screen(deps: Deps, body: str, context: MentionContext) -> ScreenResult:
+    """Run the PHI screen; a failure is never a pass (and never logs or echoes text)."""
+    try:
+        return deps.screen.screen(body, context, deps.policy.org)
+    except Exception as exc:
+        log.error("PHI screen failed", extra={"error": type(exc).__name__})
+        raise ScreenUnavailable(
+            "the PHI screen could not check this draft, so it was not saved; try again, "
+            "and tell your admin if it keeps happening"
+        ) from None
 
 
 def _store_revision(
@@ -1241,7 +1257,7 @@ def check_text(deps: Deps, actor: Actor, text: str, ref: str | int | None = None
         if ref is not None:
             mention = _load(uow, ref, lock=False)
             context = MentionContext(mention.author, mention.text or "", mention.platform)
-    return deps.screen.screen(body, context, deps.policy.org)
+    return _screen(deps, body, context)
 
 
 # -- roles -----------------------------------------------------------------------------------

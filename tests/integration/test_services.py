@@ -275,3 +275,20 @@ def test_opening_a_stale_revision_is_refused_and_audited(d) -> None:  # type: ig
     with pytest.raises(StaleRevision, match="the draft changed"):
         s.open_revision(d, RISK, "M-1", 1)
     assert audit_rows(d)[before:] == [("slack:URISK", "refused", "revision.open")]
+
+
+def test_a_failing_screen_saves_nothing_and_is_never_a_pass(d) -> None:  # type: ignore[no-untyped-def]
+    from workflows.errors import ScreenUnavailable
+
+    class Broken:
+        def screen(self, reply, mention, org=None):  # type: ignore[no-untyped-def]
+            raise RuntimeError("model missing")
+
+    d.screen = Broken()
+    with pytest.raises(ScreenUnavailable):
+        s.create_revision(d, AUTHOR, "M-1", CLEAN)
+    with pytest.raises(ScreenUnavailable):
+        s.check_text(d, AUTHOR, CLEAN)
+    with d.uow() as uow:
+        assert uow.repo.reply_for(uow.repo.mention(1)) is None  # type: ignore[arg-type]
+        assert uow.repo.mention(1).state == "open"  # type: ignore[union-attr]
