@@ -225,6 +225,12 @@ class Repository:
             stmt = stmt.with_for_update(skip_locked=True)
         return list(self.session.execute(stmt).scalars())
 
+    def outbox_key_exists(self, key: str) -> bool:
+        found = self.session.execute(
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == key)
+        ).first()
+        return found is not None
+
     def outbox_row(self, row_id: int) -> OutboxMessage | None:
         return self.session.get(OutboxMessage, row_id)
 
