@@ -156,6 +156,9 @@ def configure_logging(level: str = "INFO") -> None:
             foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
         )
     )
+    # A broken log stream must not make logging print the exception being handled
+    # (which could carry request text) to stderr.
+    logging.raiseExceptions = False
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -184,7 +187,7 @@ class Container:
 
 
 def build_keyring(settings: Settings) -> Any:
-    from models.crypto import Keyring
+    from models.crypto import Keyring, KeyringError
 
     raw = settings.secret("DATA_ENCRYPTION_KEY")
     if not raw:
@@ -198,7 +201,10 @@ def build_keyring(settings: Settings) -> Any:
             "and will not start without a key. Create one with `python app.py keys generate` and "
             "put it in .env (or set DEMO_MODE=true for a throw-away demo)."
         )
-    return Keyring.from_setting(raw)
+    try:
+        return Keyring.from_setting(raw)
+    except KeyringError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def build_policy(settings: Settings) -> Any:
@@ -490,6 +496,7 @@ def audit_verify() -> None:
     from models import audit
 
     c = _container()
+    _require_migrated(c)
     checkpoint = audit.latest_checkpoint(Path(c.settings.AUDIT_CHECKPOINT_PATH))
     with c.engine.connect() as conn:
         from sqlalchemy.orm import Session
@@ -506,6 +513,13 @@ def audit_verify() -> None:
         return
     typer.echo(f"AUDIT TRAIL BROKEN at event #{result.bad_seq}: {result.problem}", err=True)
     raise typer.Exit(1)
+
+
+def _require_migrated(c: Container) -> None:
+    ok, detail = readiness(c)
+    if not ok:
+        c.close()
+        _fail(f"{detail}; run `python app.py db upgrade` first")
 
 
 @audit_cli.command("checkpoint")

@@ -7,10 +7,11 @@ from typing import Any
 
 from models import audit
 from workflows.errors import Forbidden
-from workflows.services import Deps, _check_member, _load, parse_ref
+from workflows.services import Deps, _check_member, _load, audited, parse_ref
 from workflows.types import Actor
 
 
+@audited("audit.export")
 def audit_export(
     deps: Deps,
     actor: Actor,

@@ -475,3 +475,10 @@ def test_keys_generate(tmp_path: Path, sqlite_url: str) -> None:
     key = proc.stdout.strip()
     assert Keyring([key]).decrypt(Keyring([key]).encrypt("x")) == "x"
     assert key != TEST_KEY
+
+
+def test_audit_verify_on_an_unmigrated_database_says_what_to_do(tmp_path: Path) -> None:
+    env = _env(f"sqlite:///{tmp_path / 'empty.db'}", tmp_path)
+    proc = _run(env, "audit", "verify")
+    assert proc.returncode != 0
+    assert "db upgrade" in proc.stderr and "Traceback" not in proc.stderr
