@@ -613,6 +613,22 @@ def keys_generate() -> None:
     typer.echo(Keyring.generate_key())
 
 
+@keys_cli.command("rotate")
+def keys_rotate() -> None:
+    """Re-encrypt stored text under the first key of DATA_ENCRYPTION_KEY (new key first,
+    old keys after it). Audit reasons keep their original key: do not drop old keys."""
+    from models.rotate import rotate_all
+
+    c = _container()
+    _require_migrated(c)
+    counts = rotate_all(c.engine)
+    c.close()
+    typer.echo(f"re-encrypted {sum(counts.values())} values under the primary key")
+    for name, n in counts.items():
+        if n:
+            typer.echo(f"  {name}: {n}")
+
+
 @cli.command("phi-check")
 def phi_check(
     text: str | None = typer.Argument(None, help="a draft reply to check"),
