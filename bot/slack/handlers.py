@@ -22,7 +22,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import answers, commands, modals
+from bot.slack import answers, blocks, commands, modals
 from bot.slack.ids import ActionId, ButtonValue
 from bot.slack.mrkdwn import escape
 from workflows import services
@@ -691,27 +691,11 @@ class SlackHandlers:
                 "blocks": [modals.section(f"Countersign: {escape(message)}")],
             }
         else:
-            view = home_view(queue)
+            view = blocks.home_view(queue)
         try:
             await client.views_publish(user_id=user_id, view=view)
         except SlackApiError as exc:
             log.warning("views.publish failed", extra={"error": exc.response.get("error")})
-
-
-def home_view(queue: Any) -> dict[str, Any]:
-    """App Home: the outbound builders' version when present, else ours."""
-    try:
-        from bot.slack import blocks as outbound  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        return modals.home_view(queue)
-    builder = getattr(outbound, "home_view", None) or getattr(outbound, "app_home", None)
-    if builder is None:
-        return modals.home_view(queue)
-    try:
-        view = builder(queue)
-    except TypeError:
-        return modals.home_view(queue)
-    return view if isinstance(view, dict) else modals.home_view(queue)
 
 
 def build_bolt_app(
@@ -742,8 +726,6 @@ def build_bolt_app(
     app.command("/reply")(handlers.on_command)
     for action_id in ActionId:
         app.action(str(action_id))(handlers.on_action)
-    app.action(SEND_TO_RISK_ACTION)(handlers.on_action)
-    app.action(FULL_TEXT_ACTION)(handlers.on_action)
     app.action(modals.TEMPLATE_ACTION)(handlers.on_template)
     app.view(modals.CB_DRAFT)(handlers.on_draft_submit)
     app.view(modals.CB_REASON)(handlers.on_reason_submit)
@@ -767,5 +749,4 @@ __all__ = [
     "Membership",
     "SlackHandlers",
     "build_bolt_app",
-    "home_view",
 ]

@@ -19,7 +19,7 @@ import yaml
 
 from bot.slack.ids import ButtonValue
 from bot.slack.mrkdwn import escape, truncate
-from workflows.views import FindingView, IncidentView, MentionView, Queue, RevisionView
+from workflows.views import FindingView, IncidentView, MentionView, RevisionView
 
 CB_DRAFT = "countersign_draft"
 CB_REASON = "countersign_reason"
@@ -586,32 +586,3 @@ def not_saved_view(mention_id: int, message: str, text: str) -> View:
 def message_modal(title: str, text: str) -> View:
     """A small informational modal (already-escaped mrkdwn)."""
     return _modal(CB_INFO, title, [_md(text)])
-
-
-# -- App Home --------------------------------------------------------------------------------
-
-
-def home_view(queue: Queue, limit: int = 40) -> View:
-    roles = ", ".join(queue.roles) if queue.roles else "team member"
-    blocks: list[Block] = [
-        {"type": "header", "text": _plain("Countersign — your queue", 150)},
-        _context(f"Your roles: {escape(roles)}"),
-        {"type": "divider"},
-    ]
-    if not queue.items:
-        blocks.append(_md("Nothing is waiting for you. :tada:"))
-    for item in queue.items[:limit]:
-        m = item.mention
-        due = m.sla_due_at.strftime("%Y-%m-%d %H:%M UTC") if m.sla_due_at else "—"
-        rev = f" · revision {m.latest.number}" if m.latest else ""
-        blocks.append(
-            _md(
-                f"*{m.ref}* · {escape(m.platform)}{_stars(m.rating)} · {escape(m.severity)} · "
-                f"{escape(m.state.replace('_', ' '))}{rev}\n"
-                f"_{escape(item.why)}_ · due {due}"
-            )
-        )
-    if len(queue.items) > limit:
-        blocks.append(_context(f"…and {len(queue.items) - limit} more (`/reply queue`)."))
-    blocks.append(_context("Use `/reply help` for commands."))
-    return {"type": "home", "blocks": blocks}

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from bot.slack import modals
 from bot.slack.emulator import validate_blocks
 from bot.slack.ids import ButtonValue
-from workflows.views import FindingView, IncidentView, MentionView, Queue, QueueItem, RevisionView
+from workflows.views import FindingView, IncidentView, MentionView, RevisionView
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 
@@ -194,16 +194,6 @@ def test_templates_file_is_admin_editable(tmp_path: Path) -> None:
     assert modals.load_templates(bad) == ()
     shipped = modals.load_templates()
     assert shipped and all(len(t.label) <= 75 for t in shipped)
-
-
-def test_home_view() -> None:
-    q = Queue("slack:U1", ("marketing",), (QueueItem(mention(), "awaiting marketing sign-off"),))
-    view = modals.home_view(q)
-    assert view["type"] == "home"
-    assert validate_blocks(view["blocks"], surface="home") == []
-    assert "awaiting marketing sign-off" in str(view["blocks"])
-    empty = modals.home_view(Queue("slack:U1", ()))
-    assert "Nothing is waiting" in str(empty["blocks"])
 
 
 @settings(max_examples=200, deadline=None)
