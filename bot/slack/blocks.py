@@ -437,6 +437,49 @@ def removed_text_message(ref: str) -> SlackMessage:
     )
 
 
+REDACTED_LINE = "_removed under the retention policy_"
+
+
+def carries_text(blocks: Sequence[Any]) -> bool:
+    """Whether a message we built shows mention or draft text. Every builder renders
+    that text quoted (``> ``) or in a code block, and ``escape`` turns an outside ``>``
+    into ``&gt;``, so our own fixed wording never looks like that."""
+    for value in text_fields(blocks):
+        if "```" in value or any(line.startswith(">") for line in value.split("\n")):
+            return True
+    return False
+
+
+def redact_digest_lines(blocks: Sequence[Any], ref: str) -> list[Block] | None:
+    """A digest's blocks with the line for ``ref`` (which shows its author) replaced by
+    a notice; None when no line names it."""
+    start = f"• *{ref}* "
+    changed = False
+
+    def walk(node: Any) -> Any:
+        nonlocal changed
+        if isinstance(node, dict):
+            out = {}
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str) and start in value:
+                    lines = value.split("\n")
+                    for i, line in enumerate(lines):
+                        if line.startswith(start) and REDACTED_LINE not in line:
+                            head = line.split(" · ")[:2]
+                            lines[i] = " · ".join([*head, REDACTED_LINE])
+                            changed = True
+                    out[key] = "\n".join(lines)
+                else:
+                    out[key] = walk(value)
+            return out
+        if isinstance(node, list):
+            return [walk(x) for x in node]
+        return node
+
+    result = walk(list(blocks))
+    return result if changed else None
+
+
 # ------------------------------------------------------------------------- thread notes
 
 
@@ -658,6 +701,61 @@ def taken_down_note(m: MentionView) -> SlackMessage:
     return SlackMessage(_fallback(f"{m.ref}: reply taken down"), blocks)
 
 
+def duration_text(minutes: int) -> str:
+    """``70`` → ``1 h 10 min``; days for long waits (``1 d 2 h``)."""
+    minutes = max(0, int(minutes))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    return f"{mins} min"
+
+
+def sla_overdue_note(m: MentionView, minutes: int, *, escalated: bool) -> SlackMessage:
+    """In the mention's thread: the response SLA was missed."""
+    text = (
+        f":alarm_clock: *{m.ref}* is past its response SLA by *{duration_text(minutes)}* "
+        f"(severity {_sev(m.severity)}, reply was due {when(m.sla_due_at)})."
+    )
+    if escalated:
+        text += " Risk approvers were notified."
+    return SlackMessage(
+        _fallback(f"{m.ref} is past its response SLA by {duration_text(minutes)}"),
+        [section(text)],
+    )
+
+
+def sla_escalation_message(
+    m: MentionView, minutes: int, permalink: str | None = None
+) -> SlackMessage:
+    """A direct message to a risk approver: ids, severity and lateness only (no text)."""
+    text = (
+        f":rotating_light: *{m.ref}* ({_sev(m.severity)}) is past its response SLA by "
+        f"*{duration_text(minutes)}* and has no released reply."
+    )
+    target = link(permalink, "Open the thread")
+    blocks = [section(text), context(target or f"Open it with `/reply {m.ref}`.")]
+    return SlackMessage(
+        _fallback(f"{m.ref} ({m.severity}) is past its response SLA by {duration_text(minutes)}"),
+        blocks,
+    )
+
+
+def reminder_note(m: MentionView, number: int, role: str) -> SlackMessage:
+    """In the thread: a revision is still waiting on a role's sign-off (no user pings)."""
+    label = re.sub(r"[^a-z]", "", role.lower()) or "an approver's"
+    text = (
+        f":hourglass_flowing_sand: *{m.ref}*: waiting on a {escape(label)} sign-off for "
+        f"revision {int(number)}."
+    )
+    return SlackMessage(
+        _fallback(f"{m.ref}: waiting on a {label} sign-off for revision {int(number)}"),
+        [section(text)],
+    )
+
+
 def refusal_note(ref: str, action: str, code: str) -> SlackMessage:
     what = re.sub(r"[^a-z_.]", "", action.lower()).replace("_", " ").replace(".", " ") or "an"
     why = re.sub(r"[^a-z_]", "", code.lower()).replace("_", " ") or "refused"
@@ -711,16 +809,7 @@ def digest_message(
 ) -> SlackMessage:
     """One message listing several mentions (a burst of new mentions, or the daily
     digest): id, platform, severity, stars, author and due time per line."""
-    lines = []
-    for m in mentions:
-        line = (
-            f"• *{m.ref}* · {platform_label(m.platform)} · {_sev(m.severity)} · "
-            f"{stars(m.rating)} · {escape((m.author or 'unknown')[:80])}"
-        )
-        if m.sla_due_at is not None and m.state in ("open", "drafting", "in_review"):
-            late = _overdue(m, now)
-            line += f" · due {when(m.sla_due_at)}" + (" :warning:" if late else "")
-        lines.append(line)
+    lines = [_digest_line(m, now) for m in mentions]
     blocks: list[Block] = [header(title)]
     if note:
         blocks.append(section(note))
@@ -732,6 +821,78 @@ def digest_message(
     if not mentions:
         blocks.append(section("_Nothing to list._"))
     return SlackMessage(_fallback(f"{title} ({len(mentions)})"), blocks)
+
+
+def _digest_line(m: MentionView, now: datetime | None, *, with_author: bool = True) -> str:
+    if m.redacted:
+        return f"• *{m.ref}* · {platform_label(m.platform)} · {REDACTED_LINE}"
+    line = f"• *{m.ref}* · {platform_label(m.platform)} · {_sev(m.severity)} · {stars(m.rating)}"
+    if with_author:
+        line += f" · {escape((m.author or 'unknown')[:80])}"
+    if m.sla_due_at is not None and m.state in ("open", "drafting", "in_review"):
+        late = _overdue(m, now)
+        line += f" · due {when(m.sla_due_at)}" + (" :warning:" if late else "")
+    return line
+
+
+def _ignored_line(m: MentionView) -> str:
+    """An ignored mention was never posted: its id, platform and stars only (no author,
+    no text)."""
+    return f"• *{m.ref}* · {platform_label(m.platform)} · {stars(m.rating)}"
+
+
+DIGEST_CAP = 15
+
+
+def daily_digest_message(
+    date: str,
+    *,
+    overdue: Sequence[MentionView],
+    open_: Sequence[MentionView],
+    ignored: Sequence[MentionView],
+    totals: tuple[int, int, int] | None = None,
+    now: datetime | None = None,
+    cap: int = DIGEST_CAP,
+) -> SlackMessage:
+    """The daily digest: overdue and open mentions (the lines of ``digest_message``, without
+    the author) and what the sentiment check ignored in the last day, which was never
+    posted, so only its id, platform and stars are shown. ``totals`` are the full counts
+    (overdue, open, ignored) when the lists were cut; each list shows at most ``cap``
+    lines."""
+    day = re.sub(r"[^0-9-]", "", date)[:10] or "today"
+    n_over, n_open, n_ign = totals or (len(overdue), len(open_), len(ignored))
+    blocks: list[Block] = [
+        header(f"Daily digest — {day}"),
+        context(
+            f":alarm_clock: {n_over} overdue · :inbox_tray: {n_open} open · "
+            f":see_no_evil: {n_ign} ignored in the last day"
+        ),
+    ]
+
+    def part(title: str, lines: list[str], total: int) -> None:
+        blocks.append(section(f"*{title}*"))
+        if not lines:
+            blocks.append(context("_None._"))
+            return
+        for piece in _join_within("\n", lines[:cap], TEXT_BUDGET)[:3]:
+            blocks.append(section(piece))
+        if total > min(len(lines), cap):
+            blocks.append(context(f"…and {total - min(len(lines), cap)} more."))
+
+    # No authors: a digest stays in the channel for good, and retention could not find
+    # every day's digest to take a name out again.
+    part("Overdue", [_digest_line(m, now, with_author=False) for m in overdue], n_over)
+    part("Open", [_digest_line(m, now, with_author=False) for m in open_], n_open)
+    part(
+        "Ignored (judged not negative, not posted)",
+        [_ignored_line(m) for m in ignored],
+        n_ign,
+    )
+    blocks.append(
+        context("Open any of them with `/reply M-n` (for example `/reply M-42`) to draft a reply.")
+    )
+    fallback = f"Daily digest {day}: {n_over} overdue, {n_open} open, {n_ign} ignored"
+    return SlackMessage(_fallback(fallback), blocks[:MESSAGE_BLOCK_LIMIT])
 
 
 def burst_digest(mentions: Sequence[MentionView], now: datetime | None = None) -> SlackMessage:
@@ -856,23 +1017,30 @@ __all__ = [
     "FULL_TEXT_ACTION",
     "SlackMessage",
     "burst_digest",
+    "carries_text",
     "changes_requested_note",
     "continuation_messages",
+    "daily_digest_message",
     "digest_message",
+    "duration_text",
     "home_view",
     "manual_publish_message",
     "mention_message",
     "override_note",
     "private_blocked",
     "publish_failed_note",
+    "redact_digest_lines",
     "refusal_note",
     "released_note",
+    "reminder_note",
     "removed_text_message",
     "revision_blocked",
     "revision_passed",
     "risk_review_requested",
     "safe_url",
     "signoff_note",
+    "sla_escalation_message",
+    "sla_overdue_note",
     "taken_down_note",
     "text_fields",
 ]

@@ -41,6 +41,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.slack import blocks as b
 from workflows import services
+from workflows.errors import NotFound
 from workflows.relay import OutboxItem, Relay, Retry
 from workflows.services import Deps
 from workflows.types import Actor
@@ -49,6 +50,7 @@ from workflows.views import MentionView, RevisionView, ThreadRef
 log = logging.getLogger("countersign.slack.poster")
 
 PLATFORM = "slack"
+OPEN_STATES = ("open", "drafting", "in_review")
 METADATA_EVENT = "countersign_delivery"
 SYSTEM = Actor.system("slack-poster")
 
@@ -150,7 +152,13 @@ class SlackPoster:
             "chat.publish_failed": self._publish_failed,
             "chat.taken_down": self._taken_down,
             "chat.refusal": self._refusal,
+            "chat.sla_overdue": self._sla_overdue,
+            "chat.reminder": self._reminder,
+            "chat.redacted": self._redacted,
         }.get(topic)
+        if topic == "chat.digest":
+            self._daily_digest(item)
+            return
         if handler is None or item.mention_id is None:
             log.info("slack: nothing to deliver", extra={"topic": topic, "outbox_id": item.id})
             return
@@ -192,7 +200,11 @@ class SlackPoster:
             ts = existing
         else:
             ts = self._post(
-                channel, b.mention_message(mention, now=self.deps.clock()), key, digest_ts
+                channel,
+                b.mention_message(mention, now=self.deps.clock()),
+                key,
+                digest_ts,
+                mention.id,
             )
         ref = {"thread_ts": digest_ts} if digest_ts else None
         thread = services.save_thread(self.deps, mention.id, PLATFORM, channel, ts, ref)
@@ -294,6 +306,169 @@ class SlackPoster:
         )
         self._note(item, thread, msg)
 
+    # ------------------------------------------------------------------ scheduler topics
+
+    def _sla_overdue(self, item: OutboxItem) -> None:
+        """A note in the thread, the parent updated (it shows "overdue"), and for
+        escalations a direct message to every risk approver (ids and times only)."""
+        mention, thread = self._context(item)
+        if mention.state not in OPEN_STATES:
+            return  # answered or closed since the sweep: nothing to chase
+        minutes = int(item.payload.get("overdue_minutes", 0) or 0)
+        escalate = bool(item.payload.get("escalate"))
+        self._note(item, thread, b.sla_overdue_note(mention, minutes, escalated=escalate))
+        self._update_parent(mention, thread)
+        if not escalate:
+            return
+        dm = b.sla_escalation_message(mention, minutes, self._permalink(thread))
+        for member in self._risk_approvers(exclude=None):
+            self._direct(item, member, dm)
+
+    def _reminder(self, item: OutboxItem) -> None:
+        """A thread note that a revision still waits on a role's sign-off (no pings)."""
+        mention, thread = self._context(item)
+        number = int(item.payload.get("number", 0) or 0)
+        role = str(item.payload.get("role", ""))
+        latest = mention.latest
+        if (
+            mention.state != "in_review"
+            or latest is None
+            or latest.number != number
+            or latest.signed_by(role) is not None
+        ):
+            return  # signed off, superseded or closed since the reminder was queued
+        self._note(item, thread, b.reminder_note(mention, number, role))
+
+    def _daily_digest(self, item: OutboxItem) -> None:
+        """One channel message a day: overdue, open, and ignored mentions (ids only for
+        those, which were never posted). Looked up in the channel before posting, so a
+        retry or a second process does not post it twice."""
+        payload = item.payload
+        day = str(payload.get("date") or "")[:10]
+        overdue_ids = _ids(payload.get("overdue"))
+        late = set(overdue_ids)
+        open_ids = [i for i in _ids(payload.get("open")) if i not in late]
+        ignored_ids = _ids(payload.get("ignored"))
+        cap = b.DIGEST_CAP
+        msg = b.daily_digest_message(
+            day,
+            overdue=self._views(overdue_ids[:cap]),
+            open_=self._views(open_ids[:cap]),
+            ignored=self._views(ignored_ids[:cap]),
+            totals=(len(overdue_ids), len(open_ids), len(ignored_ids)),
+            now=self.deps.clock(),
+            cap=cap,
+        )
+        channel = self.channel_id
+        key = f"daily-digest:{day}"
+        if self._find_posted(channel, key, None, check=True) is not None:
+            return
+        self._check_channel(channel)
+        self._post(channel, msg, key, None)
+
+    def _redacted(self, item: OutboxItem) -> None:
+        """Retention: replace our messages that showed the mention's or its drafts' text
+        (the parent, its full-text continuations, drafts, reasons, the approved text, and
+        blocked drafts sent to risk approvers by DM) with a notice; a burst digest's line
+        for the mention loses its author. Idempotent: replaced messages no longer carry
+        text, so a retry skips them."""
+        assert item.mention_id is not None
+        thread = services.get_thread(self.deps, item.mention_id, PLATFORM)
+        if thread is None or not thread.ts or not thread.channel:
+            return  # never posted (e.g. ignored)
+        mention = services.mention_view(self.deps, item.mention_id)
+        notice = b.removed_text_message(mention.ref)
+        self._replace(thread.channel, thread.ts, notice)
+        root = str((thread.conversation_ref or {}).get("thread_ts") or thread.ts)
+        own_thread = root == thread.ts
+        for message in self._read_all("conversations_replies", channel=thread.channel, ts=root):
+            ts = str(message.get("ts") or "")
+            key = _delivery_key(message)
+            if key is None or ts == thread.ts:
+                continue
+            if ts == root and not own_thread:
+                # The burst digest this mention was posted under lists its author.
+                redacted = b.redact_digest_lines(message.get("blocks") or [], mention.ref)
+                if redacted is not None:
+                    self._api(
+                        "chat_update",
+                        channel=thread.channel,
+                        ts=ts,
+                        text=str(message.get("text") or ""),
+                        blocks=redacted,
+                    )
+                continue
+            if not (own_thread or _belongs(message, mention.id, mention.ref)):
+                continue
+            if b.carries_text(message.get("blocks") or []):
+                self._replace(thread.channel, ts, notice)
+        digest = self._digests.get(thread.channel)
+        if digest is not None and not own_thread and digest.ts == root:
+            with self._lock:
+                digest.mentions = [mention if m.id == mention.id else m for m in digest.mentions]
+        if self._sent_to_risk(mention):
+            self._redact_direct_messages(mention, notice)
+
+    def _redact_direct_messages(self, mention: MentionView, notice: b.SlackMessage) -> None:
+        """Blocked drafts went to risk approvers by DM: replace those copies too."""
+        for member in self._risk_approvers(exclude=None):
+            opened = self._api("conversations_open", users=member)
+            channel = str(opened["channel"]["id"])
+            for message in self._read_all("conversations_history", channel=channel):
+                if _delivery_key(message) is None or not _belongs(message, mention.id, mention.ref):
+                    continue
+                if b.carries_text(message.get("blocks") or []):
+                    self._replace(channel, str(message.get("ts") or ""), notice)
+
+    def _sent_to_risk(self, mention: MentionView) -> bool:
+        status = services.status(self.deps, SYSTEM, mention.id)
+        return any(r.sent_to_risk for r in status.revisions)
+
+    def _replace(self, channel: str, ts: str, msg: b.SlackMessage) -> None:
+        try:
+            self._api("chat_update", channel=channel, ts=ts, **msg.kwargs())
+        except SlackDeliveryError as exc:
+            if exc.code not in ("message_not_found", "cant_update_message"):
+                raise
+            log.warning(
+                "slack: message not replaced",
+                extra={"channel": channel, "ts": ts, "code": exc.code},
+            )
+
+    def _read_all(self, method: str, max_pages: int = 10, **kwargs: Any) -> list[dict[str, Any]]:
+        """Every message of a thread or channel history (with our metadata), page by page."""
+        out: list[dict[str, Any]] = []
+        cursor = ""
+        for _ in range(max_pages):
+            args: dict[str, Any] = {"include_all_metadata": True, "limit": 200, **kwargs}
+            if cursor:
+                args["cursor"] = cursor
+            response = self._api(method, **args)
+            out.extend(response.get("messages") or [])
+            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                break
+        return out
+
+    def _permalink(self, thread: ThreadRef) -> str | None:
+        if not thread.channel or not thread.ts:
+            return None
+        try:
+            response = self._api("chat_getPermalink", channel=thread.channel, message_ts=thread.ts)
+        except SlackDeliveryError:
+            return None
+        link = response.get("permalink")
+        return str(link) if link else None
+
+    def _views(self, ids: list[int]) -> list[MentionView]:
+        out = []
+        for mention_id in ids:
+            try:
+                out.append(services.mention_view(self.deps, mention_id))
+            except NotFound:
+                continue
+        return out
+
     # ------------------------------------------------------------------ reading
 
     def _context(self, item: OutboxItem) -> tuple[MentionView, ThreadRef]:
@@ -330,7 +505,7 @@ class SlackPoster:
         if found is not None:
             return found
         self._check_channel(thread.channel)
-        return self._post(thread.channel, msg, key, root)
+        return self._post(thread.channel, msg, key, root, thread.mention_id)
 
     def _continuations(self, mention: MentionView, thread: ThreadRef, *, check: bool) -> None:
         assert thread.channel and thread.ts
@@ -338,7 +513,7 @@ class SlackPoster:
         for i, msg in enumerate(b.continuation_messages(mention), start=1):
             key = f"mention:{mention.id}:part:{i}"
             if self._find_posted(thread.channel, key, root, check=check) is None:
-                self._post(thread.channel, msg, key, root)
+                self._post(thread.channel, msg, key, root, mention.id)
 
     def _update_parent(self, mention: MentionView, thread: ThreadRef) -> None:
         if not thread.channel or not thread.ts:
@@ -366,15 +541,26 @@ class SlackPoster:
                 return
         opened = self._api("conversations_open", users=user)
         channel = str(opened["channel"]["id"])
-        self._post(channel, msg, key, None)
+        if self._find_posted(channel, key, None, check=item.attempts > 0) is None:
+            self._post(channel, msg, key, None, item.mention_id)
 
-    def _post(self, channel: str, msg: b.SlackMessage, key: str, thread_ts: str | None) -> str:
+    def _post(
+        self,
+        channel: str,
+        msg: b.SlackMessage,
+        key: str,
+        thread_ts: str | None,
+        mention_id: int | None = None,
+    ) -> str:
         self._throttle(channel)
+        payload: dict[str, Any] = {"key": key}
+        if mention_id is not None:
+            payload["mention"] = mention_id  # ids only: lets retention find our messages
         kwargs: dict[str, Any] = {
             "channel": channel,
             "unfurl_links": False,
             "unfurl_media": False,
-            "metadata": {"event_type": METADATA_EVENT, "event_payload": {"key": key}},
+            "metadata": {"event_type": METADATA_EVENT, "event_payload": payload},
             **msg.kwargs(),
         }
         if thread_ts:
@@ -540,6 +726,40 @@ class SlackPoster:
             raise Retry("slack_client_error") from None
         except OSError as exc:  # connection refused, timeouts
             raise Retry(f"slack_unreachable_{type(exc).__name__}") from None
+
+
+def _ids(value: Any) -> list[int]:
+    """Mention ids from a payload list (anything else is skipped)."""
+    out: list[int] = []
+    for v in value if isinstance(value, list) else []:
+        if isinstance(v, int) and not isinstance(v, bool):
+            out.append(v)
+        elif isinstance(v, str) and v.isdigit():
+            out.append(int(v))
+    return out
+
+
+def _delivery_key(message: dict[str, Any]) -> str | None:
+    """The delivery key of a message this app posted (None for anyone else's)."""
+    meta = message.get("metadata") or {}
+    if meta.get("event_type") != METADATA_EVENT:
+        return None
+    key = (meta.get("event_payload") or {}).get("key")
+    return str(key) if key else None
+
+
+def _belongs(message: dict[str, Any], mention_id: int, ref: str) -> bool:
+    """Whether one of our messages is about this mention: by the id in its metadata, by
+    its delivery key, or (messages posted before the id was recorded) by the notification
+    text, which always starts with the mention's id."""
+    payload = (message.get("metadata") or {}).get("event_payload") or {}
+    if "mention" in payload:
+        return bool(payload.get("mention") == mention_id)
+    key = str(payload.get("key") or "")
+    if key == f"mention:{mention_id}" or key.startswith(f"mention:{mention_id}:"):
+        return True
+    text = str(message.get("text") or "")
+    return text.startswith((f"{ref}:", f"{ref} "))
 
 
 def _retry_after(response: Any) -> float:
