@@ -43,6 +43,9 @@ class NameProfile:
     author: str
     handle: str  # folded handle without @ or u/, "" when the author is a real name
     parts: tuple[NamePart, ...]
+    # every alphabetic piece of a handle (``rosa``, ``runs``, ``denver``): a reply that
+    # opens with one of them as a greeting ("Rosa, ...") is calling the reviewer by it
+    handle_pieces: frozenset[str] = frozenset()
 
     @property
     def keys(self) -> frozenset[str]:
@@ -85,20 +88,26 @@ def build_profile(author: str, vocab: Vocabulary) -> NameProfile:
         parts[key] = NamePart(key, role, common)
 
     handle = ""
+    handle_pieces: frozenset[str] = frozenset()
     if _is_handle(author):
         raw = re.sub(r"^(@|/?u/)", "", author)
         handle = fold(raw)
         pieces: list[str] = []
         for chunk in _SPLIT_RE.split(raw):
             pieces.extend(_CAMEL_RE.findall(chunk) or [chunk])
-        for piece in pieces:
+        alpha = [p for p in pieces if fold(p).isalpha()]
+        for n, piece in enumerate(alpha):
             key = fold(piece)
             if not key:
                 continue
             if key in vocab.first_names or key in vocab.nicknames:
                 add(piece, "handle_part")
-            elif len(key) >= 4 and not vocab.in_lexicon(key) and len(pieces) == 1:
+            elif len(key) >= 4 and not vocab.in_lexicon(key) and len(alpha) == 1:
                 add(piece, "handle_part")
+            elif n == 0 and len(key) >= 3 and not vocab.in_lexicon(key) and len(alpha) > 1:
+                # @firstname_something_city: the first piece is usually the given name
+                add(piece, "handle_part")
+        handle_pieces = frozenset(fold(p) for p in alpha if len(p) >= 3)
     else:
         words = [w for w in re.split(r"\s+", author) if w]
         cleaned = [w.strip('.,;:!?"()') for w in words]
@@ -120,7 +129,7 @@ def build_profile(author: str, vocab: Vocabulary) -> NameProfile:
             if nick not in parts and len(nick) >= 3:
                 strict = nick in vocab.common_name_words or vocab.in_lexicon(nick)
                 parts[nick] = NamePart(nick, "nickname", "strict" if strict else "")
-    return NameProfile(author, handle, tuple(parts.values()))
+    return NameProfile(author, handle, tuple(parts.values()), handle_pieces)
 
 
 def _looks_like_name(tok: Token, text: str, sentence_start: bool) -> bool:
@@ -134,6 +143,33 @@ def _looks_like_name(tok: Token, text: str, sentence_start: bool) -> bool:
         return True
     after = text[tok.end : tok.end + 1]
     return after in (",", "!", ":")
+
+
+# a greeting at the start of the reply: "Rosa,", "Hi Rosa!", "Hola Rosa:"
+_GREETING = re.compile(
+    r"^\W*(?:(?:hi|hello|hey|dear|hola|buenos d[ií]as|buenas tardes|querid[oa]|"
+    r"estimad[oa])\s+)?(?P<name>[^\W\d_]{3,})\s*[,!:]",
+    re.IGNORECASE,
+)
+_NOT_GREETED = frozenset(
+    "hi hello hey dear hola thanks thank gracias welcome sorry congrats congratulations "
+    "wow great yes no ok okay absolutely".split()
+)
+
+
+def _greeting_hit(profile: NameProfile, text: str) -> NameHit | None:
+    """The reply opens by calling the reviewer by a part of their handle."""
+    if not profile.handle:
+        return None
+    m = _GREETING.match(text)
+    if m is None:
+        return None
+    key = fold(m.group("name"))
+    if key in _NOT_GREETED or key in profile.keys:
+        return None  # already matched as a name part, or not a name
+    if key in profile.handle_pieces or (len(key) >= 4 and profile.handle.startswith(key)):
+        return NameHit(m.start("name"), m.end("name"), "greeting")
+    return None
 
 
 def find_name(
@@ -152,6 +188,9 @@ def find_name(
             if s > 0 and text[s - 1] == "@":
                 s -= 1
             hits.append(NameHit(s, e, "handle"))
+    greeting = _greeting_hit(profile, text)
+    if greeting is not None and not any(h.start == greeting.start for h in hits):
+        hits.append(greeting)
     if not profile.parts:
         return hits
     by_key = {p.key: p for p in profile.parts}

@@ -49,7 +49,15 @@ POLICY = re.compile(
     r"revelar|dar informaci[oó]n)\b"
     r"|\bwhether (?:or not )?(?:anyone|someone|a person|any person|any individual|they|you) "
     r"(?:is|are|was|were|has|have|received|receives)\b"
-    r"|\b(?:ning[uú]n caso|casos? individual(?:es)?|en particular)\b",
+    r"|\b(?:ning[uú]n caso|casos? individual(?:es)?|en particular)\b"
+    r"|\b(?:(?:we|you|they) can only|(?:we|you|they) may only|(?:we|you|they) are only "
+    r"(?:able|allowed|permitted) to|only (?:with|to) the patient|(?:s[oó]lo|solamente|"
+    r"[uú]nicamente)\s+(?:\w+\s+)?(?:podemos|puede|pueden|se puede|es posible|nos permite))\s+"
+    r"(?:\w+\s+){0,2}?(?:share|discuss|release|disclose|give out|talk about|speak about|"
+    r"compartir|hablar|dar|revelar|divulgar|entregar|comentar|proporcionar)\b"
+    r"|\b(?:by law|under (?:federal |state )?law|the law (?:allows|requires|permits|prohibits|"
+    r"says)|por ley|la ley (?:nos )?(?:permite|exige|obliga|proh[ií]be|establece)|"
+    r"seg[uú]n la ley|de acuerdo con la ley)\b",
     _F,
 )
 GENERIC = re.compile(
@@ -59,6 +67,12 @@ GENERIC = re.compile(
     r"plans|insurers|cases)|many (?:patients|people|families)|some (?:patients|people)|"
     r"patients who|people who|those who|families who|if you(?:'re| are| have|'ve| need)?|"
     r"whether you|you can|you may|cualquier(?:a)?|todos los pacientes|si usted|"
+    r"si (?:tiene|tienes|presenta|presentas|necesita|necesitas|siente|sientes|desea|deseas)|"
+    r"the patient (?:or|and|has|have|may|must|can)|(?:el|la) paciente "
+    r"(?:o|y|haya|pueda|puede|debe|tiene)|un paciente|las personas que|the people (?:who|"
+    r"that|the patient)|c[oó]mo (?:hacer|solicitar|pedir|obtener|tramitar|llenar|completar|"
+    r"dar|otorgar|autorizar|firmar)|how to (?:set up|request|submit|file|complete|fill out|"
+    r"sign|give|authorize)|"
     r"to (?:confirm|verify|check|see|find out|learn)(?: whether| if)?|"
     r"(?:most|many|all|some|few)\s+(?:[\w-]+\s+)?[\w-]+s|la mayor[ií]a de|"
     r"(?:every|each)\s+\w+|at (?:all|any) (?:of )?(?:our )?\w+|usually|typically|generally|"
@@ -147,6 +161,7 @@ CONFIRM = re.compile(
     r"operamos|oper[oó]|examinamos|examin[oó]|diagnosticamos|diagnostic[oó]|recetamos|"
     r"recet[oó]|explicamos|explic[oó]|internamos|hicimos|hizo|tratamos|trat[oó]|pusimos|"
     r"puso|aplicamos|aplic[oó]|inyectamos|vacunamos|dimos de alta|dieron de alta)\b"
+    r"(?!\s+(?:sentir|sentirse|pasar un|saber|llegar))"
     r"|\b(?:seg[uú]n|en)\s+(?:nuestros|sus)\s+(?:registros|expedientes|archivos)\b",
     _F,
 )
@@ -196,6 +211,125 @@ APPOINTMENT = re.compile(
     r"|\b\d+\s+(?:of|out of)\s+\d+\s+(?:sessions|visits|treatments|appointments)\b"
     r"|\b(?:falt[oó]|no vino|no asisti[oó]|cancel[oó]|reprogram[oó])\s+(?:a\s+)?"
     r"(?:\w+\s+){0,3}?(?:citas?|consultas?|sesiones)\b",
+    _F,
+)
+# --- everyday care words, pharmacy, fee explanations, visits ------------------------
+
+# a device or symptom used as a noun: "keep the brace on", "ice the swelling", "your
+# crutches", "la férula", "sus muletas" (not "brace yourself", "cast a wide net")
+ITEM_NOUN_BEFORE = re.compile(
+    r"\b(?:the|your|yours|that|this|those|these|a|an|new|old|su|sus|tu|tus|el|la|los|las|"
+    r"un|una|unos|unas|ese|esa|esos|esas|este|esta|estos|estas|del|al)\s+"
+    r"(?:[\w-]+\s+)?$"
+    r"|\b(?:wear|wearing|keep|keeping|use|using|ice|icing|elevate|elevating|change|changing|"
+    r"clean|cleaning|rinse|remove|removing|adjust|adjusting|refit|fit|soak|watch|monitor|"
+    r"treat|treating|put on|take off|use of|use su|use la|use el|mantenga|use|usar|lleve|"
+    r"llevar|ponga|poner|quite|quitar|limpie|vigile)\s+(?:[\w-]+\s+)?$",
+    _F,
+)
+ITEM_POSSESSED_BEFORE = re.compile(
+    r"\b(?:your|su|sus|tu|tus)\s+(?:[\w-]+\s+)?$",
+    _F,
+)
+# "your refills", "your prescription is ready", "your pickup", "your order at the
+# pharmacy counter", "su receta ya está lista"
+_RX_THINGS = (
+    r"(?:refills?|re-?fills?|prescriptions?|rx|scripts?|meds|medications?|medicines?|"
+    r"pick-?ups?|orders?|fills?|recetas?|resurtidos?|medicamentos?|medicinas?|pedidos?)"
+)
+_RX_STATUS = (
+    r"(?:ready|filled|refilled|waiting|on hold|held|being (?:filled|processed|prepared)|"
+    r"delayed|sent|transferred|processed|available|out of stock|back-?ordered|approved|"
+    r"denied|in stock|set aside|bagged|list[oa]s?|surtid[oa]s?|preparad[oa]s?|"
+    r"esperando|retrasad[oa]s?|detenid[oa]s?|aprobad[oa]s?)"
+)
+PHARMACY_LINK = re.compile(
+    r"\b(?:your|su|sus|tu|tus)\s+(?:[\w-]+\s+)?" + _RX_THINGS + r"\s+(?:(?:is|are|was|were|"
+    r"has been|have been|had been|will be|should be|is now|are now|was already|ya|est[aá]n?|"
+    r"estaba|estaban|estar[aá]n?|fue|fueron|qued[oó]|sigue|siguen)\s+)?(?:still\s+|now\s+|"
+    r"all\s+)?" + _RX_STATUS + r"\b"
+    r"|\b(?:your|su|sus|tu|tus)\s+(?:[\w-]+\s+)?" + _RX_THINGS + r"\b[^.!?;]{0,50}?\b"
+    r"(?:pharmacy|pharmacist|counter|drive-?thru|drive-?through|pick-?up window|farmacia|"
+    r"farmac[eé]utic[oa]|mostrador|ventanilla)\b"
+    r"|\b(?:pharmacy|pharmacist|counter|drive-?thru|drive-?through|farmacia|mostrador)\b"
+    r"[^.!?;]{0,50}?\b(?:your|su|sus|tu|tus)\s+(?:[\w-]+\s+)?" + _RX_THINGS + r"\b"
+    r"|\b(?:your|su|sus|tu|tus)\s+(?:remaining\s+|next\s+|last\s+|pr[oó]xim[oa]s?\s+)?"
+    r"(?:refills|re-?fills|resurtidos)\b",
+    _F,
+)
+# fee and policy explanations about this person's own appointment: "the appointment on
+# the 14th was missed", "your visit on Tuesday", "la cita del martes", "you cancelled late"
+_VISIT_ONE = (
+    r"(?:appointments?|appts?|visits?|sessions?|check-?ups?|follow-?ups?|consults?|"
+    r"consultations?|exams?|cleanings?|procedures?|citas?|consultas?|sesi[oó]n|sesiones|"
+    r"revisi[oó]n|limpieza)"
+)
+APPOINTMENT_DATED = re.compile(
+    r"\b(?:the|that|this|your|his|her|their|su|sus|tu|tus|la|el|esa|esta|aquella)\s+"
+    r"(?:[\w-]+\s+){0,2}?" + _VISIT_ONE + r"\s+(?:(?:on|of|from|for|at|scheduled for|"
+    r"booked for|set for|el|del|de|para|programad[oa] para)\s+)?(?:the\s+|el\s+|este\s+|"
+    r"last\s+|this\s+past\s+|pasado\s+)?(?:\d{1,2}(?:st|nd|rd|th)\b|\d{1,2}/\d{1,2}\b|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2}\b|"
+    r"\d{1,2}\s+de\s+[a-z]+|"
+    r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|"
+    r"mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo)\b|"
+    r"(?:last|this past)\s+(?:week|month)|yesterday|ayer|la semana pasada|el mes pasado)",
+    _F,
+)
+APPOINTMENT_YOU = re.compile(
+    r"\byou\s+(?:had\s+)?(?:cancell?ed|canceled|missed|skipped|no-showed|rescheduled|"
+    r"didn't (?:show|come|call)|did not (?:show|come|call)|arrived late|were late|showed up "
+    r"late|came (?:in )?late|checked in late|forgot)\b"
+    r"|\b(?:usted|ud\.?)\s+(?:cancel[oó]|falt[oó]|reprogram[oó]|no se present[oó]|"
+    r"no asisti[oó]|no vino|lleg[oó] tarde)\b"
+    r"|\b(?:cancelaste|faltaste|reprogramaste|llegaste tarde|no te presentaste|"
+    r"no asististe|no viniste)\b"
+    r"|\b(?:se le cobr[oó]|le cobramos|te cobramos|you were (?:charged|billed)|we (?:charged|"
+    r"billed) you)\b",
+    _F,
+)
+# fee, charge and cancellation words of a fee explanation
+FEE_CONTEXT = re.compile(
+    r"\b(?:fees?|charges?|charged|billed|penalt(?:y|ies)|no-?shows?|missed|cancell?ed|"
+    r"canceled|cancell?ations?|late|rescheduled|cargos?|cobr\w*|multas?|cuotas?|tarifas?|"
+    r"penalizaci[oó]n|cancel\w*|falt\w*|reprogram\w*|tarde)\b",
+    _F,
+)
+# Spanish first-person-plural verbs are the same in present and past: "con gusto le
+# explicamos cómo" is an offer, not "we explained to you"
+OFFER_NOT_PAST_BEFORE = re.compile(
+    r"(?:con (?:mucho )?gusto|gustosamente|podemos|queremos|nos encantar[ií]a|"
+    r"ser[aá] un placer|siempre)\s*$",
+    _F,
+)
+OFFER_NOT_PAST_AFTER = re.compile(
+    r"^\s*(?:c[oó]mo|qu[eé]|cu[aá]les?|d[oó]nde|cu[aá]ndo|los pasos|el proceso|las opciones|"
+    r"sus opciones|todo lo que)\b",
+    _F,
+)
+# "fees for missed appointments": a general rule, not somebody's appointment
+GENERAL_VISITS = re.compile(
+    r"^(?:missed|missing|cancell?ed|canceled|late[- ]cancell?ed|rescheduled|skipped|"
+    r"no-showed)\s+(?:(?:or|and|and/or|y|o)\s+[\w-]+\s+)?(?:appointments|appts|visits|"
+    r"sessions|citas|consultas)$",
+    _F,
+)
+# a visit or return to the practice, in the second person: "haya regresado a vernos",
+# "gracias por visitarnos", "cuando vino a su cita", "you came back to see us"
+VISIT_RETURN = re.compile(
+    r"\b(?:haya|hayas|ha|has|hubiera|hubieras)\s+(?:regresado|vuelto|venido|visitado|acudido|"
+    r"asistido|estado)\b(?:\s+(?:a\s+vernos|con\s+nosotros|aqu[ií]|a\s+(?:la|nuestra|su|tu)"
+    r"\s+\w+))?"
+    r"|\b(?:gracias|agradecemos)\s+(?:\w+\s+){0,2}?por\s+(?:visitarnos|venir|regresar|volver|"
+    r"acudir|su visita|tu visita|elegirnos|confiar en nosotros para)\b"
+    r"|\b(?:que|cuando|desde que|la vez que|porque|como)\s+(?:usted\s+|ud\.?\s+|t[uú]\s+)?"
+    r"(?:(?:nos\s+)?visit[oó]|vino|regres[oó]|volvi[oó]|acudi[oó]|asisti[oó]|estuvo aqu[ií]|"
+    r"(?:nos\s+)?visitaste|viniste|regresaste|volviste|acudiste|asististe|estuviste aqu[ií])"
+    r"\b"
+    r"|\b(?:regres[oó]|volvi[oó]|vino|regresaste|volviste|viniste)\s+(?:a\s+vernos|con\s+"
+    r"nosotros|a\s+(?:su|tu)\s+(?:cita|consulta|sesi[oó]n|revisi[oó]n|control))\b"
+    r"|\byou\s+(?:came back|returned|stopped (?:by|in)|dropped (?:by|in)|popped in|"
+    r"came (?:by|to see us))\b",
     _F,
 )
 STAFF_ROLE_LINK = re.compile(

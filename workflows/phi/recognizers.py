@@ -6,9 +6,10 @@ it, is the sentence a policy statement). Entity types:
 
 ``PHI_<CATEGORY>``   a vocabulary term (condition, procedure, medication, test,
                      clinical_weak, care_setting, body_part, care_noun,
-                     care_noun_weak, insurer, billing, family, clinician_title,
+                     care_noun_weak, care_item, insurer, billing, family, clinician_title,
                      clinician_role, contact_role)
-``PHI_CONFIRM``, ``PHI_CONFIRM_CTX``, ``PHI_APPOINTMENT``, ``PHI_STAFF_ROLE``
+``PHI_CONFIRM``, ``PHI_CONFIRM_CTX``, ``PHI_APPOINTMENT``, ``PHI_STAFF_ROLE``,
+``PHI_PHARMACY``, ``PHI_APPT_DATED``, ``PHI_APPT_YOU``, ``PHI_VISIT``
                      care-relationship phrases
 ``PHI_DATE``, ``PHI_DOB``, ``PHI_ID``, ``PHI_ID_WEAK``, ``PHI_PHONE``,
 ``PHI_ADDRESS``, ``PHI_URL``, ``EMAIL_ADDRESS``, ``US_SSN``, ``CREDIT_CARD``
@@ -46,6 +47,7 @@ VOCAB_ENTITIES = tuple(
         "body_part",
         "care_noun",
         "care_noun_weak",
+        "care_item",
         "insurer",
         "billing",
         "billing_weak",
@@ -299,6 +301,10 @@ def build_recognizers(
         ("PHI_CONFIRM_CTX", P.CONFIRM_IN_CONTEXT, 0.6),
         ("PHI_APPOINTMENT", P.APPOINTMENT, 0.85),
         ("PHI_STAFF_ROLE", P.STAFF_ROLE_LINK, 0.85),
+        ("PHI_PHARMACY", P.PHARMACY_LINK, 0.8),
+        ("PHI_APPT_DATED", P.APPOINTMENT_DATED, 0.8),
+        ("PHI_APPT_YOU", P.APPOINTMENT_YOU, 0.7),
+        ("PHI_VISIT", P.VISIT_RETURN, 0.8),
         ("PHI_DATE", P.DATE, 0.6),
         ("PHI_DOB", P.DOB, 0.95),
         ("PHI_ID", P.IDENTIFIER, 0.9),

@@ -196,8 +196,15 @@ _NOT_VOCAB = frozenset(
         "PHI_CONFIRM_CTX",
         "PHI_APPOINTMENT",
         "PHI_STAFF_ROLE",
+        "PHI_PHARMACY",
+        "PHI_APPT_DATED",
+        "PHI_APPT_YOU",
+        "PHI_VISIT",
     }
 )
+# phrases that tie the reader to the practice (pharmacy pick-ups, dated appointments,
+# visits and returns)
+RELATION = ("PHI_PHARMACY", "PHI_APPT_DATED", "PHI_APPT_YOU", "PHI_VISIT")
 
 
 def _is_vocab(c: Cand) -> bool:
@@ -227,8 +234,24 @@ def _cands(results: Iterable[RecognizerResult], text: str) -> list[Cand]:
             if c.entity not in _NOT_SERVICE and _SERVICE_AFTER.match(text[c.end : c.end + 40]):
                 continue
         keep.append(c)
+    keep = [c for c in keep if not _offer_not_past(c, text)]
     keep.sort(key=lambda c: (c.start, -c.end))
     return keep
+
+
+def _offer_not_past(c: Cand, text: str) -> bool:
+    """ "con gusto le explicamos cómo…": present tense, an offer, not a past visit."""
+    if c.entity != "PHI_CONFIRM" or fold(text[c.start : c.start + 3]) not in (
+        "le ",
+        "lo ",
+        "la ",
+        "te ",
+    ):
+        return False
+    return bool(
+        P.OFFER_NOT_PAST_BEFORE.search(text[max(0, c.start - 30) : c.start])
+        or P.OFFER_NOT_PAST_AFTER.match(text[c.end : c.end + 30])
+    )
 
 
 def _digits(s: str) -> str:
@@ -302,12 +325,12 @@ class Decision:
     # -- signals -------------------------------------------------------------------
 
     def care_in(self, s: Sentence) -> bool:
-        return s.has(*CARE_WORDS, "PHI_CONFIRM", "PHI_APPOINTMENT", "PHI_STAFF_ROLE") or bool(
-            P.CARE_VERB.search(s.text)
-        )
+        return s.has(
+            *CARE_WORDS, *RELATION, "PHI_CONFIRM", "PHI_APPOINTMENT", "PHI_STAFF_ROLE"
+        ) or bool(P.CARE_VERB.search(s.text))
 
     def strong_care_in(self, s: Sentence) -> bool:
-        return s.has(*STRONG, "PHI_CARE_NOUN", "PHI_CONFIRM", "PHI_APPOINTMENT")
+        return s.has(*STRONG, *RELATION, "PHI_CARE_NOUN", "PHI_CONFIRM", "PHI_APPOINTMENT")
 
     def name_in(self, s: Sentence) -> list[Cand]:
         return [c for c in self.reviewer if s.start <= c.start < s.end]
@@ -341,6 +364,8 @@ class Decision:
             self.contacts(s)
             self.specific_events(s)
             self.echo(s)
+            self.everyday(s)
+            self.relation(s)
         self.identifiers()
         if any(f.kind not in BLOCKING_NOT for f in self.findings.values()):
             self.about_care()
@@ -515,6 +540,82 @@ class Decision:
                     self.add("clinical_detail", c.start, c.end)
                 self._anchor_findings(anchors)
 
+    def everyday(self, s: Sentence) -> None:
+        """Devices, supplies and symptoms ("keep the brace on", "ice the swelling",
+        "sorry the crutches were uncomfortable") in a sentence about the reader."""
+        if s.policy or s.offer:
+            return
+        items = s.of("PHI_CARE_ITEM")
+        if not items:
+            return
+        answer = s.generic and self.mention_question
+        anchors = self.anchors(s, allow_you=not s.generic)
+        addressed = bool(self.reviewer) and not s.generic
+        care_verb = bool(P.CARE_VERB.search(s.text))
+        for c in items:
+            before = self.text[max(s.start, c.start - 40) : c.start]
+            after = self.text[c.end : s.end]
+            if not P.ITEM_NOUN_BEFORE.search(before) or _ITEM_NOT_AFTER.match(after):
+                continue
+            possessed = P.ITEM_POSSESSED_BEFORE.search(before)
+            family = [a for a in self.family_in(s) if a[1] <= c.start]
+            if answer and not family:
+                continue  # "What should I bring?" -> "bring your inhaler and spacer"
+            if s.generic and not possessed and not family:
+                continue
+            state = bool(_PAST_AFTER.match(after) or _STATE_AFTER.match(after))
+            if possessed or anchors or addressed or care_verb or (s.empathy and state):
+                self.add("clinical_detail", c.start, c.end)
+                if family:
+                    self.add("family_member", family[-1][0], c.end)
+                elif possessed:
+                    self.add("confirms_patient", s.start + possessed.start(), c.end)
+                else:
+                    self.add("confirms_patient", c.start, c.end)
+                    self._anchor_findings(anchors)
+
+    def relation(self, s: Sentence) -> None:
+        """Pharmacy pick-ups, a dated appointment in a fee explanation, "you cancelled
+        late", "nos alegra que haya regresado": this person's own relationship."""
+        answer = s.generic and self.mention_question
+        dated = False
+        for c in s.of("PHI_PHARMACY"):
+            if s.policy or answer:
+                continue
+            self.add("confirms_patient", c.start, c.end)
+            self.add("clinical_detail", c.start, c.end)
+        for c in s.of("PHI_APPT_DATED"):
+            if s.offer:
+                continue
+            if not (
+                s.you
+                or self.name_in(s)
+                or self.family_in(s)
+                or P.FEE_CONTEXT.search(s.text)
+                or s.has(*STRONG, "PHI_CARE_NOUN", "PHI_CONFIRM", "PHI_APPOINTMENT")
+            ):
+                continue
+            self.add("appointment_history", c.start, c.end)
+            self.add("confirms_patient", c.start, c.end)
+            dated = True
+        for c in s.of("PHI_APPT_YOU"):
+            if s.policy or s.generic:
+                continue
+            billed = re.search(r"charg|bill|cobr", self.text[c.start : c.end], re.I)
+            self.add("billing_insurance" if billed else "appointment_history", c.start, c.end)
+            self.add("confirms_patient", c.start, c.end)
+            dated = True
+        for c in s.of("PHI_VISIT"):
+            if s.policy or s.offer or answer:
+                continue
+            self.add("appointment_history", c.start, c.end)
+            self.add("confirms_patient", c.start, c.end)
+            dated = True
+        if dated:
+            for c in s.of("PHI_DATE"):
+                if not _is_vague_date(self.text[c.start : c.end]):
+                    self.add("visit_date", c.start, c.end)
+
     def _in_mention(self, c: Cand) -> bool:
         keys = {t.key for t in tokenize(self.text[c.start : c.end])}
         singular = {k[:-1] if k.endswith("s") and len(k) > 3 else k for k in keys}
@@ -544,6 +645,13 @@ class Decision:
         for c in s.of("PHI_APPOINTMENT"):
             if instructions:
                 break  # "Please bring a list of medications to your first appointment"
+            if (
+                P.GENERAL_VISITS.match(self.text[c.start : c.end])
+                and not s.you
+                and not self.name_in(s)
+                and not self.family_in(s)
+            ):
+                continue  # "a fee for missed appointments": a rule, not someone's history
             self.add("appointment_history", c.start, c.end)
             self.add("confirms_patient", c.start, c.end)
         for c in s.of("PHI_STAFF_ROLE"):
@@ -779,9 +887,8 @@ class Decision:
     def identifiers(self) -> None:
         for c in self.cands:
             if c.entity in ("PHI_ID", "PHI_DOB", "US_SSN", "CREDIT_CARD"):
-                s = self.sentence_of(c.start)
-                if c.entity == "PHI_ID" and s is not None and s.policy and not s.you:
-                    continue
+                # a record or account number is an identifier even inside a privacy
+                # sentence ("we can't discuss account 7740218 here")
                 self.add("identifier", c.start, c.end)
             elif c.entity == "PHI_DATE":
                 s = self.sentence_of(c.start)
@@ -892,6 +999,21 @@ _EVENT_NOUNS = frozenset(
         "authorization",
         "imaging",
     }
+)
+# "the wheelchair ramp", "the crutch rental program": the facility's, not a person's
+_ITEM_NOT_AFTER = re.compile(
+    r"^[\s-]*(?:ramps?|access(?:ible)?|entrances?|parking|spaces?|spots?|lifts?|vans?|"
+    r"elevators?|doors?|repairs?|rentals?|loaners?|stores?|shops?|supply|supplies|sections?|"
+    r"aisles?|brands?|stock|inventory|polic(?:y|ies)|fees?|prices?|costs?|programs?|camp|"
+    r"shelves|displays?|areas?|stations?|bins?|dispensers?|drop-?off|drive|recall|"
+    r"tienda|rampa|acceso|programa|pr[eé]stamo)\b",
+    re.I,
+)
+_STATE_AFTER = re.compile(
+    r"^\s*(?:[\w-]+\s+){0,2}?(?:is|are|was|were|should|will|can|has|have|feels?|felt|"
+    r"looks?|gets?|got|goes|going|comes?|came|fits?|fit|hurts?|bothers?|bothered|"
+    r"est[aá]n?|estaba|sigue|siguen|le molest\w*|mejor\w*)\b",
+    re.I,
 )
 _QUESTION = re.compile(
     r"\?\s*$|^\W*(?:what|how|do|does|is|are|can|could|who|when|where|why|which|anyone|"

@@ -35,6 +35,7 @@ _FILES: dict[str, tuple[str, ...]] = {
     "body_part": ("body_parts.en.txt", "body_parts.es.txt"),
     "care_noun": ("care_nouns.en.txt", "care_nouns.es.txt"),
     "care_noun_weak": ("care_nouns_weak.en.txt", "care_nouns_weak.es.txt"),
+    "care_item": ("care_items.en.txt", "care_items.es.txt"),
     "insurer": ("insurers.txt",),
     "billing": ("billing_terms.en.txt", "billing_terms.es.txt"),
     "billing_weak": ("billing_weak.en.txt", "billing_weak.es.txt"),

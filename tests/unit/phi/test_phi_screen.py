@@ -6,9 +6,9 @@ import logging
 
 import pytest
 
-from tests.unit.phi.conftest import run
+from tests.unit.phi.conftest import assert_blocks, run
 from workflows.phi.screen import PresidioPhiScreen, ScreenError
-from workflows.phi.types import FINDING_KINDS, MentionContext, OrgContext, PhiScreen
+from workflows.phi.types import MentionContext, OrgContext, PhiScreen
 
 BLOCK = [
     # (author, mention, reply, expected kinds that must be among the findings)
@@ -193,15 +193,7 @@ PASS = [
 def test_blocks(
     phi_screen: PhiScreen, author: str, mention: str, reply: str, kinds: set[str]
 ) -> None:
-    result = run(phi_screen, reply, author, mention)
-    assert result.verdict == "block", reply
-    assert kinds <= set(result.kinds), result.kinds
-    for f in result.findings:
-        assert f.kind in FINDING_KINDS
-        assert reply[f.start : f.end] == f.text
-        assert 0 <= f.start < f.end <= len(reply)
-        assert f.reason and "\n" not in f.reason
-        assert f.suggestion
+    assert_blocks(phi_screen, author, mention, reply, kinds)
 
 
 @pytest.mark.parametrize(("author", "mention", "reply"), PASS)
