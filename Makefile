@@ -38,7 +38,9 @@ test: lint typecheck imports
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
 phi-eval: install
-	$(PY) -m workflows.phi.evaluate $(PHI_DEVSET)
+	@if [ -f $(PHI_DEVSET) ]; then $(PY) -m workflows.phi.evaluate $(PHI_DEVSET); \
+	else echo "($(PHI_DEVSET) not found: skipping the development set)"; fi
+	@for f in bench/data/phi-holdout-*.jsonl; do echo; echo "== $$f"; $(PY) -m workflows.phi.evaluate $$f || exit 1; done
 
 bench: install
 	$(PY) bench/phi_bench.py
