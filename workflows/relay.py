@@ -45,23 +45,28 @@ Handler = Callable[[OutboxItem], None]
 @dataclass
 class Relay:
     deps: Deps
-    handlers: dict[str, Handler] = field(default_factory=dict)
+    handlers: dict[str, list[Handler]] = field(default_factory=dict)
     max_attempts: int = 8
     batch: int = 50
 
     def register(self, topic_prefix: str, handler: Handler) -> None:
-        self.handlers[topic_prefix] = handler
+        """Several adapters may register one prefix (Slack and Teams both deliver
+        ``chat``): every one of them is called, so each must be idempotent."""
+        self.handlers.setdefault(topic_prefix, []).append(handler)
 
     def handler_for(self, topic: str) -> Handler | None:
-        best: tuple[int, Handler] | None = None
-        for prefix, handler in self.handlers.items():
+        best: tuple[int, list[Handler]] | None = None
+        for prefix, handlers in self.handlers.items():
             if topic == prefix or topic.startswith(prefix + ".") or prefix == "*":
                 rank = len(prefix) if prefix != "*" else 0
                 if best is None or rank > best[0]:
-                    best = (rank, handler)
-        return best[1] if best else None
+                    best = (rank, handlers)
+        if best is None:
+            return None
+        chosen = best[1]
+        return chosen[0] if len(chosen) == 1 else _fan_out(chosen)
 
-    def topics(self) -> Mapping[str, Handler]:
+    def topics(self) -> Mapping[str, list[Handler]]:
         return dict(self.handlers)
 
     lease_seconds: float = 120.0
@@ -146,3 +151,20 @@ class Relay:
             return
         delay = after if after is not None else min(2**row.attempts, 300)
         row.next_attempt_at = self.deps.clock() + timedelta(seconds=delay)
+
+
+def _fan_out(handlers: list[Handler]) -> Handler:
+    """Call every handler; if any asks to retry (or fails), the row is retried — the
+    others see it again, which their idempotency makes harmless."""
+
+    def deliver(item: OutboxItem) -> None:
+        first: BaseException | None = None
+        for handler in handlers:
+            try:
+                handler(item)
+            except Exception as exc:
+                first = first or exc
+        if first is not None:
+            raise first
+
+    return deliver

@@ -77,3 +77,25 @@ def test_unhandled_topics_are_closed(deps) -> None:  # type: ignore[no-untyped-d
     ingest(deps)
     assert Relay(deps).deliver_due() == 0
     assert rows(deps) == [("chat.mention_new", "done", 1, "no handler configured")]
+
+
+def test_two_adapters_on_one_prefix_both_deliver(deps) -> None:  # type: ignore[no-untyped-def]
+    ingest(deps)
+    seen: list[str] = []
+    fail_once = {"teams": True}
+
+    def slack(item: OutboxItem) -> None:
+        seen.append("slack")
+
+    def teams(item: OutboxItem) -> None:
+        seen.append("teams")
+        if fail_once["teams"]:
+            fail_once["teams"] = False
+            raise Retry("teams_down", after=0)
+
+    relay = Relay(deps)
+    relay.register("chat", slack)
+    relay.register("chat", teams)
+    relay.deliver_due()
+    assert seen == ["slack", "teams", "slack", "teams"]
+    assert [r[1] for r in rows(deps)] == ["done"]
