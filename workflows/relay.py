@@ -45,28 +45,29 @@ Handler = Callable[[OutboxItem], None]
 @dataclass
 class Relay:
     deps: Deps
-    handlers: dict[str, list[Handler]] = field(default_factory=dict)
+    handlers: dict[str, dict[str, Handler]] = field(default_factory=dict)
     max_attempts: int = 8
     batch: int = 50
 
-    def register(self, topic_prefix: str, handler: Handler) -> None:
+    def register(self, topic_prefix: str, handler: Handler, adapter: str = "default") -> None:
         """Several adapters may register one prefix (Slack and Teams both deliver
-        ``chat``): every one of them is called, so each must be idempotent."""
-        self.handlers.setdefault(topic_prefix, []).append(handler)
+        ``chat``): every one of them is called, so each must be idempotent. Registering
+        the same adapter again replaces its handler."""
+        self.handlers.setdefault(topic_prefix, {})[adapter] = handler
 
     def handler_for(self, topic: str) -> Handler | None:
         best: tuple[int, list[Handler]] | None = None
-        for prefix, handlers in self.handlers.items():
+        for prefix, by_adapter in self.handlers.items():
             if topic == prefix or topic.startswith(prefix + ".") or prefix == "*":
                 rank = len(prefix) if prefix != "*" else 0
                 if best is None or rank > best[0]:
-                    best = (rank, handlers)
+                    best = (rank, list(by_adapter.values()))
         if best is None:
             return None
         chosen = best[1]
         return chosen[0] if len(chosen) == 1 else _fan_out(chosen)
 
-    def topics(self) -> Mapping[str, list[Handler]]:
+    def topics(self) -> Mapping[str, dict[str, Handler]]:
         return dict(self.handlers)
 
     lease_seconds: float = 120.0

@@ -791,9 +791,9 @@ def register_handlers(
     the poster (``per_second``, ``burst``, ``max_sleep``, ``digest_threshold``,
     ``digest_window``, ``share_check_ttl``, ``monotonic``, ``sleep``)."""
     poster = SlackPoster(deps, client_factory, channel_id, **options)
-    relay.register("chat", poster.handle_chat)
+    relay.register("chat", poster.handle_chat, adapter="slack")
     if manual_publish:
-        relay.register("publish", poster.handle_publish)
+        relay.register("publish", poster.handle_publish, adapter="slack")
     return poster
 
 

@@ -94,8 +94,8 @@ def test_two_adapters_on_one_prefix_both_deliver(deps) -> None:  # type: ignore[
             raise Retry("teams_down", after=0)
 
     relay = Relay(deps)
-    relay.register("chat", slack)
-    relay.register("chat", teams)
+    relay.register("chat", slack, adapter="slack")
+    relay.register("chat", teams, adapter="teams")
     relay.deliver_due()
     assert seen == ["slack", "teams", "slack", "teams"]
     assert [r[1] for r in rows(deps)] == ["done"]
