@@ -14,6 +14,7 @@ from models.db import is_postgres
 from models.tables import (
     ApproverRole,
     AuditEvent,
+    ChatInstallation,
     ChatThread,
     Incident,
     Mention,
@@ -208,6 +209,9 @@ class Repository:
                 ChatThread.mention_id == mention_id, ChatThread.platform == platform
             )
         ).scalar_one_or_none()
+
+    def installation(self, platform: str) -> ChatInstallation | None:
+        return self.session.get(ChatInstallation, platform)
 
     # -- outbox -------------------------------------------------------------------
     def outbox_due(

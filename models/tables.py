@@ -308,6 +308,17 @@ class ChatThread(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class ChatInstallation(Base):
+    """Where the app was installed (Teams: the channel's conversation reference), so
+    proactive posting works after a restart when no channel id is configured."""
+
+    __tablename__ = "chat_installations"
+
+    platform: Mapped[str] = mapped_column(String(16), primary_key=True)
+    conversation_ref: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class SourceCursor(Base):
     __tablename__ = "source_cursors"
 

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models.tables import (
     ApproverRole,
+    ChatInstallation,
     ChatThread,
     Incident,
     Mention,
@@ -1348,3 +1349,21 @@ def get_thread(deps: Deps, mention_id: int, platform: str) -> ThreadRef | None:
         if thread is None:
             return None
         return ThreadRef(mention_id, platform, thread.channel, thread.ts, thread.conversation_ref)
+
+
+def save_installation(deps: Deps, platform: str, conversation_ref: dict[str, Any]) -> None:
+    """Remember where the app was installed (Teams), for proactive posting."""
+    with deps.uow() as uow:
+        row = uow.repo.installation(platform)
+        if row is None:
+            row = ChatInstallation(platform=platform, conversation_ref=conversation_ref)
+            uow.repo.add(row)
+        row.conversation_ref = conversation_ref
+        row.updated_at = deps.clock()
+        uow.commit()
+
+
+def get_installation(deps: Deps, platform: str) -> dict[str, Any] | None:
+    with deps.uow() as uow:
+        row = uow.repo.installation(platform)
+        return dict(row.conversation_ref) if row is not None else None

@@ -292,3 +292,10 @@ def test_a_failing_screen_saves_nothing_and_is_never_a_pass(d) -> None:  # type:
     with d.uow() as uow:
         assert uow.repo.reply_for(uow.repo.mention(1)) is None  # type: ignore[arg-type]
         assert uow.repo.mention(1).state == "open"  # type: ignore[union-attr]
+
+
+def test_installation_reference_survives_a_restart(d) -> None:  # type: ignore[no-untyped-def]
+    assert s.get_installation(d, "teams") is None
+    s.save_installation(d, "teams", {"conversation": {"id": "19:abc@thread.tacv2"}})
+    s.save_installation(d, "teams", {"conversation": {"id": "19:def@thread.tacv2"}})
+    assert s.get_installation(d, "teams") == {"conversation": {"id": "19:def@thread.tacv2"}}
