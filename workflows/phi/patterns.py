@@ -262,8 +262,10 @@ PHARMACY_LINK = re.compile(
 _VISIT_ONE = (
     r"(?:appointments?|appts?|visits?|sessions?|check-?ups?|follow-?ups?|consults?|"
     r"consultations?|exams?|cleanings?|procedures?|citas?|consultas?|sesi[oó]n|sesiones|"
-    r"revisi[oó]n|limpieza)"
+    r"revisi[oó]n|limpieza|waits?|wait times?|stays?|trip|time (?:here|with us)|experience|"
+    r"er visit|espera|estancia|estad[ií]a|visitas?)"
 )
+_WEEKDAY_ONE = r"monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 APPOINTMENT_DATED = re.compile(
     r"\b(?:the|that|this|your|his|her|their|su|sus|tu|tus|la|el|esa|esta|aquella)\s+"
     r"(?:[\w-]+\s+){0,2}?" + _VISIT_ONE + r"\s+(?:(?:on|of|from|for|at|scheduled for|"
@@ -273,7 +275,11 @@ APPOINTMENT_DATED = re.compile(
     r"\d{1,2}\s+de\s+[a-z]+|"
     r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|lunes|martes|"
     r"mi[eé]rcoles|jueves|viernes|s[aá]bado|domingo)\b|"
-    r"(?:last|this past)\s+(?:week|month)|yesterday|ayer|la semana pasada|el mes pasado)",
+    r"(?:last|this past)\s+(?:week|month|night|weekend)|yesterday|ayer|la semana pasada|"
+    r"el mes pasado|this (?:morning|afternoon|evening)|over the weekend|earlier today|"
+    r"el fin de semana|anoche|esta ma[nñ]ana)"
+    r"|\b(?:your|su|tu)\s+(?:" + _WEEKDAY_ONE + r")(?:'s)?\s+(?:morning\s+|afternoon\s+|"
+    r"evening\s+|night\s+)?(?:appointment|visit|wait|stay|session|exam|check-?up)\b",
     _F,
 )
 APPOINTMENT_YOU = re.compile(
@@ -330,6 +336,188 @@ VISIT_RETURN = re.compile(
     r"nosotros|a\s+(?:su|tu)\s+(?:cita|consulta|sesi[oó]n|revisi[oó]n|control))\b"
     r"|\byou\s+(?:came back|returned|stopped (?:by|in)|dropped (?:by|in)|popped in|"
     r"came (?:by|to see us))\b",
+    _F,
+)
+# --- care without clinical words -------------------------------------------------------
+
+# programmes, units and wards a person takes part in or stays on
+_PROGRAM = (
+    r"(?:(?:[\w-]+\s+){0,3}?(?:programs?|programmes?|rehab|rehabilitation|therapy|"
+    r"detox|withdrawal management|iop|php|unit|floor|ward|wing|sessions?)|"
+    r"programa|tratamiento|terapia|rehabilitaci[oó]n|unidad|piso|sala)"
+)
+# "our team loved caring for you", "it was a joy treating you", "we enjoyed having you on
+# the unit", "watching you get back on your feet", "glad you completed the program",
+# "fue un placer atenderle", "nos alegra que haya terminado el programa"
+WARM_CARE = re.compile(
+    r"\b(?<!forward to )(?<!to )(?:caring for|treating|taking care of|looking after|nursing|"
+    r"tending to|rehabbing|cuidando a|cuidando de|atendiendo a)\s+(?:you|usted|ti)\b"
+    r"|\b(?:lov\w*|enjoy\w*|joy|pleasure|privilege|honou?r|delight\w*|blessing|fun|"
+    r"great|wonderful|highlight|proud|glad|happy|thrilled)\b[^.!?;]{0,40}?\b"
+    r"(?:(?:having|had|have) you\s+(?:here\s+)?(?:on|in|at|with us (?:on|in|at))\s+(?:the|our)\s+"
+    + _PROGRAM
+    + r"|(?:working|worked) with you\s+(?:in|during|through|at|on)\s+(?:the|our|your)\s+"
+    + _PROGRAM
+    + r"|(?:seeing|watching|saw|watched|see|watch) you\s+(?:\w+\s+){0,3}?(?:progress|"
+    r"recover|improve|heal|get (?:stronger|better|well)|grow stronger|on your feet|"
+    r"back on your feet|walk|walking|on the treadmill|on the bike|take (?:your|those) "
+    r"first steps|stand|standing|climb|climbing|regain|breathe|breathing))\b"
+    r"|\b(?:seeing|watching|saw|watched) you\s+(?:\w+\s+){0,3}?(?:progress|recover|improve|"
+    r"heal|get (?:stronger|better)|grow stronger|back on your feet|on your feet again|"
+    r"on the treadmill|on the bike|walk(?:ing)? again|take (?:your|those) first steps|"
+    r"stand(?:ing)? again|regain)\b"
+    r"|\b(?:the work|the progress|everything|all (?:the work|the progress|you)|how hard|"
+    r"what) you(?:'ve| have)?\s+(?:did|made|put in|have done|done|accomplished|achieved|"
+    r"worked)\s+(?:\w+\s+){0,2}?(?:in|during|through|at|on)\s+(?:the|our|your)\s+"
+    + _PROGRAM
+    + r"\b"
+    r"|\byou(?:'re|'ve| are| were| have)?\s+(?:all\s+|just\s+|finally\s+|successfully\s+|"
+    r"now\s+|still\s+)?(?:finished|finishing|complet(?:ed|ing)|graduat(?:ed|ing) from|"
+    r"made it through|got through|stuck with|went through|(?:still\s+)?with us in|in|"
+    r"enrolled in|participat(?:ed|ing) in|joined|back in|back on)\s+(?:(?:the|our|your)\s+)?"
+    + _PROGRAM
+    + r"\b"
+    r"|\b(?:fue|ha sido|era|es) (?:un|una) (?:verdadero |gran )?(?:placer|gusto|honor|"
+    r"alegr[ií]a|privilegio)\s+(?:atender(?:le|la|lo|te)|cuidar(?:le|la|lo|te)|"
+    r"trat(?:arle|arla|arlo|arte)|cuidar de usted|trabajar con usted|tenerle|tenerla|"
+    r"tenerlo|verle|verla|verlo)\b"
+    r"|\b(?:disfrutamos|nos encant[oó]|nos gust[oó]|nos alegr[oó])\s+(?:mucho\s+)?"
+    r"(?:atender(?:le|la|lo|te)|cuidar(?:le|la|lo|te)|tener(?:le|la|lo|te)\s+(?:en|con))\b"
+    r"|\b(?:haya|hayas|ha|has)\s+(?:terminado|completado|concluido|finalizado|"
+    r"culminado|superado)\s+(?:con [eé]xito\s+)?(?:el|la|su|tu|nuestro|nuestra)\s+"
+    + _PROGRAM
+    + r"\b"
+    r"|\b(?:verle|verla|verlo|verte)\s+(?:\w+\s+)?(?:recuperarse|recuperad[oa]|caminar|"
+    r"de pie|progresar|mejorar)\b",
+    _F,
+)
+# programmes that are not care ("the volunteer program", "our residency program")
+NOT_CARE_PROGRAM = re.compile(
+    r"\b(?:volunteer|internship|intern|residency|fellowship|training|mentorship|career|job|"
+    r"scholarship|loyalty|rewards?|referral|summer|reading|art|music|youth|voluntariado|"
+    r"pr[aá]cticas|becas?)\b",
+    _F,
+)
+# results in plain words: "everything came back clear", "the results look good", "your
+# report is ready", "todo salió bien en los resultados"
+RESULT_PLAIN = re.compile(
+    r"\b(?:(?:the|your) (?:\w+\s+)?(?:results?|tests?|labs?|scans?|reports?|numbers|"
+    r"bloodwork|pathology)\s+(?:all\s+)?(?:were|was|are|is|look(?:s|ed)?|showed|show|"
+    r"came back|come back|have come back|has come back|returned|turned out)|"
+    r"(?:everything|it all|all of it)\s+(?:came back|has come back|turned out))\s+"
+    r"(?!to\s|into\s)(?:\w+\s+)?(?:clear|normal|negative|fine|good|great|clean|okay|ok|"
+    r"benign|healthy|positive|perfect|reassuring|unremarkable|within normal)\b"
+    r"|\b(?:your|su|sus|tu|tus)\s+(?:\w+\s+)?(?:results?|reports?|labs?|bloodwork|"
+    r"resultados?|informes?|reportes?|estudios|an[aá]lisis)\s+(?:is|are|was|were|est[aá]n?|"
+    r"ya est[aá]n?|have|has)\s+(?:now\s+|finally\s+|all\s+)?(?:ready|in|back|available|"
+    r"complete|finalized|listos?|listas?|disponibles?|come back|came back)\b"
+    r"|\b(?:todo|todos)\s+(?:\w+\s+)?(?:sali[oó]|salieron|result[oó]|resultaron|est[aá]|"
+    r"estuvo|est[aá]n)\s+(?:muy\s+)?(?:bien|normal(?:es)?|negativos?|limpios?)\s+"
+    r"(?:en|con)\s+(?:los|sus|tus|el|su)\s+(?:resultados|estudios|an[aá]lisis|ex[aá]menes|"
+    r"informe|reporte)\b"
+    r"|\b(?:los|sus|tus)\s+(?:resultados|estudios|an[aá]lisis|ex[aá]menes)\s+(?:ya\s+)?"
+    r"(?:salieron|resultaron|son|est[aá]n|fueron|llegaron)\s+(?:muy\s+)?(?:bien|normal(?:es)?|"
+    r"negativos?|limpios?|listos?|perfectos?)\b",
+    _F,
+)
+# "if your results are normal…": a condition, not a result
+CONDITIONAL_BEFORE = re.compile(
+    r"\b(?:if|once|when|whether|until|unless|after|cuando|si|una vez que|hasta que)\b", _F
+)
+# a birth or a pregnancy: "congratulations on your twins", "baby Theo", "felicidades por
+# su bebé"
+_BABY = (
+    r"(?:new (?:baby|addition|arrival|son|daughter|little one)|baby(?: (?:boy|girl))?|"
+    r"babies|twins|triplets|newborn|little one|bundle of joy|arrival|delivery|birth|"
+    r"pregnancy|bump|beb[eé]s?|gemel[oa]s|mellizos?|mellizas?|reci[eé]n nacid[oa]|"
+    r"nacimiento|parto|embarazo|nuev[oa] (?:hij[oa]|integrante|beb[eé]))"
+)
+BIRTH = re.compile(
+    r"\b(?:congratulations|congrats|felicidades|felicitaciones|enhorabuena|mazel tov)\b"
+    r"[^.!?;]{0,30}?\b(?:on|to|por|a|de)\s+(?:the\s+|your\s+|su\s+|tu\s+|el\s+|la\s+|los\s+|"
+    r"las\s+|sus\s+|tus\s+)?(?:[\w-]+\s+){0,2}?" + _BABY + r"\b"
+    r"|\b(?:congratulations|congrats|felicidades|felicitaciones|enhorabuena)\b[^.!?;]{0,40}?"
+    r"\bbaby\s+(?-i:[A-Z])\w+"
+    r"|\b(?:welcome|bienvenid[oa])\s+(?:to the world\s*,?\s+)?(?:baby|little|al mundo)\b"
+    r"|\b(?:your|su|tu)\s+(?:new\s+)?(?:baby|newborn|twins|triplets|little one|beb[eé]|"
+    r"reci[eé]n nacid[oa]|gemel[oa]s)(?:'s)?\s+(?:arrival|birth|delivery|llegada|"
+    r"nacimiento)\b"
+    r"|\b(?:the|su|el)\s+(?:birth|nacimiento)\s+(?:of|de)\s+(?:your|su|tu)\b",
+    _F,
+)
+# a relative's status after care: "your mother is home now", "su esposo ya está en casa"
+FAMILY_STATUS_AFTER = re.compile(
+    r"^\s*(?:'s\s+|s\s+)?(?:\w+\s+){0,2}?(?:(?:is|was|are|were|'s|got|made it|went|came|"
+    r"has been|have been|is now|are now|finally)\s+(?:finally\s+|now\s+|safely\s+|back\s+)?"
+    r"(?:home|back home|discharged|released|out of (?:the hospital|surgery|the icu|the er)|"
+    r"recovering|on the mend|doing better|feeling better|stable|awake|improving|"
+    r"out of the woods)"
+    r"|(?:ya\s+)?(?:est[aá]|se encuentra|regres[oó]|volvi[oó]|lleg[oó])\s+(?:ya\s+)?"
+    r"(?:en casa|a casa|mejor|estable|recuper[aá]ndose|fuera de peligro)"
+    r"|(?:ya\s+)?(?:sali[oó] del hospital|fue dad[oa] de alta|se (?:est[aá] )?recupera\w*|"
+    r"est[aá] mejor))\b",
+    _F,
+)
+# "her time in the hallway", "his stay on the unit", "their nights in the ICU"
+THIRD_PERSON_STAY = re.compile(
+    r"\b(?:his|her|their)\s+(?:\w+\s+)?(?:stay|time|wait|waits|nights?|days?|hours|weeks?|"
+    r"admission|visit|recovery)\s+(?:in|on|at)\s+(?:the|our)\s+(?:[\w&-]+\s+){0,2}?"
+    r"(?:hallway|hall|corridor|er|ed|emergency room|emergency department|floor|unit|ward|"
+    r"icu|nicu|picu|hospital|room|wing|bay|rehab|facility|urgent care)\b"
+    r"|\b(?:su|sus)\s+(?:estancia|estad[ií]a|tiempo|espera|noches|d[ií]as)\s+en\s+(?:el|la|"
+    r"los|las|nuestr[oa])\s+(?:pasillo|urgencias|hospital|piso|unidad|sala|uci|terapia)\b",
+    _F,
+)
+# a care unit named in a reply about the reader's experience: "long nights on the
+# cardiac floor", "days in the NICU", "su estancia en urgencias"
+_UNIT = (
+    r"(?:(?:cardiac|heart|cardiology|oncology|cancer|maternity|labor and delivery|l&d|"
+    r"postpartum|mother-baby|neuro|neurology|surgical|medical|med-surg|psych|psychiatric|"
+    r"behavioral health|pediatric|peds|burn|stroke|ortho|orthopedic|transplant|dialysis|"
+    r"step-?down|telemetry|progressive care|trauma|rehab|detox|hospice|palliative|"
+    r"respiratory|covid|isolation|icu|intensive care|critical care)\s+(?:floor|unit|ward|"
+    r"wing)|icu|nicu|picu|cicu|micu|sicu|ccu|l&d|labor and delivery|postpartum|"
+    r"emergency room|emergency department|(?-i:ER|ED)|uci|ucin|urgencias|terapia intensiva|"
+    r"cuidados intensivos|sala de partos|maternidad)"
+)
+UNIT_EXPERIENCE = re.compile(
+    r"\b(?:nights?|days?|hours|weeks?|time|stay|stays|wait|waits|spent|stayed|slept|sleeping|"
+    r"shifts?|noches|d[ií]as|horas|semanas|estancia|estad[ií]a|espera|tiempo)\s+"
+    r"(?:\w+\s+){0,2}?(?:in|on|at|en)\s+(?:(?:the|our|el|la|nuestr[oa])\s+)?" + _UNIT + r"\b",
+    _F,
+)
+# a contact about this person on a date: "voicemails on 10/2", "we called you Monday"
+CONTACT_DATE_BEFORE = re.compile(
+    r"\b(?:call(?:ed|s)?|phoned|voicemails?|messages?|texts?|texted|e-?mailed|e-?mails?|"
+    r"letters?|spoke|talked|reached out|left|wrote|mailed|llamamos|llamadas?|mensajes?|"
+    r"correos?)\b(?:\s+[\w-]+){0,3}?\s+(?:on|el|del)\s*$",
+    _F,
+)
+# an event or campaign offered to the public: "we're hosting free screening
+# mammograms … call to register", "jornada gratuita para la comunidad"
+EVENT = re.compile(
+    r"\b(?:hosting|host(?:s|ed)?|holding|sponsoring|organi[sz]ing)\s+(?:a\s+|an\s+|our\s+|"
+    r"the\s+)?(?:\w+\s+){0,3}?(?:free|community|screenings?|events?|fair|clinic|drive|day|"
+    r"night|walk|run|class|classes|seminar|workshop|talk|open house)\b"
+    r"|(?<!-)\bfree\s+(?:[\w-]+\s+){0,2}?(?:screenings?|mammograms?|clinics?|checks?|"
+    r"check-?ups?|exams?|shots?|vaccines?|vaccinations?|tests?|testing|classes|events?|"
+    r"health fair|consultations?|workshops?)\b"
+    r"|\b(?:to|and|please|can|you can)\s+(?:pre-?)?register\b|\bregistration\b|"
+    r"\bopen to (?:the public|all|everyone|anyone|the community)\b"
+    r"|\b(?:ofrecemos|tendremos|habr[aá]|realizaremos|organizamos)\b[^.!?;]{0,60}?"
+    r"\bgratuit[oa]s?\b|\b(?:jornada|campa[nñ]a|feria)\s+(?:de|gratuita)\b|"
+    r"\binscr[ií]b\w*|\bpara la comunidad\b|\babiert[oa]s? al p[uú]blico\b",
+    _F,
+)
+
+
+# "your nurse coordinator Tasha", "su enfermera Rosa": a clinician who is this person's
+STAFF_POSSESSED_BEFORE = re.compile(
+    r"\b(?:your|su|tu)\s+(?:[\w-]+\s+){0,2}?(?:nurse|doctor|physician|surgeon|therapist|"
+    r"dentist|hygienist|provider|pharmacist|technician|tech|midwife|doula|counselor|"
+    r"psychiatrist|psychologist|clinician|specialist|coordinator|navigator|case manager|"
+    r"care manager|coach|aide|caregiver|pediatrician|ob|ob-?gyn|np|pa|enfermer[oa]|"
+    r"m[eé]dic[oa]|doctora|terapeuta|coordinador[a]?|cuidador[a]?|partera|dentista)\s*,?\s*$",
     _F,
 )
 STAFF_ROLE_LINK = re.compile(

@@ -9,8 +9,9 @@ it, is the sentence a policy statement). Entity types:
                      care_noun_weak, care_item, insurer, billing, family, clinician_title,
                      clinician_role, contact_role)
 ``PHI_CONFIRM``, ``PHI_CONFIRM_CTX``, ``PHI_APPOINTMENT``, ``PHI_STAFF_ROLE``,
-``PHI_PHARMACY``, ``PHI_APPT_DATED``, ``PHI_APPT_YOU``, ``PHI_VISIT``
-                     care-relationship phrases
+``PHI_PHARMACY``, ``PHI_APPT_DATED``, ``PHI_APPT_YOU``, ``PHI_VISIT``, ``PHI_WARM``,
+``PHI_RESULT``, ``PHI_BIRTH``, ``PHI_STAY3``, ``PHI_UNIT_STAY``
+                     care-relationship phrases (the last five need no clinical word)
 ``PHI_DATE``, ``PHI_DOB``, ``PHI_ID``, ``PHI_ID_WEAK``, ``PHI_PHONE``,
 ``PHI_ADDRESS``, ``PHI_URL``, ``EMAIL_ADDRESS``, ``US_SSN``, ``CREDIT_CARD``
 ``PHI_PERSON``       another person's name (title, gazetteer, spaCy NER)
@@ -305,6 +306,11 @@ def build_recognizers(
         ("PHI_APPT_DATED", P.APPOINTMENT_DATED, 0.8),
         ("PHI_APPT_YOU", P.APPOINTMENT_YOU, 0.7),
         ("PHI_VISIT", P.VISIT_RETURN, 0.8),
+        ("PHI_WARM", P.WARM_CARE, 0.75),
+        ("PHI_RESULT", P.RESULT_PLAIN, 0.8),
+        ("PHI_BIRTH", P.BIRTH, 0.8),
+        ("PHI_STAY3", P.THIRD_PERSON_STAY, 0.75),
+        ("PHI_UNIT_STAY", P.UNIT_EXPERIENCE, 0.75),
         ("PHI_DATE", P.DATE, 0.6),
         ("PHI_DOB", P.DOB, 0.95),
         ("PHI_ID", P.IDENTIFIER, 0.9),

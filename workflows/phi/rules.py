@@ -200,11 +200,15 @@ _NOT_VOCAB = frozenset(
         "PHI_APPT_DATED",
         "PHI_APPT_YOU",
         "PHI_VISIT",
+        *("PHI_WARM", "PHI_RESULT", "PHI_BIRTH", "PHI_STAY3", "PHI_UNIT_STAY"),
     }
 )
 # phrases that tie the reader to the practice (pharmacy pick-ups, dated appointments,
 # visits and returns)
 RELATION = ("PHI_PHARMACY", "PHI_APPT_DATED", "PHI_APPT_YOU", "PHI_VISIT")
+# care confirmed without clinical or record words: warm relationship language, results in
+# plain words, births, a relative's stay, nights on a care unit
+PLAIN_CARE = ("PHI_WARM", "PHI_RESULT", "PHI_BIRTH", "PHI_STAY3", "PHI_UNIT_STAY")
 
 
 def _is_vocab(c: Cand) -> bool:
@@ -235,6 +239,12 @@ def _cands(results: Iterable[RecognizerResult], text: str) -> list[Cand]:
                 continue
         keep.append(c)
     keep = [c for c in keep if not _offer_not_past(c, text)]
+    # "we loved having you in the volunteer program": not a care programme
+    keep = [
+        c
+        for c in keep
+        if not (c.entity == "PHI_WARM" and P.NOT_CARE_PROGRAM.search(text[c.start : c.end]))
+    ]
     keep.sort(key=lambda c: (c.start, -c.end))
     return keep
 
@@ -306,7 +316,7 @@ class Decision:
                 t,
                 policy=bool(P.POLICY.search(t)),
                 generic=bool(P.GENERIC.search(t)),
-                offer=bool(P.OFFER.search(t)),
+                offer=bool(P.OFFER.search(t) or P.EVENT.search(t)),
                 contact=bool(P.CONTACT.search(t)),
                 empathy=bool(P.EMPATHY.search(t)),
                 you=you,
@@ -326,11 +336,18 @@ class Decision:
 
     def care_in(self, s: Sentence) -> bool:
         return s.has(
-            *CARE_WORDS, *RELATION, "PHI_CONFIRM", "PHI_APPOINTMENT", "PHI_STAFF_ROLE"
+            *CARE_WORDS,
+            *RELATION,
+            *PLAIN_CARE,
+            "PHI_CONFIRM",
+            "PHI_APPOINTMENT",
+            "PHI_STAFF_ROLE",
         ) or bool(P.CARE_VERB.search(s.text))
 
     def strong_care_in(self, s: Sentence) -> bool:
-        return s.has(*STRONG, *RELATION, "PHI_CARE_NOUN", "PHI_CONFIRM", "PHI_APPOINTMENT")
+        return s.has(
+            *STRONG, *RELATION, *PLAIN_CARE, "PHI_CARE_NOUN", "PHI_CONFIRM", "PHI_APPOINTMENT"
+        )
 
     def name_in(self, s: Sentence) -> list[Cand]:
         return [c for c in self.reviewer if s.start <= c.start < s.end]
@@ -366,6 +383,7 @@ class Decision:
             self.echo(s)
             self.everyday(s)
             self.relation(s)
+            self.plain_care(s)
         self.identifiers()
         if any(f.kind not in BLOCKING_NOT for f in self.findings.values()):
             self.about_care()
@@ -498,6 +516,9 @@ class Decision:
         if s.policy:
             return
         anchors = self.anchors(s, allow_you=not (s.generic or s.offer))
+        if s.offer:
+            # "Hi Gloria, we're hosting free mammograms on May 3": a greeting on an event
+            anchors = [a for a in anchors if a[2] != "name"]
         # addressed by name: a clinical word anywhere is about them - unless it is a
         # general answer to a question ("Most schools require MMR vaccines")
         addressed = (
@@ -519,7 +540,7 @@ class Decision:
                 self.add("clinical_detail", c.start, c.end)
             self._anchor_findings(anchors)
         weak = s.of(*WEAK)
-        if s.generic or s.offer:
+        if s.generic:
             # "Ned, some prescriptions need approval first": a greeting, not a fact
             anchors = [a for a in anchors if a[2] != "name"]
         if weak and anchors:
@@ -616,6 +637,39 @@ class Decision:
                 if not _is_vague_date(self.text[c.start : c.end]):
                     self.add("visit_date", c.start, c.end)
 
+    def plain_care(self, s: Sentence) -> None:
+        """Care confirmed in plain words: "our team loved caring for you", "everything
+        came back clear", "congratulations on your twins", "your mother is home now",
+        "her time in the hallway", "long nights on the cardiac floor"."""
+        if s.policy:
+            return
+        answer = s.generic and self.mention_question
+        for c in s.of("PHI_WARM"):
+            if not answer:
+                self.add("confirms_patient", c.start, c.end)
+        for c in s.of("PHI_RESULT"):
+            if not P.CONDITIONAL_BEFORE.search(self.text[s.start : c.start]):
+                self.add("clinical_detail", c.start, c.end)
+                self.add("confirms_patient", c.start, c.end)
+        for c in s.of("PHI_BIRTH"):
+            if not s.offer or s.you:
+                self.add("clinical_detail", c.start, c.end)
+                self.add("family_member", c.start, c.end)
+                self.add("confirms_patient", c.start, c.end)
+        for a, b in self.family_in(s):
+            if P.FAMILY_STATUS_AFTER.match(self.text[b : s.end]):
+                self.add("family_member", a, b)
+                self.add("confirms_patient", a, b)
+        for c in s.of("PHI_STAY3"):
+            if not s.generic and not s.offer:
+                self.add("family_member", c.start, c.end)
+                self.add("confirms_patient", c.start, c.end)
+        addressed = bool(self.reviewer) or any(x.you for x in self.sentences)
+        for c in s.of("PHI_UNIT_STAY"):
+            if addressed and not s.generic and not s.offer:
+                self.add("clinical_detail", c.start, c.end)
+                self.add("confirms_patient", c.start, c.end)
+
     def _in_mention(self, c: Cand) -> bool:
         keys = {t.key for t in tokenize(self.text[c.start : c.end])}
         singular = {k[:-1] if k.endswith("s") and len(k) > 3 else k for k in keys}
@@ -693,6 +747,13 @@ class Decision:
         if not ds:
             return
         anchors = self.anchors(s, allow_you=not s.generic)
+        if anchors and not s.generic and any(self.care_in(x) for x in self.sentences):
+            # "your coordinator left voicemails on 10/2": a contact with this person
+            for c in ds:
+                before = self.text[max(s.start, c.start - 60) : c.start]
+                if P.CONTACT_DATE_BEFORE.search(before):
+                    self.add("visit_date", c.start, c.end)
+                    self.add("confirms_patient", c.start, c.end)
         if anchors and (
             self.strong_care_in(s)
             or s.has(*WEAK, "PHI_STAFF_ROLE", "PHI_CONFIRM_CTX")
@@ -768,7 +829,14 @@ class Decision:
             if any(q.start <= p.start < q.end or p.start <= q.start < p.end for q in seen):
                 continue
             seen.append(p)
-            if self._is_staff_or_org(p, s) or s.policy:
+            if s.policy or any(r.start < p.end and p.start < r.end for r in self.reviewer):
+                continue
+            if P.STAFF_POSSESSED_BEFORE.search(self.text[max(s.start, p.start - 50) : p.start]):
+                # "your nurse coordinator Tasha": this person's clinician
+                self.add("staff_patient_link", p.start, p.end)
+                self.add("confirms_patient", p.start, p.end)
+                continue
+            if self._is_staff_or_org(p, s):
                 continue
             if p.meta.get("title") != "clinician" and self._named_in_mention(p):
                 continue
