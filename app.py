@@ -306,6 +306,7 @@ def build_http_app(container: Container) -> Any:
     )
     # --- chat adapters register their routes here ---
     _wire_slack(container, app)
+    _wire_teams(container, app)
     return app
 
 
@@ -316,6 +317,18 @@ def _wire_slack(container: Container, app: Any) -> None:
     except ImportError:  # pragma: no cover - adapter not present
         return
     wire(container, app)
+
+
+def _wire_teams(container: Container, app: Any) -> None:
+    """Teams: /api/messages plus outbox delivery (bot.teams.wiring)."""
+    try:
+        from bot.teams.wiring import TeamsConfigError, wire
+    except ImportError:  # pragma: no cover - adapter not present
+        return
+    try:
+        wire(container, app)
+    except TeamsConfigError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 # --------------------------------------------------------------------------------------

@@ -1,0 +1,480 @@
+"""Teams activities: a small ActivityHandler-style processor (thin and replaceable; it
+uses botbuilder only for the schema models and, through ``Connector``, the connector
+client — botbuilder 4.17.1's repository is archived).
+
+- ``message``: the typed command is parsed (``bot.teams.commands``), the service runs in
+  a worker thread, and the answer goes back. ``draft`` and ``check`` carry draft text, so
+  they are answered only in the user's personal chat with the bot: typed in a channel,
+  the bot opens (or finds) that personal chat, answers there, and says only "I've
+  answered you in our personal chat" in the channel. A message whose ``value`` carries a
+  ``verb`` is the ``Action.Submit`` fallback of a card button.
+- ``invoke`` ``adaptiveCard/action``: the button's service, answered with an
+  ``InvokeResponse`` whose body is an msrest model (``AdaptiveCardInvokeResponse``): the
+  refreshed card, or a message for the clicker only (refusals, instructions).
+- ``conversationUpdate`` / ``installationUpdate``: the bot added to a team or channel →
+  ``services.save_installation(deps, "teams", reference)`` for proactive posting.
+
+Tenant: ``Actor.team_id`` is the activity's tenant (``channelData.tenant.id`` or
+``conversation.tenantId``). Activities from another tenant are not served: installs are
+ignored, and commands and buttons go to the services with the foreign tenant, which
+refuse them and write the refusal to the audit trail (help gets a refusal without
+touching the services).
+
+Membership (``Actor.channel_member``), the rule: the tenant must be ours and either the
+activity's conversation is the review channel (``TEAMS_CHANNEL_ID``, else the channel the
+app was installed in; a thread's ``;messageid=`` suffix is ignored), or it is a personal
+chat and the Bot Connector says the user is a member of the review channel's team
+(``GET /v3/conversations/{channel}/members/{user}``, cached for a minute). Role holders
+are always let through by the services whatever this says.
+
+Nothing here logs, raises or encodes mention or reply text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from botbuilder.core import InvokeResponse
+from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, Attachment, ChannelAccount
+
+from bot.slack.ids import ActionId, ButtonValue
+from bot.teams import cards
+from bot.teams.commands import HELP, Command, parse
+from bot.teams.connector import Connector, TeamsDeliveryError
+from workflows import services
+from workflows.errors import CountersignError
+from workflows.relay import Retry
+from workflows.types import Actor
+from workflows.views import MentionView
+
+log = logging.getLogger("countersign.teams")
+
+T = TypeVar("T")
+
+PLATFORM = "teams"
+MEMBERSHIP_TTL_SECONDS = 60.0
+ANSWERED_PRIVATELY = "I've answered you in our personal chat with Countersign."
+OUT_OF_DATE = "That button is out of date; use the latest card."
+OOPS = "Something went wrong on our side and it was logged; please try again in a minute."
+FOREIGN_TENANT = "Countersign only serves its own organisation's Microsoft 365 tenant."
+MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
+
+
+class AdaptiveCardMessageResponse(AdaptiveCardInvokeResponse):  # type: ignore[misc]
+    """``AdaptiveCardInvokeResponse`` whose ``value`` is a message string (the schema
+    types ``value`` as a dict, which msrest cannot serialise a string as)."""
+
+    _attribute_map = {  # noqa: RUF012 - msrest's class-level map
+        **AdaptiveCardInvokeResponse._attribute_map,
+        "value": {"key": "value", "type": "str"},
+    }
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def base_conversation(conversation_id: str) -> str:
+    """A channel conversation id without a thread's ``;messageid=…`` suffix."""
+    return conversation_id.split(";", 1)[0]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What the handlers need from an activity (read defensively from its JSON)."""
+
+    type: str
+    name: str
+    id: str
+    text: str
+    value: dict[str, Any]
+    service_url: str
+    conversation_id: str
+    conversation_type: str
+    tenant_id: str | None
+    user_id: str  # the AAD object id when present, else the channel account id
+    from_id: str  # the Bot Connector's id for the user (29:…)
+    bot: dict[str, Any]
+    channel_data: dict[str, Any]
+    raw: dict[str, Any]
+
+    @classmethod
+    def parse(cls, body: dict[str, Any]) -> Incoming:
+        conversation = _dict(body.get("conversation"))
+        channel_data = _dict(body.get("channelData"))
+        sender = _dict(body.get("from"))
+        tenant = _str(_dict(channel_data.get("tenant")).get("id")) or _str(
+            conversation.get("tenantId")
+        )
+        return cls(
+            type=_str(body.get("type")),
+            name=_str(body.get("name")),
+            id=_str(body.get("id")),
+            text=_str(body.get("text")),
+            value=_dict(body.get("value")),
+            service_url=_str(body.get("serviceUrl")),
+            conversation_id=_str(conversation.get("id")),
+            conversation_type=_str(conversation.get("conversationType")),
+            tenant_id=tenant or None,
+            user_id=_str(sender.get("aadObjectId")) or _str(sender.get("id")),
+            from_id=_str(sender.get("id")),
+            bot=_dict(body.get("recipient")),
+            channel_data=channel_data,
+            raw=body,
+        )
+
+    @property
+    def personal(self) -> bool:
+        return self.conversation_type == "personal" or (
+            not self.conversation_type and self.conversation_id.startswith("a:")
+        )
+
+    def reference(self) -> dict[str, Any]:
+        """A conversation reference (JSON) for proactive messages."""
+        team = _dict(self.channel_data.get("team"))
+        channel = _dict(self.channel_data.get("channel"))
+        channel_id = _str(channel.get("id")) or base_conversation(self.conversation_id)
+        return {
+            "serviceUrl": self.service_url,
+            "channelId": "msteams",
+            "conversation": {
+                "id": channel_id,
+                "conversationType": self.conversation_type or "channel",
+                "tenantId": self.tenant_id,
+            },
+            "bot": {"id": _str(self.bot.get("id")), "name": _str(self.bot.get("name"))},
+            "channelData": {
+                "tenant": {"id": self.tenant_id},
+                "team": {"id": _str(team.get("id"))},
+                "channel": {"id": channel_id},
+            },
+        }
+
+
+def message(text: str = "", card: cards.Card | None = None, summary: str = "") -> Activity:
+    """An outgoing message activity (our text and/or one Adaptive Card)."""
+    activity = Activity(type="message", text=text or None)
+    if card is not None:
+        activity.attachments = [Attachment(content_type=cards.CARD_CONTENT_TYPE, content=card)]
+    if summary:
+        activity.summary = summary
+    return activity
+
+
+def card_response(card: cards.Card) -> InvokeResponse:
+    return InvokeResponse(
+        status=200,
+        body=AdaptiveCardInvokeResponse(status_code=200, type=cards.CARD_CONTENT_TYPE, value=card),
+    )
+
+
+def message_response(text: str) -> InvokeResponse:
+    return InvokeResponse(
+        status=200,
+        body=AdaptiveCardMessageResponse(status_code=200, type=MESSAGE_TYPE, value=text),
+    )
+
+
+@dataclass
+class TeamsBot:
+    """Processes one activity; returns an ``InvokeResponse`` for invokes, else None."""
+
+    deps: services.Deps
+    connector: Connector
+    tenant_id: str | None
+    channel_id: str | None = None
+    monotonic: Callable[[], float] = time.monotonic
+    _members: dict[tuple[str, str], tuple[bool, float]] = field(default_factory=dict)
+    last_service_url: str | None = None
+
+    # ------------------------------------------------------------------ entry point
+
+    async def on_activity(self, body: dict[str, Any]) -> InvokeResponse | None:
+        activity = Incoming.parse(body)
+        if activity.service_url and self._ours(activity.tenant_id):
+            self.last_service_url = activity.service_url
+        if activity.type == "message":
+            await self.on_message(activity)
+            return None
+        if activity.type == "invoke":
+            if activity.name == "adaptiveCard/action":
+                return await self.on_card_action(activity)
+            return InvokeResponse(status=200)
+        if activity.type in ("conversationUpdate", "installationUpdate"):
+            await self.on_installed(activity)
+            return None
+        return None
+
+    # ------------------------------------------------------------------ who
+
+    def _ours(self, tenant: str | None) -> bool:
+        return self.tenant_id is None or tenant == self.tenant_id
+
+    async def review_channel(self) -> str | None:
+        if self.channel_id:
+            return self.channel_id
+        ref = await asyncio.to_thread(services.get_installation, self.deps, PLATFORM)
+        conv = _dict(_dict(ref).get("conversation"))
+        return _str(conv.get("id")) or None
+
+    async def actor(self, activity: Incoming) -> Actor:
+        member = False
+        if self._ours(activity.tenant_id) and activity.user_id:
+            channel = await self.review_channel()
+            if channel:
+                if base_conversation(activity.conversation_id) == channel:
+                    member = True
+                elif activity.personal and activity.service_url and activity.from_id:
+                    member = await self._is_member(activity, channel)
+        return Actor(
+            platform=PLATFORM,
+            user_id=activity.user_id,
+            team_id=activity.tenant_id,
+            channel_member=member,
+        )
+
+    async def _is_member(self, activity: Incoming, channel: str) -> bool:
+        key = (channel, activity.from_id)
+        cached = self._members.get(key)
+        now = self.monotonic()
+        if cached is not None and now - cached[1] < MEMBERSHIP_TTL_SECONDS:
+            return cached[0]
+        try:
+            found = await asyncio.to_thread(
+                self.connector.is_member, activity.service_url, channel, activity.from_id
+            )
+        except (Retry, TeamsDeliveryError) as exc:
+            log.warning("teams: membership lookup failed", extra={"error": type(exc).__name__})
+            return False
+        self._members[key] = (found, now)
+        return found
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.to_thread(fn, *args)
+
+    # ------------------------------------------------------------------ messages
+
+    async def on_message(self, activity: Incoming) -> None:
+        verb = _str(activity.value.get("verb"))
+        if verb and not activity.text.strip():
+            # The Action.Submit fallback of a card button.
+            response = await self.on_card_action(activity, verb=verb, data=activity.value)
+            body = response.body
+            if isinstance(body, AdaptiveCardMessageResponse):
+                await self.answer(activity, message(str(body.value)))
+            elif isinstance(body, AdaptiveCardInvokeResponse) and isinstance(body.value, dict):
+                await self.answer(activity, message(card=body.value))
+            return
+        command = parse(activity.text)
+        if not self._ours(activity.tenant_id) and command.name == "help":
+            await self.answer(activity, message(FOREIGN_TENANT))
+            return
+        if command.name == "help":
+            text = (command.problem + "\n\n" if command.problem else "") + HELP
+            await self.answer(activity, message(card=cards.help_card(text)))
+            return
+        if command.carries_text and not activity.personal:
+            await self._answer_privately(activity, command)
+            return
+        reply = await self.run_command(activity, command)
+        await self.answer(activity, reply)
+
+    async def _answer_privately(self, activity: Incoming, command: Command) -> None:
+        """``draft``/``check`` typed in a channel: answer in the personal chat only."""
+        if not self._ours(activity.tenant_id):
+            # Still goes to the services (refused and audited), answered in the channel
+            # with the refusal only.
+            reply = await self.run_command(activity, command)
+            await self.answer(activity, reply)
+            return
+        try:
+            personal = await asyncio.to_thread(
+                self.connector.create_personal,
+                activity.service_url,
+                user_id=activity.from_id,
+                bot=ChannelAccount(id=_str(activity.bot.get("id")) or None),
+                tenant_id=activity.tenant_id,
+            )
+        except (Retry, TeamsDeliveryError) as exc:
+            log.warning("teams: personal chat unavailable", extra={"error": type(exc).__name__})
+            await self.answer(
+                activity,
+                message(
+                    "Draft text must be sent to me in our personal chat, never in the "
+                    "channel. Open a chat with Countersign and send it there."
+                ),
+            )
+            return
+        reply = await self.run_command(activity, command)
+        await asyncio.to_thread(self.connector.send, activity.service_url, personal, reply)
+        await self.answer(activity, message(ANSWERED_PRIVATELY))
+
+    async def run_command(self, activity: Incoming, command: Command) -> Activity:
+        actor = await self.actor(activity)
+        try:
+            if command.name == "draft":
+                assert command.mention_id is not None
+                outcome = await self.call(
+                    services.create_revision, self.deps, actor, command.mention_id, command.text
+                )
+                rev = outcome.revision
+                if outcome.blocked:
+                    return message(
+                        card=cards.private_blocked(outcome.mention, rev),
+                        summary=f"{outcome.mention.ref}: revision {rev.number} was blocked",
+                    )
+                return message(
+                    f"Saved revision {rev.number} of {outcome.mention.ref}; it passed the PHI "
+                    "screen and is now waiting for sign-off in the channel."
+                )
+            if command.name == "check":
+                result = await self.call(services.check_text, self.deps, actor, command.text)
+                return message(card=cards.check_result(result.verdict, result.findings))
+            if command.name == "queue":
+                queue = await self.call(services.queue, self.deps, actor)
+                return message(card=cards.queue_card(queue))
+            if command.name == "status":
+                assert command.mention_id is not None
+                status = await self.call(services.status, self.deps, actor, command.mention_id)
+                show = False
+                latest = status.mention.latest
+                if activity.personal and latest is not None and latest.state == "blocked":
+                    roles = await self.call(services.roles_of, self.deps, actor)
+                    show = latest.author == actor.key or "risk" in roles
+                return message(card=cards.status_card(status, show_blocked_text=show))
+        except CountersignError as exc:
+            return message(exc.message)
+        return message(card=cards.help_card(HELP))
+
+    async def answer(self, activity: Incoming, reply: Activity) -> None:
+        """Reply in the activity's own conversation (its thread, in a channel)."""
+        if not activity.service_url or not activity.conversation_id:
+            return
+        try:
+            if activity.id:
+                await asyncio.to_thread(
+                    self.connector.reply,
+                    activity.service_url,
+                    activity.conversation_id,
+                    activity.id,
+                    reply,
+                )
+            else:
+                await asyncio.to_thread(
+                    self.connector.send, activity.service_url, activity.conversation_id, reply
+                )
+        except (Retry, TeamsDeliveryError) as exc:
+            log.warning("teams: reply not delivered", extra={"error": type(exc).__name__})
+
+    # ------------------------------------------------------------------ card buttons
+
+    async def on_card_action(
+        self,
+        activity: Incoming,
+        *,
+        verb: str | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> InvokeResponse:
+        action = _dict(activity.value.get("action"))
+        verb = verb if verb is not None else _str(action.get("verb"))
+        data = data if data is not None else _dict(action.get("data"))
+        try:
+            action_id = ActionId(verb)
+            value = ButtonValue.decode(_str(data.get("value")))
+        except ValueError:
+            return message_response(OUT_OF_DATE)
+        reason = _str(data.get("reason")).strip()
+        actor = await self.actor(activity)
+        try:
+            return await self._dispatch(action_id, value, reason, actor)
+        except CountersignError as exc:
+            return message_response(exc.message)
+
+    async def _dispatch(
+        self, action_id: ActionId, value: ButtonValue, reason: str, actor: Actor
+    ) -> InvokeResponse:
+        deps = self.deps
+        mid = value.mention_id
+        number = value.revision
+        if action_id in (ActionId.MENTION_DRAFT, ActionId.REPLY_EDIT):
+            if action_id == ActionId.REPLY_EDIT and number is not None:
+                await self.call(services.open_revision, deps, actor, mid, number)
+            else:
+                await self.call(services.status, deps, actor, mid)
+            return message_response(
+                f"Send me `draft M-{mid} <your reply>` in our personal chat (draft text never "
+                "goes into the channel)."
+            )
+        if action_id == ActionId.MENTION_ASSIGN:
+            view = await self.call(services.assign, deps, actor, mid)
+            return card_response(cards.mention_card(view, now=deps.clock()))
+        if action_id == ActionId.MENTION_DISMISS:
+            view = await self.call(services.dismiss, deps, actor, mid, reason)
+            return card_response(cards.mention_card(view, now=deps.clock()))
+        if action_id == ActionId.REPLY_TAKEDOWN:
+            incident = await self.call(services.take_down, deps, actor, mid, reason)
+            view = await self.call(services.mention_view, deps, mid)
+            del incident  # the incident is recorded; the card shows the state
+            return card_response(cards.mention_card(view, now=deps.clock()))
+        if number is None:
+            return message_response(OUT_OF_DATE)
+        if action_id in (ActionId.REPLY_SIGNOFF_MARKETING, ActionId.REPLY_SIGNOFF_RISK):
+            role = "marketing" if action_id == ActionId.REPLY_SIGNOFF_MARKETING else "risk"
+            view = await self.call(services.sign_off, deps, actor, mid, number, role)
+            return self._revision_response(view)
+        if action_id == ActionId.REPLY_REQUEST_CHANGES:
+            view = await self.call(services.request_changes, deps, actor, mid, number, reason)
+            return self._revision_response(view)
+        if action_id == ActionId.REPLY_OVERRIDE_PHI:
+            if value.finding is None:
+                return message_response(OUT_OF_DATE)
+            outcome = await self.call(
+                services.override_finding, deps, actor, mid, number, value.finding, reason
+            )
+            return card_response(
+                cards.private_blocked(outcome.mention, outcome.revision, for_risk=True)
+            )
+        if action_id == ActionId.REPLY_SEND_TO_RISK:
+            await self.call(services.send_to_risk, deps, actor, mid, number)
+            return message_response(f"Sent revision {number} of M-{mid} to risk for review.")
+        if action_id == ActionId.REPLY_MARK_POSTED:
+            await self.call(services.mark_posted, deps, actor, mid, number)
+            return message_response(f"Recorded: the reply to M-{mid} was posted by hand.")
+        if action_id == ActionId.REPLY_RETRY_PUBLISH:
+            await self.call(services.retry_publish, deps, actor, mid)
+            return message_response(f"Publishing the reply to M-{mid} again.")
+        return message_response(OUT_OF_DATE)
+
+    def _revision_response(self, view: MentionView) -> InvokeResponse:
+        if view.latest is None:
+            return message_response("Done.")
+        return card_response(cards.revision_card(view, view.latest))
+
+    # ------------------------------------------------------------------ installation
+
+    async def on_installed(self, activity: Incoming) -> None:
+        """Remember the team channel the bot was added to (for proactive posting)."""
+        bot_id = _str(activity.bot.get("id"))
+        added = [_dict(m) for m in activity.raw.get("membersAdded") or [] if isinstance(m, dict)]
+        installed = any(_str(m.get("id")) == bot_id for m in added) or (
+            activity.type == "installationUpdate" and _str(activity.raw.get("action")) == "add"
+        )
+        if not installed or activity.personal or not activity.service_url:
+            return
+        if not self._ours(activity.tenant_id):
+            log.warning("teams: installation in another tenant ignored")
+            return
+        await self.call(services.save_installation, self.deps, PLATFORM, activity.reference())
+        log.info("teams: installed in a team channel")
+
+
+__all__ = ["AdaptiveCardMessageResponse", "Incoming", "TeamsBot", "message"]

@@ -1,0 +1,370 @@
+"""Outbound Teams delivery: the outbox relay's handlers for ``chat.*`` (adapter
+``teams``) and the manual ``publish`` handler. They run in the relay's worker thread,
+synchronously, through ``Connector``.
+
+- Where: ``TEAMS_CHANNEL_ID`` when set, else the channel the app was installed in
+  (``services.get_installation``); neither → ``Retry("teams_not_installed", after=60)``.
+  The service URL comes from the installation reference, else the last authenticated
+  activity, else Teams' global URL.
+- Each negative mention becomes one card posted proactively in the channel; its
+  activity id and a conversation reference are stored with ``services.save_thread``
+  (so updates and notes work after a restart). A parent is posted only if no thread is
+  stored for the mention.
+- Notes go into the mention's thread (conversation id ``<channel>;messageid=<id>``) and
+  the parent card is updated in place (``update_activity``).
+- Idempotency of notes: keyed by outbox item id **in memory** (this process). A process
+  that dies between posting a note and the relay recording success may post that note
+  once more after restart; the Bot Connector offers no read-back of channel messages to
+  a bot, so we accept that (parents are keyed in the database and never posted twice,
+  except in the same crash window between posting and ``save_thread``).
+- The channel never gets a blocked draft's text or the words a finding flags (only the
+  kinds: ``cards.blocked_notice``).
+
+Mention and reply text never appear in logs, exceptions or card action data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from botbuilder.schema import Activity
+
+from bot.teams import cards
+from bot.teams.connector import DEFAULT_SERVICE_URL, Connector, TeamsDeliveryError
+from bot.teams.handlers import message
+from workflows import services
+from workflows.relay import OutboxItem, Relay, Retry
+from workflows.services import Deps
+from workflows.types import Actor
+from workflows.views import MentionView, RevisionView, ThreadRef
+
+log = logging.getLogger("countersign.teams.poster")
+
+PLATFORM = "teams"
+SYSTEM = Actor.system("teams-poster")
+OPEN_STATES = ("open", "drafting", "in_review")
+
+
+@dataclass(frozen=True)
+class Target:
+    service_url: str
+    channel: str
+    tenant_id: str | None
+
+
+@dataclass
+class TeamsPoster:
+    deps: Deps
+    connector: Connector
+    channel_id: str | None
+    tenant_id: str | None
+    service_url_hint: Callable[[], str | None] = lambda: None
+    _sent: dict[str, str] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    # ------------------------------------------------------------------ entry points
+
+    def handle_chat(self, item: OutboxItem) -> None:
+        handler = {
+            "chat.mention_new": self._mention_new,
+            "chat.mention_updated": self._mention_updated,
+            "chat.revision": self._revision,
+            "chat.risk_review": self._risk_review,
+            "chat.override": self._override,
+            "chat.signoff": self._signoff,
+            "chat.changes_requested": self._changes_requested,
+            "chat.released": self._released,
+            "chat.publish_failed": self._publish_failed,
+            "chat.taken_down": self._taken_down,
+            "chat.refusal": self._refusal,
+            "chat.redacted": self._redacted,
+            "chat.sla_overdue": self._sla_overdue,
+            "chat.reminder": self._reminder,
+        }.get(item.topic)
+        if handler is None or item.mention_id is None:
+            log.info("teams: nothing to deliver", extra={"topic": item.topic, "outbox_id": item.id})
+            return
+        handler(item)
+
+    def handle_publish(self, item: OutboxItem) -> None:
+        """Manual publishing: the approved text with a ``Mark as posted`` button."""
+        if item.mention_id is None:
+            return
+        mention, thread = self._context(item)
+        revision = self._revision_of(mention, int(item.payload.get("number", 0)))
+        if revision is None or revision.text is None:
+            raise TeamsDeliveryError("publish", 0)
+        digest = hashlib.sha256(revision.text.encode("utf-8")).hexdigest()
+        if digest != item.payload.get("sha256") or digest != revision.text_sha256:
+            raise TeamsDeliveryError("publish_hash_mismatch", 0)
+        self._note(item, thread, cards.manual_publish_card(mention, revision))
+
+    # ------------------------------------------------------------------ where
+
+    def target(self) -> Target:
+        installation = services.get_installation(self.deps, PLATFORM) or {}
+        service_url = str(installation.get("serviceUrl") or "") or self.service_url_hint()
+        conversation = installation.get("conversation") or {}
+        tenant = self.tenant_id or (conversation.get("tenantId") if conversation else None)
+        if self.channel_id:
+            return Target(service_url or DEFAULT_SERVICE_URL, self.channel_id, tenant)
+        channel = str(conversation.get("id") or "") if isinstance(conversation, dict) else ""
+        if not channel or not service_url:
+            raise Retry("teams_not_installed", after=60)
+        return Target(service_url, channel, tenant)
+
+    # ------------------------------------------------------------------ topics
+
+    def _mention_new(self, item: OutboxItem) -> None:
+        assert item.mention_id is not None
+        mention = services.mention_view(self.deps, item.mention_id)
+        thread = services.get_thread(self.deps, mention.id, PLATFORM)
+        if thread is not None and thread.ts:
+            self._update_parent(mention, thread)  # a retry, or a reopened mention
+            return
+        target = self.target()
+        activity = self._card_activity(cards.mention_card(mention, now=self.deps.clock()))
+        activity.summary = f"{mention.ref}: new {mention.severity} mention"
+        activity_id = self.connector.send(target.service_url, target.channel, activity)
+        reference = {
+            "serviceUrl": target.service_url,
+            "channelId": "msteams",
+            "conversation": {
+                "id": target.channel,
+                "conversationType": "channel",
+                "tenantId": target.tenant_id,
+            },
+            "activityId": activity_id,
+            "threadId": f"{target.channel};messageid={activity_id}",
+        }
+        services.save_thread(
+            self.deps,
+            mention.id,
+            PLATFORM,
+            target.channel,
+            ts=activity_id,
+            conversation_ref=reference,
+        )
+
+    def _mention_updated(self, item: OutboxItem) -> None:
+        assert item.mention_id is not None
+        mention = services.mention_view(self.deps, item.mention_id)
+        thread = services.get_thread(self.deps, mention.id, PLATFORM)
+        if thread is None or not thread.ts:
+            if mention.state == "ignored":
+                return
+            raise Retry("parent_not_posted_yet", after=5)
+        self._update_parent(mention, thread)
+
+    def _revision(self, item: OutboxItem) -> None:
+        def build(m: MentionView, r: RevisionView) -> cards.Card:
+            if r.verdict == "block" and r.state in ("blocked", "superseded"):
+                return cards.blocked_notice(m, r)  # the channel sees only the kinds
+            return cards.revision_card(m, r)
+
+        self._revision_note(item, build)
+
+    def _risk_review(self, item: OutboxItem) -> None:
+        self._revision_note(item, cards.risk_review_note)
+
+    def _override(self, item: OutboxItem) -> None:
+        finding = int(item.payload.get("finding", 0) or 0)
+        cleared = bool(item.payload.get("cleared"))
+
+        def build(m: MentionView, r: RevisionView) -> cards.Card:
+            c = cards.override_note(m, r, finding, cleared)
+            if cleared:
+                passed = cards.revision_card(m, r)
+                c = cards.card(c["body"] + passed["body"], passed.get("actions"))
+            return c
+
+        self._revision_note(item, build)
+
+    def _signoff(self, item: OutboxItem) -> None:
+        role = str(item.payload.get("role", ""))
+        complete = bool(item.payload.get("complete"))
+        self._revision_note(item, lambda m, r: cards.signoff_note(m, r, role, complete))
+
+    def _changes_requested(self, item: OutboxItem) -> None:
+        role = str(item.payload.get("role", ""))
+        self._revision_note(item, lambda m, r: cards.changes_requested_note(m, r, role))
+
+    def _released(self, item: OutboxItem) -> None:
+        number = int(item.payload.get("number", 0) or 0)
+        manual = bool(item.payload.get("manual"))
+        self._mention_note(item, lambda m: cards.released_note(m, number, manual))
+
+    def _publish_failed(self, item: OutboxItem) -> None:
+        number = int(item.payload.get("number", 0) or 0)
+        code = str(item.payload.get("code", "unknown"))
+        self._mention_note(item, lambda m: cards.publish_failed_note(m, number, code))
+
+    def _taken_down(self, item: OutboxItem) -> None:
+        self._mention_note(item, cards.taken_down_note)
+
+    def _refusal(self, item: OutboxItem) -> None:
+        assert item.mention_id is not None
+        thread = services.get_thread(self.deps, item.mention_id, PLATFORM)
+        if thread is None or not thread.ts:
+            return  # never posted here; the person who acted was answered
+        c = cards.refusal_note(
+            f"M-{item.mention_id}",
+            str(item.payload.get("action", "")),
+            str(item.payload.get("code", "")),
+        )
+        self._note(item, thread, c)
+
+    def _sla_overdue(self, item: OutboxItem) -> None:
+        mention, thread = self._context(item)
+        if mention.state not in OPEN_STATES:
+            return
+        minutes = int(item.payload.get("overdue_minutes", 0) or 0)
+        self._note(
+            item,
+            thread,
+            cards.note(f"⏰ **{mention.ref}** is past its response SLA by {minutes} min."),
+        )
+        self._update_parent(mention, thread)
+
+    def _reminder(self, item: OutboxItem) -> None:
+        mention, thread = self._context(item)
+        number = int(item.payload.get("number", 0) or 0)
+        role = "".join(ch for ch in str(item.payload.get("role", "")) if ch.isalpha())[:20]
+        latest = mention.latest
+        if mention.state != "in_review" or latest is None or latest.number != number:
+            return
+        if latest.signed_by(role) is not None:
+            return
+        self._note(
+            item,
+            thread,
+            cards.note(
+                f"⏳ **{mention.ref}**: waiting on a {role} sign-off for revision {number}."
+            ),
+        )
+
+    def _redacted(self, item: OutboxItem) -> None:
+        """Retention: replace the parent card, and the notes this process posted, with a
+        notice (notes posted before a restart are not known here and stay)."""
+        assert item.mention_id is not None
+        thread = services.get_thread(self.deps, item.mention_id, PLATFORM)
+        if thread is None or not thread.ts or not thread.channel:
+            return
+        ref = f"M-{item.mention_id}"
+        service_url = self._service_url(thread)
+        notice = self._card_activity(cards.redacted_card(ref))
+        self._update(service_url, thread.channel, thread.ts, notice)
+        with self._lock:
+            notes = [
+                (key, aid)
+                for key, aid in self._sent.items()
+                if key.startswith(f"mention:{item.mention_id}:")
+            ]
+        for _key, activity_id in notes:
+            self._update(
+                service_url,
+                f"{thread.channel};messageid={thread.ts}",
+                activity_id,
+                self._card_activity(cards.redacted_card(ref)),
+            )
+
+    # ------------------------------------------------------------------ helpers
+
+    def _context(self, item: OutboxItem) -> tuple[MentionView, ThreadRef]:
+        assert item.mention_id is not None
+        mention = services.mention_view(self.deps, item.mention_id)
+        thread = services.get_thread(self.deps, mention.id, PLATFORM)
+        if thread is None or not thread.ts or not thread.channel:
+            raise Retry("parent_not_posted_yet", after=5)
+        return mention, thread
+
+    def _revision_of(self, mention: MentionView, number: int) -> RevisionView | None:
+        if mention.latest is not None and mention.latest.number == number:
+            return mention.latest
+        status = services.status(self.deps, SYSTEM, mention.id)
+        return next((r for r in status.revisions if r.number == number), None)
+
+    def _revision_note(
+        self, item: OutboxItem, build: Callable[[MentionView, RevisionView], cards.Card]
+    ) -> None:
+        mention, thread = self._context(item)
+        revision = self._revision_of(mention, int(item.payload.get("number", 0) or 0))
+        if revision is None:
+            return
+        self._note(item, thread, build(mention, revision))
+        self._update_parent(mention, thread)
+
+    def _mention_note(self, item: OutboxItem, build: Callable[[MentionView], cards.Card]) -> None:
+        mention, thread = self._context(item)
+        self._note(item, thread, build(mention))
+        self._update_parent(mention, thread)
+
+    def _service_url(self, thread: ThreadRef) -> str:
+        ref = thread.conversation_ref or {}
+        return str(ref.get("serviceUrl") or "") or self.target().service_url
+
+    def _note(self, item: OutboxItem, thread: ThreadRef, c: cards.Card) -> str:
+        """Post ``c`` as a reply in the mention's thread, once per outbox row."""
+        assert thread.channel and thread.ts
+        key = f"mention:{thread.mention_id}:outbox:{item.id}"
+        with self._lock:
+            if key in self._sent:
+                return self._sent[key]
+        conversation = f"{thread.channel};messageid={thread.ts}"
+        activity_id = self.connector.send(
+            self._service_url(thread), conversation, self._card_activity(c)
+        )
+        with self._lock:
+            self._sent[key] = activity_id
+        return activity_id
+
+    def _update_parent(self, mention: MentionView, thread: ThreadRef) -> None:
+        if not thread.channel or not thread.ts:
+            return
+        activity = self._card_activity(cards.mention_card(mention, now=self.deps.clock()))
+        self._update(self._service_url(thread), thread.channel, thread.ts, activity)
+
+    def _update(self, service_url: str, conversation: str, activity_id: str, a: Activity) -> None:
+        try:
+            self.connector.update(service_url, conversation, activity_id, a)
+        except TeamsDeliveryError as exc:
+            if exc.status != 404:
+                raise
+            log.warning("teams: message is gone; not updated", extra={"status": exc.status})
+
+    @staticmethod
+    def _card_activity(c: cards.Card) -> Activity:
+        return message(card=c)
+
+
+def register_handlers(
+    relay: Relay,
+    deps: Deps,
+    connector: Connector,
+    *,
+    channel_id: str | None,
+    tenant_id: str | None,
+    service_url_hint: Callable[[], str | None] = lambda: None,
+    manual_publish: bool = True,
+    **options: Any,
+) -> TeamsPoster:
+    poster = TeamsPoster(
+        deps,
+        connector,
+        channel_id,
+        tenant_id,
+        service_url_hint=service_url_hint,
+        **options,
+    )
+    relay.register("chat", poster.handle_chat, adapter="teams")
+    if manual_publish:
+        relay.register("publish", poster.handle_publish, adapter="teams")
+    return poster
+
+
+__all__ = ["TeamsPoster", "register_handlers"]
