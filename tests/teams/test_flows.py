@@ -3,6 +3,7 @@ Bot Connector, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -308,10 +309,12 @@ async def test_new_mention_is_posted_to_teams_channel_id(
     thread = services.get_thread(teams.container.deps, mention_id, "teams")
     assert thread is not None and thread.channel == CHANNEL and thread.ts == posts[0].activity_id
     assert thread.conversation_ref and thread.conversation_ref["serviceUrl"] == connector.base_url
-    # Delivered again (a retry): not posted twice.
+    # Dismissed and reopened: a second chat.mention_new updates the card, never reposts.
+    services.dismiss(teams.container.deps, CLI, mention_id, "spam")
     services.open_for_reply(teams.container.deps, CLI, mention_id)
     await teams.deliver()
     assert len(connector.posts(CHANNEL)) == 1
+    assert connector.updates(CHANNEL)[-1].activity_id == posts[0].activity_id
 
 
 @pytest.mark.parametrize("teams_overrides", [{"TEAMS_CHANNEL_ID": None}])
@@ -337,3 +340,39 @@ async def test_without_channel_id_posts_to_installation_after_restart(
         await client2.close()
         c2.close()
     assert TENANT  # the installation was in our tenant
+
+
+async def test_notes_are_posted_once_per_outbox_item(
+    teams: Teams, connector: FakeConnector
+) -> None:
+    from bot.teams.wiring import TEAMS_POSTER_KEY
+    from workflows.relay import OutboxItem
+
+    mention_id = ingest(teams.container)
+    parent = await _posted_mention(teams, mention_id)
+    poster = teams.client.server.app[TEAMS_POSTER_KEY]
+    item = OutboxItem(
+        id=987654,
+        topic="chat.refusal",
+        mention_id=mention_id,
+        revision_id=None,
+        payload={"action": "revision.signoff", "code": "forbidden"},
+        attempts=1,
+    )
+    await asyncio.to_thread(poster.handle_chat, item)
+    await asyncio.to_thread(poster.handle_chat, item)
+    notes = connector.thread(CHANNEL, parent)
+    assert len(notes) == 1 and "was refused (forbidden)" in notes[0].dump
+
+
+async def test_submit_fallback_runs_the_button(teams: Teams, connector: FakeConnector) -> None:
+    mention_id = ingest(teams.container)
+    body = teams.activity(
+        "message", AUTHOR, value={"verb": "mention_assign", "value": f"M-{mention_id}"}
+    )
+    r = await teams.post(body)
+    assert r.status == 200
+    assert (
+        services.mention_view(teams.container.deps, mention_id).assignee == f"teams:{aad(AUTHOR)}"
+    )
+    assert connector.to(CHANNEL)[-1].cards, "answered with the refreshed card"
