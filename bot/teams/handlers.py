@@ -24,7 +24,8 @@ Membership (``Actor.channel_member``), the rule: the tenant must be ours and eit
 activity's conversation is the review channel (``TEAMS_CHANNEL_ID``, else the channel the
 app was installed in; a thread's ``;messageid=`` suffix is ignored), or it is a personal
 chat and the Bot Connector says the user is a member of the review channel's team
-(``GET /v3/conversations/{channel}/members/{user}``, cached for a minute). Role holders
+(``GET /v3/conversations/{team}/members/{user}``, the installed team's id, else the
+review channel's; cached for a minute). Role holders
 are always let through by the services whatever this says.
 
 Nothing here logs, raises or encodes mention or reply text.
@@ -219,22 +220,22 @@ class TeamsBot:
     def _ours(self, tenant: str | None) -> bool:
         return self.tenant_id is None or tenant == self.tenant_id
 
-    async def review_channel(self) -> str | None:
-        if self.channel_id:
-            return self.channel_id
-        ref = await asyncio.to_thread(services.get_installation, self.deps, PLATFORM)
-        conv = _dict(_dict(ref).get("conversation"))
-        return _str(conv.get("id")) or None
+    async def review_channel(self) -> tuple[str | None, str | None]:
+        """The review channel, and the team to ask about membership (the installed
+        team when known, else the channel itself)."""
+        ref = _dict(await asyncio.to_thread(services.get_installation, self.deps, PLATFORM))
+        team = _str(_dict(_dict(ref.get("channelData")).get("team")).get("id"))
+        channel = self.channel_id or _str(_dict(ref.get("conversation")).get("id")) or None
+        return channel, (team or channel)
 
     async def actor(self, activity: Incoming) -> Actor:
         member = False
         if self._ours(activity.tenant_id) and activity.user_id:
-            channel = await self.review_channel()
-            if channel:
-                if base_conversation(activity.conversation_id) == channel:
-                    member = True
-                elif activity.personal and activity.service_url and activity.from_id:
-                    member = await self._is_member(activity, channel)
+            channel, team = await self.review_channel()
+            if channel and base_conversation(activity.conversation_id) == channel:
+                member = True
+            elif team and activity.personal and activity.service_url and activity.from_id:
+                member = await self._is_member(activity, team)
         return Actor(
             platform=PLATFORM,
             user_id=activity.user_id,
@@ -242,15 +243,15 @@ class TeamsBot:
             channel_member=member,
         )
 
-    async def _is_member(self, activity: Incoming, channel: str) -> bool:
-        key = (channel, activity.from_id)
+    async def _is_member(self, activity: Incoming, team: str) -> bool:
+        key = (team, activity.from_id)
         cached = self._members.get(key)
         now = self.monotonic()
         if cached is not None and now - cached[1] < MEMBERSHIP_TTL_SECONDS:
             return cached[0]
         try:
             found = await asyncio.to_thread(
-                self.connector.is_member, activity.service_url, channel, activity.from_id
+                self.connector.is_member, activity.service_url, team, activity.from_id
             )
         except (Retry, TeamsDeliveryError) as exc:
             log.warning("teams: membership lookup failed", extra={"error": type(exc).__name__})

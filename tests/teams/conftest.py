@@ -51,6 +51,7 @@ async def connector() -> AsyncIterator[FakeConnector]:
     members = {from_id(u) for u in (AUTHOR, AUTHOR2, MARKETING, RISK, ADMIN)}
     fake.members[CHANNEL] = set(members)
     fake.members[GENERAL] = set(members)
+    fake.members[TEAM] = set(members)
     yield fake
     await fake.stop()
 
