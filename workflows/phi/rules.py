@@ -24,6 +24,7 @@ from typing import Any
 from presidio_analyzer import RecognizerResult
 
 from workflows.phi import patterns as P
+from workflows.phi import structural as S
 from workflows.phi.names import NameProfile
 from workflows.phi.types import OrgContext
 from workflows.phi.vocab import STRONG_CLINICAL, Token, Vocabulary, fold, tokenize
@@ -316,7 +317,7 @@ class Decision:
                 t,
                 policy=bool(P.POLICY.search(t)),
                 generic=bool(P.GENERIC.search(t)),
-                offer=bool(P.OFFER.search(t) or P.EVENT.search(t)),
+                offer=bool(P.OFFER.search(t) or P.EVENT.search(t) or _price_offer(t, you)),
                 contact=bool(P.CONTACT.search(t)),
                 empathy=bool(P.EMPATHY.search(t)),
                 you=you,
@@ -384,6 +385,7 @@ class Decision:
             self.everyday(s)
             self.relation(s)
             self.plain_care(s)
+            self.structural(s)
         self.identifiers()
         if any(f.kind not in BLOCKING_NOT for f in self.findings.values()):
             self.about_care()
@@ -669,6 +671,159 @@ class Decision:
             if addressed and not s.generic and not s.offer:
                 self.add("clinical_detail", c.start, c.end)
                 self.add("confirms_patient", c.start, c.end)
+
+    # -- structural cues (structural.py) ---------------------------------------------
+
+    def _org_named(self, a: int, b: int) -> bool:
+        """A name that is the organisation's (spokespeople, staff directory, org name)."""
+        key_words = [t.key for t in tokenize(self.text[a:b])]
+        if not key_words:
+            return True
+        org = self.ctx.org
+        if org is not None and org.name:
+            org_keys = {t.key for t in tokenize(org.name)}
+            if set(key_words) <= org_keys:
+                return True
+        return self._is_org_person(Cand("PHI_PERSON", a, b, {}))
+
+    def _proper_name(self, a: int, b: int) -> bool:
+        """A capitalised word used as a person's name, not an ordinary word."""
+        toks = tokenize(self.text[a:b])
+        if not toks:
+            return False
+        key = toks[-1].key
+        if key in _NOT_NAME_WORDS:
+            return False
+        vocab = self.ctx.vocab
+        return key in vocab.first_names or not vocab.in_lexicon(key)
+
+    def _person_anchor(self, s: Sentence) -> bool:
+        return bool(s.you or self.name_in(s) or self.family_in(s) or _THIRD.search(s.text))
+
+    def structural(self, s: Sentence) -> None:
+        """Care told by its shape: a care verb with a person as its object, a body part
+        with an outcome, progress tied to a person, a clinician reporting about them, a
+        future visit of this person."""
+        if s.policy:
+            return
+        t = s.text
+        off = s.start
+        answer = s.generic and self.mention_question
+        addressed = bool(self.reviewer) or any(x.you for x in self.sentences)
+        # care delivered to a person: "an honor to care for your dad, Robert",
+        # "trusting us with Chloe", "fue un placer atender a Sofía"
+        for m in S.CARE_OBJECT_VERB.finditer(t):
+            if S.CARE_OFFER_BEFORE.search(t[: m.start()]) or s.offer or answer:
+                continue
+            o = S.PERSON_OBJECT.match(t, m.end())
+            if o is None:
+                continue
+            a, b = off + o.start(), off + o.end()
+            if o.group("kin"):
+                a = off + o.start("kin")
+                self.add("family_member", a, b)
+                self.add("confirms_patient", a, b)
+                # "your dad, Robert": the name after the relative
+                n = _APPOSED_NAME.match(t, o.end())
+                if n and self._proper_name(off + n.start(1), off + n.end(1)):
+                    na, nb = off + n.start(1), off + n.end(1)
+                    if not self._org_named(na, nb) and not self._is_reviewer(na, nb):
+                        self.add("patient_name", na, nb, REASONS["other_name"])
+                continue
+            grp = "hon" if o.group("hon") else "name"
+            a, b = off + o.start(grp), off + o.end(grp)
+            if grp == "name" and not self._proper_name(a, b):
+                continue
+            if self._is_reviewer(a, b):
+                self.add("confirms_patient", a, b)
+                continue
+            if self._org_named(a, b):
+                continue
+            self.add("patient_name", a, b, REASONS["other_name"])
+            self.add("family_member", a, b)
+            self.add("confirms_patient", a, b)
+        for m in S.PRESENCE.finditer(t):
+            self.add("family_member", off + m.start(), off + m.end())
+            self.add("confirms_patient", off + m.start(), off + m.end())
+        if answer or s.offer:
+            return
+        # outcomes: "your heel has finally closed up", "su rodilla ya sanó"
+        for m in S.BODY_OUTCOME.finditer(t):
+            who = m.group("who")
+            if who and who[:1].isupper() and who.endswith("'s"):
+                if not self._proper_name(off + m.start(), off + m.start() + len(who) - 2):
+                    continue
+            self.add("clinical_detail", off + m.start(), off + m.end())
+            self.add("confirms_patient", off + m.start(), off + m.end())
+        person = self._person_anchor(s)
+        for m in S.POST_PROCEDURE.finditer(t):
+            bare = m.group(0).lower().startswith("post")
+            if (bare and not person) or s.generic:
+                continue
+            self.add("clinical_detail", off + m.start(), off + m.end())
+            self.add("confirms_patient", off + m.start(), off + m.end())
+        for m in S.HELP_RECOVER.finditer(t):
+            self.add("confirms_patient", off + m.start(), off + m.end())
+        timed = any(not x.group(0).lower().startswith("post") for x in S.POST_PROCEDURE.finditer(t))
+        for m in S.PROGRESS.finditer(t):
+            after_all = timed or bool(_AFTER_ALL.search(t))
+            if s.generic or not (person or addressed or after_all):
+                continue
+            self.add("clinical_detail", off + m.start(), off + m.end())
+            self.add("confirms_patient", off + m.start(), off + m.end())
+        for m in S.PERSON_STATE.finditer(t):
+            subj = re.match(r"[A-Z][a-z]+", m.group(0))
+            if subj and subj.group(0).lower() not in _PRONOUNS:
+                if not self._proper_name(off + m.start(), off + m.start() + subj.end()):
+                    continue
+            self.add("confirms_patient", off + m.start(), off + m.end())
+            if not re.match(r"you", m.group(0), re.I):
+                self.add("family_member", off + m.start(), off + m.end())
+        for m in S.NUMBERS.finditer(t):
+            if s.generic and not s.you:
+                continue
+            self.add("clinical_detail", off + m.start(), off + m.end())
+            self.add("confirms_patient", off + m.start(), off + m.end())
+        for m in S.FOUND_CAUSE.finditer(t):
+            if S.NOT_CARE_ISSUE.search(t):
+                continue
+            a, b = off + m.start(), off + m.end()
+            clinical = any(
+                c.entity in (*STRONG, *WEAK, "PHI_CARE_ITEM") for c in s.cands
+            ) or re.search(r"diagnos|rule", m.group(0), re.I)
+            if not clinical:
+                continue
+            self.add("clinical_detail", a, b)
+            self.add("confirms_patient", a, b)
+        # a clinician reporting about this person: "Dr. Adams says keep up the walking",
+        # "her therapist, Marisa, says…", "su audióloga, la Dra. Vega, la verá…"
+        for p in s.of("PHI_PERSON"):
+            if self._is_reviewer(p.start, p.end):
+                continue
+            before = self.text[max(s.start, p.start - 50) : p.start]
+            after = self.text[p.end : s.end]
+            if S.STAFF_OF_PERSON_BEFORE.search(before):
+                self.add("staff_patient_link", p.start, p.end)
+                self.add("confirms_patient", p.start, p.end)
+                continue
+            if p.meta.get("title") not in ("clinician", "honorific"):
+                continue
+            says = S.STAFF_SAYS_AFTER.match(after)
+            if says and S.ABOUT_PERSON.search(after) and not self._org_named(p.start, p.end):
+                self.add("staff_patient_link", p.start, p.end)
+                self.add("confirms_patient", p.start, p.end)
+            elif says and p.meta.get("title") == "clinician" and S.ABOUT_PERSON.search(after):
+                self.add("staff_patient_link", p.start, p.end)
+                self.add("confirms_patient", p.start, p.end)
+        # a future visit of this person: "see you in 6 months for your touch-up"
+        for m in S.FUTURE_VISIT.finditer(t):
+            if S.NOT_VISIT_WORD.search(m.group(0)) or s.generic:
+                continue
+            self.add("appointment_history", off + m.start(), off + m.end())
+            self.add("confirms_patient", off + m.start(), off + m.end())
+
+    def _is_reviewer(self, a: int, b: int) -> bool:
+        return any(r.start < b and a < r.end for r in self.reviewer)
 
     def _in_mention(self, c: Cand) -> bool:
         keys = {t.key for t in tokenize(self.text[c.start : c.end])}
@@ -1126,6 +1281,25 @@ _FUNCTION_WORDS = frozenset(
 _SPANISH_MARKERS = frozenset(
     "el la los las de del que y en un una por para con no su sus usted nuestro nuestra "
     "gracias es lo le muy pero como".split()
+)
+
+
+def _price_offer(text: str, you: list[tuple[int, int]]) -> bool:
+    """A public price or offer ("Botox is $12 per unit this month"): not a person's bill."""
+    return bool(S.PRICE_OFFER.search(text)) and not you and not S.PERSONAL_BILL.search(text)
+
+
+# "your dad, Robert": a name set after the relative
+_APPOSED_NAME = re.compile(r"\s*,\s*((?-i:[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+))\b")
+_AFTER_ALL = re.compile(r"\bso soon\b|\bafter (?:everything|all (?:that|this|of that))\b", re.I)
+_THIRD = re.compile(r"\b(?:he|she|him|his|her|they|them|their|él|ella)\b", re.I)
+_PRONOUNS = frozenset("he she they you".split())
+_NOT_NAME_WORDS = frozenset(
+    (
+        "you your us our we everyone everybody anyone all each every people patients families "
+        "team staff the this that these those them him her it they i my me ustedes usted "
+        "todos nosotros nuestros nuestras ellos ellas el la los las"
+    ).split()
 )
 
 
