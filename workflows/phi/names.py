@@ -231,8 +231,12 @@ def find_name(
             if any(text[x.end : y.start].strip() for x, y in itertools.pairwise(seg)):
                 break
             joined = "".join(t.key for t in seg)
-            if joined in by_key and len(joined) >= 4 and not any(matched[t.index] for t in seg):
+            if joined in by_key and len(joined) >= 4:
+                # "Reg inald": the whole name wins over a nickname matched in a piece
+                hits = [h for h in hits if not (seg[0].start <= h.start and h.end <= seg[-1].end)]
                 hits.append(NameHit(seg[0].start, seg[-1].end, "split"))
+                for t in seg:
+                    matched[t.index] = True
     # letters spaced out: "B e n e d i k t"
     i = 0
     while i < len(tokens):

@@ -713,7 +713,7 @@ class Decision:
         # care delivered to a person: "an honor to care for your dad, Robert",
         # "trusting us with Chloe", "fue un placer atender a Sofía"
         for m in S.CARE_OBJECT_VERB.finditer(t):
-            if S.CARE_OFFER_BEFORE.search(t[: m.start()]) or s.offer or answer:
+            if S.CARE_OFFER_BEFORE.search(t[: m.end()]) or s.offer or answer:
                 continue
             o = S.PERSON_OBJECT.match(t, m.end())
             if o is None:
@@ -766,16 +766,20 @@ class Decision:
             self.add("confirms_patient", off + m.start(), off + m.end())
         timed = any(not x.group(0).lower().startswith("post") for x in S.POST_PROCEDURE.finditer(t))
         for m in S.PROGRESS.finditer(t):
-            after_all = timed or bool(_AFTER_ALL.search(t))
+            after_all = timed or bool(_AFTER_ALL.search(t) or _AGAIN.search(m.group(0)))
             if s.generic or not (person or addressed or after_all):
                 continue
             self.add("clinical_detail", off + m.start(), off + m.end())
             self.add("confirms_patient", off + m.start(), off + m.end())
         for m in S.PERSON_STATE.finditer(t):
-            subj = re.match(r"[A-Z][a-z]+", m.group(0))
-            if subj and subj.group(0).lower() not in _PRONOUNS:
-                if not self._proper_name(off + m.start(), off + m.start() + subj.end()):
-                    continue
+            subj = m.group("subject") or ""
+            named = re.fullmatch(r"[A-Z][a-z]+", subj)
+            if (
+                named
+                and subj.lower() not in _PRONOUNS
+                and not self._proper_name(off + m.start("subject"), off + m.end("subject"))
+            ):
+                continue
             self.add("confirms_patient", off + m.start(), off + m.end())
             if not re.match(r"you", m.group(0), re.I):
                 self.add("family_member", off + m.start(), off + m.end())
@@ -790,7 +794,7 @@ class Decision:
             a, b = off + m.start(), off + m.end()
             clinical = any(
                 c.entity in (*STRONG, *WEAK, "PHI_CARE_ITEM") for c in s.cands
-            ) or re.search(r"diagnos|rule", m.group(0), re.I)
+            ) or re.search(r"diagnos|rule|causing|behind", m.group(0), re.I)
             if not clinical:
                 continue
             self.add("clinical_detail", a, b)
@@ -1291,6 +1295,7 @@ def _price_offer(text: str, you: list[tuple[int, int]]) -> bool:
 
 # "your dad, Robert": a name set after the relative
 _APPOSED_NAME = re.compile(r"\s*,\s*((?-i:[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+))\b")
+_AGAIN = re.compile(r"\b(?:again|without|de nuevo|otra vez|sin dolor)\b", re.I)
 _AFTER_ALL = re.compile(r"\bso soon\b|\bafter (?:everything|all (?:that|this|of that))\b", re.I)
 _THIRD = re.compile(r"\b(?:he|she|him|his|her|they|them|their|él|ella)\b", re.I)
 _PRONOUNS = frozenset("he she they you".split())

@@ -42,7 +42,9 @@ PERSON_OBJECT = re.compile(
     r"(?P<kin>" + _POSS + r"\s+(?:(?:little|new|sweet|dear|beloved|late|querid[oa]|"
     r"peque[nñ][oa])\s+)?" + KIN + r")\b"
     r"|(?P<hon>" + _HONORIFIC + r"\s+" + _NAME + r")\b"
-    r"|(?P<name>" + _NAME + r")\b(?!\s*(?:'s\s+)?(?:team|staff|clinic|center|hospital|"
+    r"|(?:(?:little|baby|sweet|dear|young|peque[nñ][oa])\s+)?(?P<name>"
+    + _NAME
+    + r")\b(?!\s*(?:'s\s+)?(?:team|staff|clinic|center|hospital|"
     r"health|medical|family|foundation|program))"
     r")",
     _F,
@@ -71,7 +73,7 @@ CARE_OFFER_BEFORE = re.compile(
 # "your wife is with us in Room 12", "su papá está en la habitación 4"
 PRESENCE = re.compile(
     r"\b" + _POSS + r"\s+" + KIN + r"(?:'s)?\s+(?:is|was|has been|will be|'s|est[aá]|"
-    r"estuvo|sigue)\s+(?:still\s+|now\s+|resting\s+|comfortable\s+|ya\s+|todav[ií]a\s+)?"
+    r"estuvo|sigue)\s+(?:(?:still|now|resting|comfortable|comfortably|safely|ya|todav[ií]a|c[oó]mod[oa])\s+){0,2}"
     r"(?:(?:with us|here|in our care|con nosotros|aqu[ií])\s+)?"
     r"(?:in|on|at|en)\s+(?:the\s+|our\s+|la\s+|el\s+|nuestr[oa]\s+)?"
     r"(?:room|rm\.?|bed|bay|unit|ward|floor|suite|wing|icu|nicu|habitaci[oó]n|cuarto|cama|"
@@ -133,7 +135,9 @@ HELP_RECOVER = re.compile(
 # a person's state: "he's thriving at home", "your mom is recovering", "she's on the mend"
 _SUBJECT = r"(?:he|she|they|you|(?-i:[A-Z][a-z]+)|" + _POSS + r"\s+(?:little\s+)?" + KIN + r")"
 PERSON_STATE = re.compile(
-    r"\b" + _SUBJECT + r"(?:'s|'re|\s+is|\s+are|\s+was|\s+were|\s+has been|\s+have been|"
+    r"\b(?P<subject>"
+    + _SUBJECT
+    + r")(?:'s|'re|\s+is|\s+are|\s+was|\s+were|\s+has been|\s+have been|"
     r"\s+seems?|\s+looks?|\s+keeps?)\s+(?:\w+\s+)?(?:thriving|recovering|healing|on the mend|"
     r"getting stronger|bouncing back|back on (?:his|her|their|your) feet|back to "
     r"(?:him|her|them|your)sel(?:f|ves))\b"
@@ -191,7 +195,7 @@ STAFF_SAYS_AFTER = re.compile(
 # the speech is about this person: a pronoun, "you", a relative, or an instruction
 ABOUT_PERSON = re.compile(
     r"\b(?:you|your|him|his|her|hers|them|their|he|she|they|usted|su|sus|la|lo|le)\b"
-    r"|^\s*(?:says|said|dice|dijo)\s+(?:to\s+)?(?:keep|stay|continue|take|try|don't|do not|"
+    r"|^\s*(?:says|said|dice|dijo)\s+(?:to\s+|que\s+)?(?:keep|stay|continue|take|try|don't|do not|"
     r"remember|no more|avoid|rest|ice|walk|stretch|hydrate|siga|contin[uú]e|tome|evite|"
     r"descanse)\b",
     _F,
