@@ -680,7 +680,11 @@ def serve() -> None:
     except ConfigError as exc:
         _fail(str(exc))
     upgrade(container.engine)
-    asyncio.run(_serve(container))
+    try:
+        asyncio.run(_serve(container))
+    except ConfigError as exc:
+        container.close()
+        _fail(str(exc))
     log.info("stopped")
 
 
