@@ -813,6 +813,8 @@ class Decision:
             if p.meta.get("title") not in ("clinician", "honorific"):
                 continue
             says = S.STAFF_SAYS_AFTER.match(after)
+            # "Dr. Kim says thank you for the kind words": a thank-you is not about care
+            after = P.GENERIC_YOU.sub(" ", after)
             if says and S.ABOUT_PERSON.search(after) and not self._org_named(p.start, p.end):
                 self.add("staff_patient_link", p.start, p.end)
                 self.add("confirms_patient", p.start, p.end)

@@ -75,7 +75,7 @@ PRESENCE = re.compile(
     r"\b" + _POSS + r"\s+" + KIN + r"(?:'s)?\s+(?:is|was|has been|will be|'s|est[aá]|"
     r"estuvo|sigue)\s+(?:(?:still|now|resting|comfortable|comfortably|safely|ya|todav[ií]a|c[oó]mod[oa])\s+){0,2}"
     r"(?:(?:with us|here|in our care|con nosotros|aqu[ií])\s+)?"
-    r"(?:in|on|at|en)\s+(?:the\s+|our\s+|la\s+|el\s+|nuestr[oa]\s+)?"
+    r"(?:in|on|at|en)\s+(?:the\s+|our\s+|la\s+|el\s+|nuestr[oa]\s+)?(?:[\w-]+\s+){0,2}?"
     r"(?:room|rm\.?|bed|bay|unit|ward|floor|suite|wing|icu|nicu|habitaci[oó]n|cuarto|cama|"
     r"piso|sala|unidad)\b",
     _F,

@@ -101,6 +101,16 @@ BLOCK: list[tuple[str, str, str, set[str]]] = [
     ("", "thanks", "Can't wait to see you for your next adjustment.", {AH, C}),
     ("", "gracias", "La esperamos de nuevo en su próxima cita.", {AH, C}),
     ("", "gracias", "Lo veremos nuevamente en marzo.", {AH, C}),
+    ("", "ok", "We'll see her in three months for her next check.", {AH, C}),
+    # more of each shape
+    ("", "thanks", "We feel lucky we got to care for your wife, Elena.", {F, C, PN}),
+    ("", "thanks", "Supporting your mom through her last days was an honor.", {F, C}),
+    ("", "ok", "Your brother is with us on the fourth floor.", {F, C}),
+    ("", "gracias", "Fue un honor acompañar a su papá.", {F, C}),
+    ("", "ok", "Her ankle is finally healed!", {CD, C}),
+    ("", "run", "Four weeks post-surgery and you're running again!", {CD, C}),
+    ("", "great", "Dr. Lin says she's doing great.", {SL, C}),
+    ("", "ok", "Nurse Pam wanted you to know she's rooting for you.", {SL, C}),
 ]
 
 PASS: list[tuple[str, str, str]] = [
@@ -162,6 +172,12 @@ PASS: list[tuple[str, str, str]] = [
     ("", "gracias", "Gracias por sus palabras; las compartiremos con el equipo."),
     ("", "thanks", "We appreciate you taking the time to share this."),
     ("", "kids", "Our pediatric team loves caring for kids of all ages."),
+    ("", "ok", "Sorry the elevator was broken; we fixed it on Monday."),
+    ("Jorge Pena", "ok", "Jorge, sorry our website was down again; it's back now."),
+    ("", "ok", "Thanks! Our team is thrilled to support the local food bank."),
+    ("", "ok", "We hope to see you at the open house next month!"),
+    ("@fitmama", "price", "@fitmama Prenatal massage is $80 per session; book anytime!"),
+    ("", "ok", "Dr. Kim says thank you for the kind words!"),
 ]
 
 
