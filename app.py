@@ -162,7 +162,7 @@ def configure_logging(level: str = "INFO") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("aiohttp.access", "presidio-analyzer", "presidio_analyzer"):
+    for noisy in ("aiohttp.access", "presidio-analyzer", "presidio_analyzer", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
@@ -307,7 +307,24 @@ def build_http_app(container: Container) -> Any:
     # --- chat adapters register their routes here ---
     _wire_slack(container, app)
     _wire_teams(container, app)
+    _not_configured(app, "/slack/events", "Slack", "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
+    _not_configured(app, "/api/messages", "Teams", "TEAMS_APP_ID (or TEAMS_AUTH_DISABLED)")
     return app
+
+
+def _not_configured(app: Any, path: str, surface: str, settings: str) -> None:
+    """Paths of SPEC §4 always exist: an unconfigured surface answers 503, not 404."""
+    if any(getattr(r.resource, "canonical", None) == path for r in app.router.routes()):
+        return
+    from aiohttp import web
+
+    async def unavailable(_request: Any) -> Any:
+        return web.json_response(
+            {"error": f"{surface} is not configured on this server (set {settings})"},
+            status=503,
+        )
+
+    app.router.add_post(path, unavailable)
 
 
 def _wire_slack(container: Container, app: Any) -> None:

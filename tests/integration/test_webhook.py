@@ -189,3 +189,9 @@ def test_fuzz_only_documented_statuses_and_no_partial_writes(
         assert after == before
         if status == 400:
             assert set(data) == {"error", "field"}
+
+
+@pytest.mark.parametrize("path", ["/slack/events", "/api/messages"])
+def test_chat_paths_exist_even_when_not_configured(base: str, path: str) -> None:
+    status, data = post(base, b"{}", None, path=path)
+    assert status == 503 and "not configured" in data["error"]
