@@ -39,6 +39,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot import delivery
 from bot.slack import blocks as b
 from workflows import services
 from workflows.errors import NotFound
@@ -472,19 +473,10 @@ class SlackPoster:
     # ------------------------------------------------------------------ reading
 
     def _context(self, item: OutboxItem) -> tuple[MentionView, ThreadRef]:
-        assert item.mention_id is not None
-        mention = services.mention_view(self.deps, item.mention_id)
-        thread = services.get_thread(self.deps, mention.id, PLATFORM)
-        if thread is None or not thread.ts or not thread.channel:
-            # The parent has not been posted yet (its row is retrying): wait for it.
-            raise Retry("parent_not_posted_yet", after=5)
-        return mention, thread
+        return delivery.mention_and_thread(self.deps, item, PLATFORM)
 
     def _revision_of(self, mention: MentionView, number: int) -> RevisionView | None:
-        if mention.latest is not None and mention.latest.number == number:
-            return mention.latest
-        status = services.status(self.deps, SYSTEM, mention.id)
-        return next((r for r in status.revisions if r.number == number), None)
+        return delivery.revision_of(self.deps, mention, number)
 
     def _risk_approvers(self, exclude: str | None) -> list[str]:
         rows = services.list_roles(self.deps, SYSTEM)

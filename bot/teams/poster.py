@@ -34,6 +34,7 @@ from typing import Any
 
 from botbuilder.schema import Activity
 
+from bot import delivery
 from bot.teams import cards
 from bot.teams.connector import DEFAULT_SERVICE_URL, Connector, TeamsDeliveryError
 from bot.teams.handlers import message
@@ -276,18 +277,10 @@ class TeamsPoster:
     # ------------------------------------------------------------------ helpers
 
     def _context(self, item: OutboxItem) -> tuple[MentionView, ThreadRef]:
-        assert item.mention_id is not None
-        mention = services.mention_view(self.deps, item.mention_id)
-        thread = services.get_thread(self.deps, mention.id, PLATFORM)
-        if thread is None or not thread.ts or not thread.channel:
-            raise Retry("parent_not_posted_yet", after=5)
-        return mention, thread
+        return delivery.mention_and_thread(self.deps, item, PLATFORM)
 
     def _revision_of(self, mention: MentionView, number: int) -> RevisionView | None:
-        if mention.latest is not None and mention.latest.number == number:
-            return mention.latest
-        status = services.status(self.deps, SYSTEM, mention.id)
-        return next((r for r in status.revisions if r.number == number), None)
+        return delivery.revision_of(self.deps, mention, number)
 
     def _revision_note(
         self, item: OutboxItem, build: Callable[[MentionView, RevisionView], cards.Card]
