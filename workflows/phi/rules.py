@@ -23,6 +23,7 @@ from typing import Any
 
 from presidio_analyzer import RecognizerResult
 
+from workflows.phi import care_default as CD
 from workflows.phi import patterns as P
 from workflows.phi import structural as S
 from workflows.phi.names import NameProfile
@@ -175,7 +176,8 @@ _SERVICE_AFTER = re.compile(
     r"departments?|teams?|services?|class(?:es)?|courses?|groups?|wards?|wings?|suites?|"
     r"specialists?|institutes?|pavilions?|divisions?|awareness|month|walk|fair|seminars?|"
     r"workshops?|events?|screenings? events?|floors?|lab(?:oratory)?|hotline|line|"
-    r"machines?|scanners?|equipment)\b",
+    r"machines?|scanners?|equipment|entrances?|lobby|lobbies|garages?|parking|doors?|"
+    r"waiting rooms?|valet|elevators?)\b",
     re.I,
 )
 _VOCAB_PREFIX = "PHI_"
@@ -386,6 +388,7 @@ class Decision:
             self.relation(s)
             self.plain_care(s)
             self.structural(s)
+            self.care_default(s)
         self.identifiers()
         if any(f.kind not in BLOCKING_NOT for f in self.findings.values()):
             self.about_care()
@@ -827,6 +830,116 @@ class Decision:
                 continue
             self.add("appointment_history", off + m.start(), off + m.end())
             self.add("confirms_patient", off + m.start(), off + m.end())
+
+    # -- care-context default (care_default.py) ---------------------------------------
+
+    def _vocative(self, c: Cand, s: Sentence) -> bool:
+        """The reviewer's name used only as a greeting: "Marta, …", "Thanks, Jon!"."""
+        before = self.text[s.start : c.start]
+        after = self.text[c.end : s.end]
+        if not CD.VOCATIVE_AFTER.match(after):
+            return False
+        return bool(CD.VOCATIVE_BEFORE.match(before) or re.search(r"[,!]\s*$", before))
+
+    def care_default(self, s: Sentence) -> None:
+        """A reply addressed to a person: any sentence about the organisation's care
+        operations for that person (staff, care places, rooms, transport, care events,
+        contact attempts) is a finding, unless it is a policy statement, an invitation
+        to contact the organisation, a public offer, a non-care topic or a thank-you
+        that passes praise along."""
+        if s.policy:
+            return
+        t, off = s.text, s.start
+        hs = CD.hits(t)
+        for p in s.of("PHI_PERSON"):
+            if p.meta.get("title") == "clinician" and not self._is_reviewer(p.start, p.end):
+                if not self._org_named(p.start, p.end):
+                    hs.append(CD.Hit("staff", p.start - off, p.end - off, True))
+        if not hs:
+            return
+        contact = any(h.kind == "contact" for h in hs)
+        if not contact and (CD.CONTACT_INVITE.search(t) or CD.PUBLIC_OFFER.search(t)):
+            return
+        if not contact and (P.EVENT.search(t) or _price_offer(t, s.you)):
+            return
+
+        def possessed(h: CD.Hit) -> bool:
+            return bool(CD.POSSESSED_BEFORE.search(t[: h.start]))
+
+        if s.generic and self.mention_question:
+            return  # "What should I bring?" -> "bring your ID to your first appointment"
+        if CD.NOT_CARE.search(t):
+            # parking, food, jobs…: only a possessed or specific care event still counts
+            hs = [
+                h
+                for h in hs
+                if (h.strong and h.kind in ("event", "contact", "transport")) or possessed(h)
+            ]
+        if CD.PASS_ALONG.search(t):
+            hs = [h for h in hs if h.kind != "staff" or possessed(h)]
+        you = [(a, b) for a, b in s.you if not CD.FEEDBACK_AFTER.match(self.text[b : s.end])]
+        if s.generic:
+            # "everyone on 4 West misses you": generic subject, personal object; "if you
+            # need a nurse": generic
+            cues = " ".join(m.group(0) for m in P.GENERIC.finditer(t))
+            personal = bool(you) and not re.search(r"\b(?:you|usted|si)\b", cues, re.I)
+            hs = [h for h in hs if h.kind == "contact" or possessed(h) or (personal and h.strong)]
+        if not hs:
+            return
+        names = self.name_in(s)
+        spoken = [c for c in names if not self._vocative(c, s)]
+        fam = self.family_in(s)
+        third = [(off + m.start(), off + m.end()) for m in CD.THIRD_PARTY.finditer(t)]
+        addressed = bool(self.reviewer) or any(x.you for x in self.sentences) or bool(fam)
+        pronoun = addressed and bool(CD.PRONOUN.search(t))
+        real = bool(you or spoken or fam or third)
+        any_tie = real or bool(names)
+        weak_kinds = {h.kind for h in hs if not h.strong}
+        found = False
+        for h in hs:
+            tied = real or (pronoun and h.kind != "staff")
+            if h.kind == "contact" and CD.SELF_TIED.search(t[h.start : h.end]):
+                tied = True
+            if h.strong or len(weak_kinds) >= 2:
+                tied = tied or any_tie
+            if not tied:
+                continue
+            found = True
+            a, b = off + h.start, off + h.end
+            self.add("confirms_patient", a, b)
+            if h.kind == "staff":
+                self.add("staff_patient_link", a, b)
+            elif h.kind == "room":
+                self.add("identifier", a, b)
+            elif h.kind == "place":
+                self.add("clinical_detail", a, b)
+            elif h.kind == "event":
+                self.add("appointment_history", a, b)
+                if CD.CLINICAL_EVENT.search(t[h.start : h.end]):
+                    self.add("clinical_detail", a, b)
+        if not found:
+            return
+        for a, b in fam:
+            self.add("family_member", a, b)
+        for c in spoken:
+            self.add("patient_name", c.start, c.end)
+        for c in s.of("PHI_PHONE"):
+            if not self._org_phone(self.text[c.start : c.end]) and not (s.contact and not contact):
+                self.add("identifier", c.start, c.end)
+        for c in s.of("EMAIL_ADDRESS"):
+            local = self.text[c.start : c.end].lower().partition("@")[0]
+            if contact and re.sub(r"[\d._-]", "", local) not in _ROLE_LOCAL_PARTS:
+                self.add("identifier", c.start, c.end)
+        addresses = [(c.start, c.end) for c in s.of("PHI_ADDRESS")]
+        addresses += [(off + m.start(), off + m.end()) for m in CD.ADDRESS_LOOSE.finditer(t)]
+        for a, b in addresses:
+            before = self.text[max(s.start, a - 40) : a]
+            if (
+                CD.THIRD_PARTY.search(before)
+                or P.ADDRESS_PATIENT_CUE.search(before)
+                or any(fa < a and a - fb < 40 for fa, fb in fam)
+            ):
+                self.add("identifier", a, b)
 
     def _is_reviewer(self, a: int, b: int) -> bool:
         return any(r.start < b and a < r.end for r in self.reviewer)

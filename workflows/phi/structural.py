@@ -245,7 +245,9 @@ PRICE_OFFER = re.compile(
     r"pricing|price list)\b|\b(?:always|are|is)\s+(?:completely\s+)?free\b|"
     r"\bfree\s+consultations?\b|\bthis month only\b|\bstarting at\s+[$€£]|"
     r"\bonly\s+[$€£]\s?\d|\bprecio|\bpor\s+unidad\b|\bdescuento|\bpromoci[oó]n\b|"
-    r"\bgratis\b|\bsiempre\s+gratuit[oa]s?\b",
+    r"\bgratis\b|\bsiempre\s+gratuit[oa]s?\b"
+    r"|\b(?:is|are|costs?|runs?|cuesta|cuestan|son|vale|valen|for just|for only|por s[oó]lo)\s+"
+    r"(?:just\s+|only\s+|s[oó]lo\s+)?[$€£]\s?\d",
     _F,
 )
 # a bill of this person, not a price list: "you were charged", "your balance"
