@@ -86,6 +86,10 @@ STAFF_NOT_BEFORE = re.compile(
 )
 # a possessor right before: "your aide", "su cuidadora", "her nurse"
 POSSESSED_BEFORE = re.compile(r"\b(?:your|his|her|their|su|sus|tu|tus)\s+(?:[\w-]+\s+){0,2}$", _F)
+# "our nurses", "all of our aides": the staff as a whole, not someone's carer
+COLLECTIVE_BEFORE = re.compile(
+    r"\b(?:our|nuestr[oa]s|all|todos los|todas las|the whole|every)\s+(?:[\w-]+\s+){0,2}$", _F
+)
 # a name right after a role: "our hygienist Jen", "la Dra. Ortega"
 NAME_AFTER = re.compile(r"^,?\s+(?-i:[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+)\b(?!'s\s+(?:team|office))")
 # "the crew that brought you in", "the nurse who saw you"
@@ -178,13 +182,15 @@ def hits(text: str) -> list[Hit]:
         if named:
             end = m.end() + named.end()
         strong = bool(POSSESSED_BEFORE.search(before) or named or WHO_AFTER.match(after))
+        if not strong and COLLECTIVE_BEFORE.search(before) and m.group(0).lower().endswith("s"):
+            continue  # "our nurses", "nuestras enfermeras": the staff as a whole
         out.append(Hit("staff", m.start(), end, strong))
     for m in STAFF_PHRASE.finditer(text):
         out.append(Hit("staff", m.start(), m.end(), True))
     for m in ROOM.finditer(text):
         out.append(Hit("room", m.start(), m.end(), True))
     for m in PLACE.finditer(text):
-        if any(h.start <= m.start() < h.end for h in out):
+        if any(h.start < m.end() and m.start() < h.end for h in out):
             continue
         poss = bool(POSSESSED_BEFORE.search(text[: m.start()]))
         out.append(Hit("place", m.start(), m.end(), poss))

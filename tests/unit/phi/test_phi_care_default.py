@@ -180,6 +180,13 @@ PASS: list[tuple[str, str, str]] = [
     ("Beto Sanz", "disculpa", "Beto, lamentamos mucho la demora en el teléfono."),
     ("Lupe Ríos", "voluntaria", "Lupe, el programa de voluntarios se reúne cada lunes."),
     ("Nico Vidal", "precio", "Nico, la limpieza dental cuesta $80 este mes."),
+    # near misses found while writing the rule
+    ("Ana Ruiz", "ok", "Thanks, Ana! You made our nurses smile with that post."),
+    ("Ana Ruiz", "ok", "Ana, you're right that the ICU waiting area needs more chairs."),
+    ("Ana Ruiz", "ok", "Ana, we've shared your concerns with the unit manager."),
+    ("Ben Lo", "where", "Ben, you'll find the infusion center on level 2."),
+    ("Ben Lo", "where", "Ben, the dialysis unit is on the second floor, next to the cafe."),
+    ("Ben Lo", "wait", "Sorry you waited, Ben; our triage nurses see the sickest patients first."),
     # handles
     ("@sunny_lou", "coffee", "@sunny_lou thanks! The lobby coffee cart stays open until 7."),
     ("@bikerdad_tom", "race", "Tom, see you at next year's race!"),
