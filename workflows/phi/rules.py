@@ -24,6 +24,7 @@ from typing import Any
 from presidio_analyzer import RecognizerResult
 
 from workflows.phi import care_default as CD
+from workflows.phi import implied as I
 from workflows.phi import patterns as P
 from workflows.phi import structural as S
 from workflows.phi.names import NameProfile
@@ -389,6 +390,7 @@ class Decision:
             self.plain_care(s)
             self.structural(s)
             self.care_default(s)
+            self.implied_care(s)
         self.identifiers()
         if any(f.kind not in BLOCKING_NOT for f in self.findings.values()):
             self.about_care()
@@ -858,7 +860,12 @@ class Decision:
         if not hs:
             return
         contact = any(h.kind == "contact" for h in hs)
-        if not contact and (CD.CONTACT_INVITE.search(t) or CD.PUBLIC_OFFER.search(t)):
+        if not contact and (
+            CD.CONTACT_INVITE.search(t)
+            or CD.PUBLIC_OFFER.search(t)
+            or I.SPOKES.search(t)
+            or I.OFFER_INVITE.search(t)
+        ):
             return
         if not contact and (P.EVENT.search(t) or _price_offer(t, s.you)):
             return
@@ -940,6 +947,67 @@ class Decision:
                 or any(fa < a and a - fb < 40 for fa, fb in fam)
             ):
                 self.add("identifier", a, b)
+
+    # -- care implied without clinical words (implied.py) ------------------------------
+
+    def implied_care(self, s: Sentence) -> None:
+        """Well-being wishes, milestones and idioms of care, aftercare instructions,
+        next visits in plain words and a team helping the person, in a reply addressed
+        to a person."""
+        if s.policy or s.offer:
+            return
+        t, off = s.text, s.start
+        addressed = bool(self.reviewer) or any(x.you for x in self.sentences)
+        kin = [(off + m.start(), off + m.end()) for m in I.KIN_POSSESSED.finditer(t)]
+        fam = self.family_in(s) + kin
+        # Spanish "se sienta", "acompañarle", "su progreso" address the reader themselves
+        tied = addressed or bool(fam) or bool(I.SPANISH_YOU.search(t))
+        if (
+            CD.PUBLIC_OFFER.search(t)
+            or CD.NOT_CARE.search(t)
+            or P.EVENT.search(t)
+            or I.NOT_VISIT.search(t)
+        ):
+            return
+        answer = self.mention_question and not s.you and not self.name_in(s)
+        hits: list[tuple[int, int, tuple[str, ...]]] = []
+        personal = bool(s.you or fam or self.name_in(s) or I.SPANISH_YOU.search(t))
+        personal = personal or bool(re.search(r"\byou\b", t, re.I))
+        if tied and (not s.generic or personal):
+            for m in I.WELLBEING.finditer(t):
+                hits.append((m.start(), m.end(), ()))
+            if I.GLAD.search(t):
+                for m in I.RESTORED.finditer(t):
+                    hits.append((m.start(), m.end(), ()))
+            for m in I.LITTLE_ONE.finditer(t):
+                hits.append((m.start(), m.end(), ("family_member",)))
+            for rx in (I.JOURNEY, I.RESULTS_LOOK):
+                for m in rx.finditer(t):
+                    hits.append((m.start(), m.end(), ()))
+        # ringing the bell is said to the person who finished treatment
+        for m in I.BELL.finditer(t):
+            hits.append((m.start(), m.end(), ("clinical_detail",)))
+        if not answer and not CD.CONTACT_INVITE.search(t):
+            for m in I.AFTERCARE.finditer(t):
+                if I.SPAN.search(t, m.end()) or I.STANDALONE_CARE.search(m.group(0)):
+                    a = m.start() + len(m.group(0)) - len(m.group(0).lstrip(" ,:;"))
+                    hits.append((a, m.end(), ("clinical_detail",)))
+            for m in I.NEXT_VISIT.finditer(t):
+                hits.append((m.start(), m.end(), ("appointment_history",)))
+            if tied:
+                for m in I.TEAM_HELPED.finditer(t):
+                    hits.append((m.start(), m.end(), ()))
+        if not hits:
+            return
+        for a, b, kinds in hits:
+            a, b = off + a, off + b
+            if b <= a:
+                continue
+            self.add("confirms_patient", a, b)
+            for k in kinds:
+                self.add(k, a, b)
+        for a, b in fam:
+            self.add("family_member", a, b)
 
     def _is_reviewer(self, a: int, b: int) -> bool:
         return any(r.start < b and a < r.end for r in self.reviewer)

@@ -1,0 +1,195 @@
+"""Care implied without clinical words, written as shapes.
+
+Well-being and recovery wishes about the addressed person or a relative ("glad you're
+feeling more like yourself", "nos alegra que se sienta mejor", "hope your mom is resting
+comfortably"), milestones and idioms of care ("ring the bell", "walking alongside you",
+"your little one", "they turned out beautifully", "orgullosos de su progreso"),
+aftercare instructions addressed to the reader ("no workouts for 24 hours after", "keep
+it dry", "evite el sol"), recurring or next visits in plain words ("see you at the next
+check-in", "aquí estaremos cada martes", "verla de nuevo") and a team helping the person
+("our crew was glad to help"). ``rules.Decision.implied_care`` applies them.
+Everything runs on normalised text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from workflows.phi.structural import BODY, KIN
+
+_F = re.IGNORECASE
+_POSS = r"(?:your|his|her|their|su|sus|tu|tus)"
+_NUM = (
+    r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|ten|twelve|a few|a couple(?: of)?|"
+    r"several|the next|the first|un|una|unos|unas|dos|tres|cuatro|cinco|seis|siete|diez|"
+    r"las pr[oó]ximas|los pr[oó]ximos)"
+)
+_SPAN = (
+    r"(?:(?:for|over|during|durante|por)\s+(?:at least\s+|another\s+|the next\s+|al menos\s+)?"
+    + _NUM
+    + r"(?:\s+\w+)?\s+(?:hours?|hrs?|days?|nights?|weeks?|months?|horas?|d[ií]as?|noches?|"
+    r"semanas?|mes(?:es)?)|\d+\s*(?:h|hrs?)\b|until\s+(?:it|the|your|it's|you)\b|hasta\s+que\b|"
+    r"tonight|this week(?:end)?|esta noche|esta semana|afterwards?\b|after\s*[.!]|"
+    r"after (?:the|your)\s+\w+|despu[eé]s)"
+)
+_WEEKDAYS = (
+    r"(?:mondays?|tuesdays?|wednesdays?|thursdays?|fridays?|saturdays?|sundays?|lunes|martes|"
+    r"mi[eé]rcoles|jueves|viernes|s[aá]bados?|domingos?)"
+)
+
+# 1. well-being, recovery and comfort of a person
+WELLBEING = re.compile(
+    r"\bfeel(?:ing|s)?\s+(?:(?:so|much|a lot|a little|a bit)\s+)?(?:more\s+like\s+"
+    r"(?:yourself|himself|herself|themselves)|better|stronger|more comfortable|"
+    r"like (?:your|his|her|their) old self)\b(?!\s+about\b)"
+    r"|\bback\s+to\s+(?:your|his|her|their)\s+(?:old\s+|usual\s+|normal\s+)?self\b"
+    r"|\bresting\s+(?:comfortably|peacefully|well|easier|easy)\b"
+    r"|\brecover(?:ing|ed)\s+(?:well|nicely|so well|beautifully|at home)\b"
+    r"|\b(?:smooth|speedy|quick|full|swift|easy|gentle)\s+recovery\b|\bon\s+the\s+mend\b"
+    r"|\bheal(?:ing)?\s+(?:well|nicely|up)\b|\bup\s+and\s+(?:about|around|moving)\b"
+    r"|\bsettl(?:ing|ed|e)\s+in\s+(?:at\s+home|back\s+home)\b|\bhome\s+safe\s+and\s+sound\b"
+    r"|\bthose\s+first\s+(?:few\s+)?(?:nights|days|weeks)\s+(?:are|can be|were)\b"
+    r"|\b(?:so\s+|truly\s+|deeply\s+)?loved\s+by\s+(?:everyone|all of us|all)\s+"
+    r"(?:on|at|in|of)\s+our\s+(?:team|staff|unit|floor|clinic)\b"
+    r"|\b(?:se|te)\s+(?:sienta|siente|sent[ií]a)\s+(?:(?:mucho|much[ií]simo|un poco|ya)\s+)?"
+    r"(?:mejor|m[aá]s fuerte|m[aá]s c[oó]mod[oa]|como (?:usted|t[uú]) mism[oa])\b"
+    r"|\b(?:est[eé]|est[aá]|siga|sigue)\s+(?:descansando|reposando)\b"
+    r"|\b(?:se|te)\s+(?:est[eé]|est[aá])\s+recuperando\b|\bpronta\s+recuperaci[oó]n\b"
+    r"|\bfue\s+(?:muy\s+|tan\s+)?querid[oa]\s+por\s+(?:todo\s+)?nuestro\s+equipo\b",
+    _F,
+)
+# a restored ability: "you can climb the stairs again", "pueda caminar otra vez"
+RESTORED = re.compile(
+    r"\b(?:you|he|she|they|"
+    + _POSS
+    + r"\s+(?:\w+\s+)?"
+    + KIN
+    + r")\s*(?:'re|'s|are|is|can|could|were|was)?\s+"
+    r"(?:(?:now|finally|already|able\s+to|back|so)\s+)*[a-z]+(?:\s+[\w']+){0,4}?\s+"
+    r"(?:again|once more)\b"
+    r"|\b(?:pueda|puede|pudo|pueden|puedan|est[aá]|est[eé])\s+(?:ya\s+)?[a-záéíóúñ]+"
+    r"(?:\s+\w+){0,3}?\s+(?:otra\s+vez|de\s+nuevo|nuevamente)\b",
+    _F,
+)
+GLAD = re.compile(
+    r"\b(?:glad|happy|thrilled|delighted|so good|wonderful|great|amazing|love|loved|"
+    r"hope|hoping|wishing|alegr[ae]\w*|gusto|feliz|felices|encanta|esperamos|ojal[aá])\b",
+    _F,
+)
+# 2. milestones and idioms of care
+BELL = re.compile(
+    r"\bring(?:s|ing)?\s+(?:that|the)\s+bell\b|\btoc(?:ar|[oó]|ando)\s+la\s+campana\b", _F
+)
+LITTLE_ONE = re.compile(
+    r"\b(?:your|the|su|tu)\s+(?:new\s+)?(?:little\s+(?:one|guy|girl|man|lady)|newborn|"
+    r"peque[nñ]it?[oa]|reci[eé]n\s+nacid[oa]|beb[eé])\b",
+    _F,
+)
+JOURNEY = re.compile(
+    r"\b(?:walk(?:ing|ed)?|be(?:ing)?|stand(?:ing)?)\s+(?:alongside|beside|with)\s+you\s+"
+    r"(?:through|on|in|during)\b"
+    r"|\b(?:part of|share in|with you (?:on|through))\s+(?:your|this)\s+(?:healing\s+|recovery\s+)?"
+    r"journey\b"
+    r"|\bacompa[nñ]ar(?:le|la|lo|te)?\s+en\s+(?:este|su|tu)\s+(?:camino|proceso|recorrido)\b"
+    r"|\bproud\s+of\s+(?:your|his|her|their)\s+(?:progress|recovery|hard work)\b"
+    r"|\bhow\s+far\s+(?:you|he|she|they)(?:'ve|'s|\s+ha(?:ve|s))\s+come\b"
+    r"|\borgullos[oa]s\s+de\s+(?:su|tu)\s+(?:progreso|avance|recuperaci[oó]n|esfuerzo)\b",
+    _F,
+)
+RESULTS_LOOK = re.compile(
+    r"\b(?:they|your\s+\w+|sus?\s+\w+)\s+(?:turned|came|come|turn)\s+out\s+(?:so\s+|really\s+|"
+    r"just\s+)?(?:beautiful(?:ly)?|gorgeous|great|amazing|perfect(?:ly)?|stunning|lovely|"
+    r"natural|fantastic)\b"
+    r"|\b(?:quedaron|qued[oó])\s+(?:hermos[oa]s?|preciosos?|preciosas?|perfect[oa]s?|"
+    r"divin[oa]s?|bell[oa]s?)\b",
+    _F,
+)
+# 3. aftercare instructions addressed to the reader
+_LEAD = (
+    r"(?:^|[,:;]\s*|\band\s+)(?:(?:remember|just|please|and|also|so|recuerde|recuerda|"
+    r"por favor|y|tambi[eé]n)\W*\s*)*"
+)
+AFTERCARE = re.compile(
+    _LEAD + r"(?:(?:no|avoid|skip|hold off on|stay off|limit)\s+(?:any\s+|the\s+|hot\s+|heavy\s+|"
+    r"strenuous\s+|direct\s+|intense\s+)*(?:workouts?|exercise|lifting|swimming|running|"
+    r"makeup|alcohol|sun|sunlight|saunas?|hot\s+tubs?|baths?|showers?|driving|smoking|"
+    r"straws?|gym|sex|contacts|caffeine|[a-z]+ing)\b"
+    r"|(?:keep|leave)\s+(?:it|them|that|the\s+\w+|your\s+\w+|that\s+\w+)\s+(?:dry|clean|covered|"
+    r"elevated|iced|wrapped|bandaged|still|moist|on|up)\b"
+    r"|(?:rest|ice|elevate)\s+(?:your|that|the)\s+(?:\w+\s+)?" + BODY + r"\b"
+    r"|rest\s+your\s+voice\b"
+    r"|take\s+it\s+easy(?:\s+on\s+(?:that|your|the)\s+\w+)?"
+    r"|(?:evite|evita|evitar|no\s+(?:haga|hagas|se\s+moje|moje|levante|se\s+exponga|tome|use))\s+"
+    r"(?:el\s+|la\s+|los\s+|las\s+)?(?:sol|ejercicio|esfuerzos?|maquillaje|alcohol|agua|"
+    r"piscina|nadar|cargar|levantar|peso|calor|mojar\w*|fumar|[a-záéíóúñ]+ar)\b"
+    r"|(?:mantenga|mant[eé]n)\s+(?:la|el|su|tu)\s+\w+\s+(?:seca|seco|limpia|limpio|elevad[oa]|"
+    r"cubiert[oa])\b"
+    r"|(?:descanse|repose)\s+(?:la|el|su)\s+\w+)",
+    _F,
+)
+SPAN = re.compile(r"\b" + _SPAN, _F)
+# 4. recurring or next visits of this person
+NEXT_VISIT = re.compile(
+    r"\bsee\s+(?:you|him|her|them|y'all)\s+(?:(?:at|for|on)\s+(?:the|your|his|her|our)\s+)?"
+    r"(?:next|second|third|final|last|follow-up)\s+(?:check-?ins?|visit|appointment|round|"
+    r"session|treatment|cleaning|one|time|week|month|" + _WEEKDAYS + r")\b"
+    r"|\bsee\s+(?:you|him|her|them)\s+(?:for|at)\s+round\s+\w+\b"
+    r"|\bsee\s+(?:you|him|her|them)\s+next\s+" + _WEEKDAYS + r"\b"
+    r"|\bsame\s+time\s+as\s+(?:always|usual)\b"
+    r"|\b(?:second|third|fourth|final|last|next)\s+(?:round|cycle|infusion)\b"
+    r"|\bround\s+(?:two|three|four|five|\d)\b"
+    r"|\b(?:next|upcoming)\s+check-?in\b"
+    r"|\b(?:aqu[ií]\s+)?(?:estaremos|le\s+veremos|la\s+veremos|lo\s+veremos|le\s+esperamos|la\s+esperamos|lo\s+esperamos|"
+    r"los\s+esperamos|nos\s+vemos)\s+(?:aqu[ií]\s+)?(?:cada|todos\s+los)\s+" + _WEEKDAYS + r"\b"
+    r"|\bver(?:la|lo|le|los|las)\s+(?:en\s+)?(?:su|tu)\s+(?:pr[oó]xim[oa]|siguiente)\b"
+    r"|\b(?:en|para)\s+(?:su|tu)\s+(?:pr[oó]xim[oa]|siguiente)\s+(?:control|consulta|cita|"
+    r"visita|sesi[oó]n|revisi[oó]n|tratamiento)\b"
+    r"|\bver(?:la|lo|le|los|las|te)\s+(?:de\s+nuevo|otra\s+vez|nuevamente|pronto\s+de\s+nuevo)\b"
+    r"|\b(?:great|good|so nice|lovely|wonderful)\s+to\s+see\s+you\s+(?:again|back)\b",
+    _F,
+)
+# 5. a team helping the person
+TEAM_HELPED = re.compile(
+    r"\b(?:our|the)\s+(?:\w+\s+)?(?:team|crew|staff|folks|nurses|people)\s+(?:here\s+)?"
+    r"(?:was|were)\s+(?:so\s+|very\s+|more than\s+|truly\s+|really\s+)?(?:glad|happy|honou?red|"
+    r"delighted|pleased|thrilled|privileged|grateful)\s+to\s+(?:help|care\s+for|look\s+after|"
+    r"assist|support|be\s+there\s+for|take\s+care\s+of)\b"
+    r"|\b(?:nuestro\s+equipo|nuestro\s+personal)\s+(?:estuvo|est[aá]|fue)\s+(?:muy\s+)?"
+    r"(?:feliz|content[oa]|honrad[oa])\s+de\s+(?:ayudar|atender|cuidar|acompa[nñ]ar)\w*"
+    r"|\bfue\s+un\s+(?:gusto|placer|honor)\s+para\s+(?:nuestro\s+equipo|todos\s+nosotros)\s+"
+    r"(?:ayudar|atender|cuidar|acompa[nñ]ar)\w*",
+    _F,
+)
+# a relative possessed by the reader
+KIN_POSSESSED = re.compile(
+    r"\b" + _POSS + r"\s+(?:(?:little|new|querid[oa])\s+)?" + KIN + r"\b", _F
+)
+# Spanish forms that address the reader: "se sienta", "acompañarle", "su progreso"
+SPANISH_YOU = re.compile(r"\b(?:se|le|su|sus|usted|ustedes)\b|\b\w+r(?:le|la|lo)\b", _F)
+# a named spokesperson or public-facing title introducing a person: the organisation's
+SPOKES = re.compile(
+    r"\b(?:vocer[oa]|portavoz|spokes(?:person|woman|man)|media relations|"
+    r"director[a]?\s+de\s+(?:experiencia|relaciones|comunicaci[oó]n)\w*|"
+    r"gerente\s+de\s+(?:relaciones|experiencia|comunicaci[oó]n)\w*|"
+    r"relaciones\s+(?:con\s+(?:los\s+)?pacientes|p[uú]blicas)|experiencia\s+del\s+paciente|"
+    r"patient\s+(?:experience|relations)|public\s+relations)\b",
+    _F,
+)
+OFFER_INVITE = re.compile(
+    r"\bsi\s+(?:lo\s+)?(?:desea|gusta|prefiere)\b|\bif\s+you(?:'d|\s+would)\s+(?:like|prefer)\b",
+    _F,
+)
+
+# aftercare that needs no time span: "rest your voice", "ice that ankle", "evite el sol"
+STANDALONE_CARE = re.compile(
+    r"\bvoice\b|\bsol\b|take\s+it\s+easy\s+on\b|\b(?:rest|ice|elevate)\s+(?:your|that|the)\s+",
+    _F,
+)
+# next-round words outside care: games, hiring, grants
+NOT_VISIT = re.compile(
+    r"\b(?:golf|tournament|game|match|league|interviews?|hiring|funding|grants?|raffle|"
+    r"voting|applications?|auditions?|torneo|partido|entrevistas?|concurso)\b",
+    _F,
+)
+
+__all__ = [name for name in dir() if name.isupper()]
