@@ -97,7 +97,10 @@ JOURNEY = re.compile(
     _F,
 )
 RESULTS_LOOK = re.compile(
-    r"\b(?:they|your\s+\w+|sus?\s+\w+)\s+(?:turned|came|come|turn)\s+out\s+(?:so\s+|really\s+|"
+    r"\b(?:they|(?:your|sus?)\s+(?:new\s+)?(?:"
+    + BODY
+    + r"|brows|eyebrows|lashes|nails|lips|smile|hair|skin|results|veneers|crowns?|cejas|"
+    r"pesta[nñ]as|u[nñ]as|labios|sonrisa|resultados))\s+(?:turned|came|come|turn)\s+out\s+(?:so\s+|really\s+|"
     r"just\s+)?(?:beautiful(?:ly)?|gorgeous|great|amazing|perfect(?:ly)?|stunning|lovely|"
     r"natural|fantastic)\b"
     r"|\b(?:quedaron|qued[oó])\s+(?:hermos[oa]s?|preciosos?|preciosas?|perfect[oa]s?|"
@@ -132,7 +135,7 @@ SPAN = re.compile(r"\b" + _SPAN, _F)
 NEXT_VISIT = re.compile(
     r"\bsee\s+(?:you|him|her|them|y'all)\s+(?:(?:at|for|on)\s+(?:the|your|his|her|our)\s+)?"
     r"(?:next|second|third|final|last|follow-up)\s+(?:check-?ins?|visit|appointment|round|"
-    r"session|treatment|cleaning|one|time|week|month|" + _WEEKDAYS + r")\b"
+    r"session|treatment|cleaning|one|week|month|" + _WEEKDAYS + r")\b"
     r"|\bsee\s+(?:you|him|her|them)\s+(?:for|at)\s+round\s+\w+\b"
     r"|\bsee\s+(?:you|him|her|them)\s+next\s+" + _WEEKDAYS + r"\b"
     r"|\bsame\s+time\s+as\s+(?:always|usual)\b"
@@ -163,6 +166,11 @@ TEAM_HELPED = re.compile(
 # a relative possessed by the reader
 KIN_POSSESSED = re.compile(
     r"\b" + _POSS + r"\s+(?:(?:little|new|querid[oa])\s+)?" + KIN + r"\b", _F
+)
+CONGRATS = re.compile(r"\b(?:congrat\w*|felicidades|felicitaciones|enhorabuena)\b", _F)
+# the organisation as the subject: "our team", "nuestro equipo"
+ORG_SUBJECT = re.compile(
+    r"\b(?:our|nuestr[oa]s?)\s+(?:\w+\s+)?(?:team|staff|equipo|personal)\b", _F
 )
 # Spanish forms that address the reader: "se sienta", "acompañarle", "su progreso"
 SPANISH_YOU = re.compile(r"\b(?:se|le|su|sus|usted|ustedes)\b|\b\w+r(?:le|la|lo)\b", _F)

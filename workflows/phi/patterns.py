@@ -156,7 +156,7 @@ CONFIRM = re.compile(
     r"accessed|opened)\s+(?:your|the)\s+(?:\w+\s+)?(?:file|chart|records?|notes|history|"
     r"account|results|case)\b"
     r"|\byou(?:'re| are)\s+(?:\w+\s+)?(?:recovering|healing|feeling better|on the mend|"
-    r"doing better|home from)\b"
+    r"doing better|home from)\b(?!\s+about\b)"
     r"|\b(?:le|lo|la|te)\s+(?:atendimos|atendi[oó]|atendieron|vimos|vio|revisamos|revis[oó]|"
     r"operamos|oper[oó]|examinamos|examin[oó]|diagnosticamos|diagnostic[oó]|recetamos|"
     r"recet[oó]|explicamos|explic[oó]|internamos|hicimos|hizo|tratamos|trat[oó]|pusimos|"

@@ -971,7 +971,7 @@ class Decision:
             return
         answer = self.mention_question and not s.you and not self.name_in(s)
         hits: list[tuple[int, int, tuple[str, ...]]] = []
-        personal = bool(s.you or fam or self.name_in(s) or I.SPANISH_YOU.search(t))
+        personal = bool(s.you or fam or I.SPANISH_YOU.search(t))
         personal = personal or bool(re.search(r"\byou\b", t, re.I))
         if tied and (not s.generic or personal):
             for m in I.WELLBEING.finditer(t):
@@ -986,7 +986,10 @@ class Decision:
                     hits.append((m.start(), m.end(), ()))
         # ringing the bell is said to the person who finished treatment
         for m in I.BELL.finditer(t):
-            hits.append((m.start(), m.end(), ("clinical_detail",)))
+            if I.ORG_SUBJECT.search(t[: m.start()]):
+                continue  # "congrats to our team for ringing the bell at the exchange"
+            if tied or I.CONGRATS.search(t):
+                hits.append((m.start(), m.end(), ("clinical_detail",)))
         if not answer and not CD.CONTACT_INVITE.search(t):
             for m in I.AFTERCARE.finditer(t):
                 if I.SPAN.search(t, m.end()) or I.STANDALONE_CARE.search(m.group(0)):

@@ -87,6 +87,9 @@ BLOCK: list[tuple[str, str, str, set[str]]] = [
     ("Gil Poe", "thanks", "Gil, our team was so happy to help you.", {C}),
     ("", "gracias", "Nuestro equipo estuvo feliz de ayudar a su mamá.", {C, F}),
     ("Isa Cruz", "gracias", "Isa, fue un gusto para nuestro equipo ayudarle.", {C}),
+    ("Kai Moe", "veneers", "Kai, your smile turned out beautifully!", {C}),
+    ("Lu Fa", "thanks", "Lu, glad your son can play soccer again!", {C, F}),
+    ("", "thanks", "Hope your wife is feeling better today.", {C, F}),
 ]
 
 # (author, mention, reply)
@@ -144,6 +147,16 @@ PASS: list[tuple[str, str, str]] = [
     ("Gil Poe", "hours", "Gil, remember, the lobby is closed for 24 hours during the move."),
     ("", "thanks", "We're so proud of our team for winning the award."),
     ("Isa Cruz", "gracias", "Isa, esperamos verla en la feria de salud del sábado."),
+    ("Ana Paz", "desk", "Ana, we hope you're feeling better about your experience with our desk."),
+    ("Jo Reyes", "question", "Jo, most patients feel better within a few days."),
+    ("", "thanks", "Thanks for the review! See you next time."),
+    ("Kai Moe", "photos", "Kai, your photos turned out beautifully in the newsletter!"),
+    ("", "news", "Congrats to our team for ringing the bell at the stock exchange!"),
+    ("", "thanks", "We hope you enjoy the rest of your summer and feel more rested."),
+    ("Rob Li", "form", "Rob, our front desk team was glad to help you with the form."),
+    ("Tina Ro", "board", "Tina, we'll see you at the next board meeting."),
+    ("Dan Oz", "music", "Dan, thanks! We're glad you enjoyed the new waiting room music."),
+    ("", "museo", "Nos alegra que su visita al museo de la salud le haya gustado."),
 ]
 
 
