@@ -196,7 +196,8 @@ STANDALONE_CARE = re.compile(
 # next-round words outside care: games, hiring, grants
 NOT_VISIT = re.compile(
     r"\b(?:golf|tournament|game|match|league|interviews?|hiring|funding|grants?|raffle|"
-    r"voting|applications?|auditions?|torneo|partido|entrevistas?|concurso)\b",
+    r"voting|applications?|auditions?|meetings?|board|rehearsals?|practice|book club|torneo|"
+    r"partido|entrevistas?|concurso|reuni[oó]n(?:es)?|junta)\b",
     _F,
 )
 
