@@ -744,4 +744,47 @@ _ABBREVIATIONS = frozenset(
     }
 )
 
+# -- organisation and facility names (round 6) ------------------------------------------
+_ORG_WORDS = (
+    r"Pharmacy|Pharmacies|Dental|Dentistry|Clinics?|Health|Healthcare|Medical|Medicine|"
+    r"Eye|Eyecare|Optical|Optometry|Optometric|Vision|Pediatrics|Paediatrics|Hospitals?|"
+    r"Cent(?:er|re)s?|Group|Studio|Wellness|Physio|Physiotherapy|Rehab|Rehabilitation|"
+    r"Cardiology|Orthopa?edics|Orthodontics|Dermatology|Labs?|Laborator(?:y|ies)|Urgent|"
+    r"Smiles?|Spa|MedSpa|Institute|Foundation|Associates|Partners|Practice|Ortho|"
+    r"Aesthetics|Hearing|Audiology|Chiropractic|Therapy|Therapies|Surgery|Surgical|"
+    r"Imaging|Diagnostics|Radiology|Oncology|Fertility|Vet|Veterinary|Cl[ií]nica|Farmacia|"
+    r"Consultorio|Laboratorio|[OÓ]ptica|Instituto|Grupo|Centro|Salud|Sonrisas?"
+)
+# "Sunrise Pharmacy", "Jordan Dental", "Brightview's optical shop": a name followed by an
+# organisation word is the organisation's, not a person's
+ORG_WORD_AFTER = re.compile(
+    r"^(?:'s|’s)?[ \t]+(?:[A-Z][\w&-]*[ \t]+)?(?:" + _ORG_WORDS + r")\b"
+    r"|^(?:'s|’s)[ \t]+(?:optical|dental|pharmacy|clinic|eye|vision|hearing|urgent|"
+    r"medical|practice|offices?|shops?|stores?|locations?)\b"
+)
+# "Clínica Sol", "Farmacia San Juan": an organisation word before the name
+ORG_WORD_BEFORE = re.compile(
+    r"\b(?:Cl[ií]nica|Farmacia|Centro(?:[ \t]+M[eé]dico)?|Hospital|[OÓ]ptica|Consultorio|"
+    r"Laboratorio|Instituto|Grupo)(?:[ \t]+(?:Dental|M[eé]dic[oa]|Familiar))?[ \t]+$"
+)
+ORG_NAME_WORD = re.compile(r"^(?:" + _ORG_WORDS + r")$")
+# "el centro comunitario de cáncer", "el programa de prevención de diabetes", "la
+# fundación contra la leucemia": a facility, programme or cause named after a disease
+SERVICE_BEFORE_ES = re.compile(
+    r"\b(?:centros?|institutos?|fundaci[oó]n|hospital|programas?|cl[ií]nicas?|unidad|"
+    r"departamento|servicios?|campa[nñ]as?|carreras?|caminatas?|asociaci[oó]n|sociedad|"
+    r"investigaci[oó]n|ala|pabell[oó]n|jornadas?|semana|mes|d[ií]a|grupo|talleres?|"
+    r"clases?)\b(?:\s+[\w]+){0,3}?\s+(?:de|del|contra)(?:\s+(?:la|el|los|las))?\s*$",
+    re.I,
+)
+# thanks to donors, volunteers, sponsors and partners: not the person's care
+DONOR = re.compile(
+    r"\b(?:donations?|donat(?:e|ed|es|ing)|donors?|generous gift|your gift|gifts? to|"
+    r"sponsor\w*|volunteer\w*|supporters?|community partners?|partnering|fundrais\w*|"
+    r"raised|bake sale|blood drive|donativos?|donaci[oó]n(?:es)?|donantes?|patrocin\w*|"
+    r"voluntari\w*|soci[oa]s? comunitari[oa]s?|aliad[oa]s? comunitari[oa]s?|recaud\w*|"
+    r"generosidad|generosity)\b",
+    re.I,
+)
+
 __all__ = [name for name in dir() if name.isupper()] + ["sentence_spans"]

@@ -241,6 +241,14 @@ def _cands(results: Iterable[RecognizerResult], text: str) -> list[Cand]:
             # "the diabetes education program", "our cancer center": a service, not a person
             if c.entity not in _NOT_SERVICE and _SERVICE_AFTER.match(text[c.end : c.end + 40]):
                 continue
+            # "el centro comunitario de cáncer", "programa de prevención de diabetes"
+            if c.entity not in _NOT_SERVICE and P.SERVICE_BEFORE_ES.search(
+                text[max(0, c.start - 60) : c.start]
+            ):
+                continue
+        elif c.entity in ("PHI_REVIEWER", "PHI_PERSON") and _org_name(c, text):
+            # "Sunrise Pharmacy", "Smile Studio", "Clínica Sol": an organisation
+            continue
         keep.append(c)
     keep = [c for c in keep if not _offer_not_past(c, text)]
     # "we loved having you in the volunteer program": not a care programme
@@ -251,6 +259,17 @@ def _cands(results: Iterable[RecognizerResult], text: str) -> list[Cand]:
     ]
     keep.sort(key=lambda c: (c.start, -c.end))
     return keep
+
+
+def _org_name(c: Cand, text: str) -> bool:
+    """A name that is part of an organisation's name, not a person's."""
+    if P.ORG_WORD_AFTER.match(text[c.end : c.end + 40]):
+        return True
+    if P.ORG_WORD_BEFORE.search(text[max(0, c.start - 30) : c.start]):
+        return True
+    if c.entity != "PHI_PERSON" or c.meta.get("title") in ("clinician", "honorific"):
+        return False
+    return any(P.ORG_NAME_WORD.match(w) for w in text[c.start : c.end].split())
 
 
 def _offer_not_past(c: Cand, text: str) -> bool:
@@ -875,8 +894,9 @@ class Decision:
 
         if s.generic and self.mention_question:
             return  # "What should I bring?" -> "bring your ID to your first appointment"
-        if CD.NOT_CARE.search(t):
-            # parking, food, jobs…: only a possessed or specific care event still counts
+        if CD.NOT_CARE.search(t) or P.DONOR.search(t):
+            # parking, food, jobs, donors and sponsors…: only a possessed or specific
+            # care event still counts
             hs = [
                 h
                 for h in hs
@@ -965,6 +985,7 @@ class Decision:
         if (
             CD.PUBLIC_OFFER.search(t)
             or CD.NOT_CARE.search(t)
+            or P.DONOR.search(t)
             or P.EVENT.search(t)
             or I.NOT_VISIT.search(t)
         ):
