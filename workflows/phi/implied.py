@@ -201,4 +201,107 @@ NOT_VISIT = re.compile(
     _F,
 )
 
+# -- round 6: preparation, people remembering the person, ongoing-care logistics ---------
+_NEXT_EVENT = (
+    r"(?:the|your|his|her|their|su|sus|tu|la|el|al|del)\s+(?:(?:next|repeat|follow-?up|second|"
+    r"third|upcoming|final|pr[oó]xim[oa]|siguiente|segund[oa])\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:draw|blood\s*work|blood\s+draw|labs?|lab\s+work|tests?|check|check-?up|recheck|"
+    r"visit|appointment|appt|session|follow-?up|procedure|scan|fitting|treatment|infusion|"
+    r"round|an[aá]lisis|cita|revisi[oó]n|control|seguimiento|consulta|sesi[oó]n|"
+    r"extracci[oó]n|examen|procedimiento|toma)|(?:follow-?up|recheck|check-?up|re-?draw|"
+    r"seguimiento)\b|(?:cita|consulta|visita)\s+de\s+(?:seguimiento|control|revisi[oó]n))"
+)
+# "remember to fast for 12 hours before the repeat draw", "bring your brace to the
+# follow-up", "recuerde ayunar antes del próximo análisis"
+PREP = re.compile(
+    r"(?:^|[,:;.!]\s*|\band\s+|\bto\s+)(?:(?:remember|don't forget|do not forget|be sure|"
+    r"make sure|please|just|also|kindly|recuerde|no olvide|favor de|por favor)\W*\s*(?:to\s+)?)*"
+    r"(?:fast|bring|wear|skip|stop|hold|pause|take|avoid|drink|arrive|eat|pack|have|keep|"
+    r"ayun(?:ar|e)|traer|traiga|tra(?:e|iga)|use|usar|suspend(?:er|a)|tom(?:ar|e)|deje|"
+    r"dejar|evit(?:ar|e)|beb(?:er|a)|lleg(?:ar|ue)|venga|venir)\b(?:\s+[\w'-]+){0,8}?\s+"
+    r"(?:antes\s+(?=del\b)|(?:before|to|for|at|until|ahead of|antes\s+de|a|para|en|hasta)\s+)"
+    + _NEXT_EVENT,
+    _F,
+)
+_GROUP = (
+    r"(?:team|staff|nurses?|therapists?|group|class|crew|volunteers|aides|docs|doctors|"
+    r"front\s+desk|desk|unit|floor|hygienists?|techs?|equipo|personal|enfermer[oa]s|grupo|"
+    r"terapeutas|voluntari[oa]s|cuidador[ae]s|doctor[ae]s)"
+)
+# "our nurses still ask about your twins", "the group has missed you", "the team says
+# you're their most punctual member", "nuestras enfermeras preguntan por sus gemelos"
+REMEMBERED = re.compile(
+    r"\b(?:our|the|everyone|everybody|all\s+of\s+(?:us|our)|the\s+whole|todo\s+el|todos|"
+    r"nuestr[oa]s?|el|la|las|los)\s+(?:[\w-]+\s+){0,3}?" + _GROUP + r"\s+(?:here\s+)?"
+    r"(?:(?:still|all|really|truly|already|also|sure|todav[ií]a|a[uú]n|siempre|so|has|have|"
+    r"ha|han)\s+)*"
+    r"(?:(?:miss(?:es|ed)?|asks?\s+about|asked\s+about|asking\s+about|talks?\s+about|"
+    r"talking\s+about|remembers?|saved|kept|loved\s+(?:seeing|having))\s+(?:seeing\s+)?"
+    r"(?:you|your|him|his|her|them|their)\b"
+    r"|says?\s+(?:that\s+)?(?:you|he|she)(?:'re|'s|\s+(?:are|is|was|were))"
+    r"|(?:la|lo|le|los|las)\s+(?:ha|han|hemos)\s+extra[nñ]ado"
+    r"|(?:la|lo|le|los|las)\s+extra[nñ]a\w*"
+    r"|(?:preguntan?|pregunta)\s+por\s+(?:su|sus|usted|ella|[eé]l)\b"
+    r"|(?:extra[nñ]an?|recuerdan?|hablan?\s+de)\s+(?:a\s+)?(?:su|sus|usted|ella|[eé]l)\b)",
+    _F,
+)
+# "your seat is waiting", "saved your chair", "su lugar la espera"
+SEAT = re.compile(
+    r"\b(?:your|his|her)\s+(?:usual\s+|regular\s+)?(?:seat|chair|spot|place)\s+(?:is|will be)\s+"
+    r"(?:waiting|saved|open|ready)\b|\bsaved\s+(?:your|his|her)\s+(?:usual\s+)?(?:seat|chair|"
+    r"spot)\b|\b(?:su|tu)\s+(?:silla|lugar|asiento)\s+(?:la|lo|le|te)\s+espera\b",
+    _F,
+)
+# "your mom's laugh was a gift to our volunteers"
+GIFT_TO_STAFF = re.compile(
+    r"\b(?:your|his|her|their|su)\s+(?:[\w-]+(?:'s)?\s+)?(?:laugh|smile|stories|jokes|"
+    r"humou?r|spirit|energy|kindness|presence|visits|risa|sonrisa|historias|chistes|"
+    r"alegr[ií]a)\s+(?:[\w-]+\s+){0,4}?(?:our|nuestr[oa]s)\s+(?:[\w-]+\s+)?" + _GROUP + r"\b",
+    _F,
+)
+# a clinician greeting or apologising to the reader: "Dr. Ames says hi", "Dr. Kim was held
+# up with an emergency and sends her apologies", "la doctora Vela le pide disculpas"
+STAFF_GREETS = re.compile(
+    r"\b(?i:dr|dra|doctor|doctora|nurse|enfermer[oa]|therapist|terapeuta|la\s+doctora|"
+    r"el\s+doctor)\.?\s+[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?\s+(?i:(?:also\s+|still\s+|le\s+|te\s+)?"
+    r"(?:says?\s+(?:hi|hello|hey)\b(?!\s+to\s+(?:everyone|all|the))|sends?\s+(?:(?:her|his|their|you|"
+    r"you\s+her|you\s+his)\s+)?(?:best|love|regards|greetings|hugs|apologies|well\s+wishes)|"
+    r"(?:manda|env[ií]a)\s+saludos|pide\s+disculpas|apologi[sz]es|is\s+sorry|was\s+sorry|"
+    r"was\s+(?:held\s+up|delayed|running\s+(?:late|behind)|called\s+away)|"
+    r"(?:had|tuvo)\s+(?:an?\s+|una\s+)emergen\w+))"
+)
+# "since you're in every Tuesday", "since you come in twice a week", "como viene cada martes"
+REGULAR = re.compile(
+    r"\b(?:you|he|she|your\s+\w+)(?:'re|'s|\s+are|\s+is)?\s+(?:(?:in|here|coming\s+in|come\s+in|"
+    r"comes\s+in|coming\s+by|stop\s+by|with\s+us|visiting|visit)\s+)"
+    r"(?:(?:every|each)\s+(?:other\s+)?(?:" + _WEEKDAYS[3:-1] + r"|week|morning|afternoon|day)|"
+    r"(?:twice|once|three\s+times|\w+\s+times)\s+(?:a|per)\s+(?:week|month))\b"
+    r"|\b(?:viene|vienen|asiste|est[aá]\s+aqu[ií])\s+(?:cada|todos\s+los|dos\s+veces|"
+    r"tres\s+veces)\b",
+    _F,
+)
+# "the aide assigned to your home", "la cuidadora asignada a su casa"
+ASSIGNED = re.compile(
+    r"\b(?:assigned|asignad[oa]s?)\s+(?:to|a)\s+(?:your|his|her|their|su|sus|you|usted)\b", _F
+)
+# "send us a selfie when you see the final result", "mándenos una foto cuando…"
+SEND_PHOTO = re.compile(
+    r"\bsend\s+us\s+(?:a\s+|an\s+)?(?:quick\s+)?(?:selfie|photo|pic|picture|snap)s?\s+"
+    r"(?:when|once|after|as\s+soon\s+as)\b"
+    r"|\b(?:m[aá]nd|env[ií])(?:e|a)nos\s+(?:una\s+)?(?:foto|selfie)s?\s+(?:cuando|en\s+cuanto)\b",
+    _F,
+)
+
+# general advice to see one's own doctor: "your doctor's office can confirm", "ask your
+# doctor", "consulte con su médico" — not this organisation's care of the person
+OWN_DOCTOR_ADVICE = re.compile(
+    r"\b(?:ask|check\s+with|talk\s+(?:to|with)|consult|speak\s+(?:to|with))\s+your\s+"
+    r"(?:own\s+|primary\s+care\s+|regular\s+|family\s+)?(?:doctor|physician|provider|pcp|"
+    r"dentist|pharmacist)\b|\byour\s+(?:own\s+|primary\s+care\s+|regular\s+|family\s+)?"
+    r"(?:doctor|physician|provider|pcp|dentist|pharmacist)(?:'s\s+office)?\s+(?:can|will|"
+    r"should|may)\s+(?:confirm|tell|advise|let you know|help|recommend)\b"
+    r"|\bconsult(?:e|ar)\s+(?:con\s+)?su\s+(?:m[eé]dico|doctor[a]?|dentista|farmac[eé]utico)\b",
+    _F,
+)
+
 __all__ = [name for name in dir() if name.isupper()]

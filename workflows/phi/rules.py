@@ -410,6 +410,7 @@ class Decision:
             self.structural(s)
             self.care_default(s)
             self.implied_care(s)
+            self.ongoing_care(s)
         self.identifiers()
         if any(f.kind not in BLOCKING_NOT for f in self.findings.values()):
             self.about_care()
@@ -902,6 +903,9 @@ class Decision:
                 for h in hs
                 if (h.strong and h.kind in ("event", "contact", "transport")) or possessed(h)
             ]
+        if I.OWN_DOCTOR_ADVICE.search(t):
+            # "most panels need fasting; your doctor's office can confirm": advice
+            hs = [h for h in hs if h.kind != "staff"]
         if CD.PASS_ALONG.search(t):
             hs = [h for h in hs if h.kind != "staff" or possessed(h)]
         you = [(a, b) for a, b in s.you if not CD.FEEDBACK_AFTER.match(self.text[b : s.end])]
@@ -1032,6 +1036,47 @@ class Decision:
                 self.add(k, a, b)
         for a, b in fam:
             self.add("family_member", a, b)
+
+    def ongoing_care(self, s: Sentence) -> None:
+        """Preparation for this person's next visit, staff or a group remembering them,
+        and logistics that reveal ongoing care (regular visits, an assigned aide, a
+        clinician apologising or greeting, a photo of the healed result)."""
+        if s.policy or P.EVENT.search(s.text):
+            return
+        t, off = s.text, s.start
+        hits: list[tuple[int, int, tuple[str, ...]]] = []
+        # "your mom's laugh was a gift to our volunteers": a person's trait, remembered
+        for m in I.GIFT_TO_STAFF.finditer(t):
+            hits.append((m.start(), m.end(), ()))
+        if not P.DONOR.search(t):
+            # "the support group saved your chair": a group that knows the person
+            for rx in (I.REMEMBERED, I.SEAT):
+                for m in rx.finditer(t):
+                    hits.append((m.start(), m.end(), ()))
+        if s.offer or P.DONOR.search(t):
+            self._ongoing_hits(s, hits)
+            return
+        for m in I.PREP.finditer(t):
+            hits.append((m.start(), m.end(), ("appointment_history",)))
+        for m in I.STAFF_GREETS.finditer(t):
+            if not self._org_named(off + m.start(), off + m.end()):
+                hits.append((m.start(), m.end(), ("staff_patient_link",)))
+        for m in I.REGULAR.finditer(t):
+            hits.append((m.start(), m.end(), ("appointment_history",)))
+        for rx in (I.ASSIGNED, I.SEND_PHOTO):
+            for m in rx.finditer(t):
+                hits.append((m.start(), m.end(), ()))
+        self._ongoing_hits(s, hits)
+
+    def _ongoing_hits(self, s: Sentence, hits: list[tuple[int, int, tuple[str, ...]]]) -> None:
+        t, off = s.text, s.start
+        for a, b, kinds in hits:
+            a = a + len(t[a:b]) - len(t[a:b].lstrip(" ,:;.!"))
+            if b <= a:
+                continue
+            self.add("confirms_patient", off + a, off + b)
+            for k in kinds:
+                self.add(k, off + a, off + b)
 
     def _is_reviewer(self, a: int, b: int) -> bool:
         return any(r.start < b and a < r.end for r in self.reviewer)
