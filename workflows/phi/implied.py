@@ -209,7 +209,11 @@ _NEXT_EVENT = (
     r"visit|appointment|appt|session|follow-?up|procedure|scan|fitting|treatment|infusion|"
     r"round|an[aá]lisis|cita|revisi[oó]n|control|seguimiento|consulta|sesi[oó]n|"
     r"extracci[oó]n|examen|procedimiento|toma)|(?:follow-?up|recheck|check-?up|re-?draw|"
-    r"seguimiento)\b|(?:cita|consulta|visita)\s+de\s+(?:seguimiento|control|revisi[oó]n))"
+    r"seguimiento)\b|(?:cita|consulta|visita)\s+de\s+(?:seguimiento|control|revisi[oó]n)"
+    r"|(?:[\w-]+\s+){0,2}?(?:draw|labs?|scope|scan|procedure|surgery|test|appointment|visit|"
+    r"session|infusion|cita|consulta|an[aá]lisis|procedimiento|cirug[ií]a|examen)\s+"
+    r"(?:on\s+(?:the\s+)?\d|on\s+" + _WEEKDAYS + r"|this\s+\w+day|next\s+\w+|tomorrow|"
+    r"el\s+\d|del\s+\d|ma[nñ]ana|este\s+\w+|el\s+pr[oó]ximo|el\s+" + _WEEKDAYS + r"))"
 )
 # "remember to fast for 12 hours before the repeat draw", "bring your brace to the
 # follow-up", "recuerde ayunar antes del próximo análisis"
@@ -256,7 +260,7 @@ SEAT = re.compile(
 GIFT_TO_STAFF = re.compile(
     r"\b(?:your|his|her|their|su)\s+(?:[\w-]+(?:'s)?\s+)?(?:laugh|smile|stories|jokes|"
     r"humou?r|spirit|energy|kindness|presence|visits|risa|sonrisa|historias|chistes|"
-    r"alegr[ií]a)\s+(?:[\w-]+\s+){0,4}?(?:our|nuestr[oa]s)\s+(?:[\w-]+\s+)?" + _GROUP + r"\b",
+    r"alegr[ií]a)\s+(?:[\w-]+\s+){0,6}?(?:our|nuestr[oa]s)\s+(?:[\w-]+\s+)?" + _GROUP + r"\b",
     _F,
 )
 # a clinician greeting or apologising to the reader: "Dr. Ames says hi", "Dr. Kim was held

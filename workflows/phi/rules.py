@@ -543,13 +543,21 @@ class Decision:
         if s.policy:
             return
         anchors = self.anchors(s, allow_you=not (s.generic or s.offer))
+        donor = bool(P.DONOR.search(s.text))
+        if donor:
+            # "Lily, your donation bought new chemotherapy chairs": the gift's purpose,
+            # not the donor's care (a possessed clinical word is reported on its own)
+            anchors = [a for a in anchors if a[2] == "family"]
         if s.offer:
             # "Hi Gloria, we're hosting free mammograms on May 3": a greeting on an event
             anchors = [a for a in anchors if a[2] != "name"]
         # addressed by name: a clinical word anywhere is about them - unless it is a
         # general answer to a question ("Most schools require MMR vaccines")
         addressed = (
-            bool(self.reviewer) and not s.offer and not (s.generic and self.mention_question)
+            bool(self.reviewer)
+            and not s.offer
+            and not donor
+            and not (s.generic and self.mention_question)
         )
         strong = s.of(*STRONG)
         if strong and self.mention_question and all(k == "name" for _a, _b, k in anchors):
@@ -1152,7 +1160,7 @@ class Decision:
                 self.add("billing_insurance", c.start, c.end)
 
     def dates(self, s: Sentence) -> None:
-        if s.policy or s.offer:
+        if s.policy or s.offer or P.DONOR.search(s.text):
             return
         ds = s.of("PHI_DATE")
         if not ds:

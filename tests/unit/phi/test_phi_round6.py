@@ -294,6 +294,97 @@ PASS: list[tuple[str, str, str]] = [
         "Do you have weekend hours?",
         "Sunny Vale Clinic is open Saturdays from 9 to 1 for new and returning patients.",
     ),
+    # more service descriptions and donor thanks
+    (
+        "Jess Mora",
+        "Do you do kids' glasses?",
+        "Yes! Clearview Optometry's optical shop has a huge selection of children's frames and lenses, plus a two-year breakage warranty. We'd love to meet you!",
+    ),
+    (
+        "@hikerdad",
+        "do you serve Vista?",
+        "Coastal Health serves all of north county, including Vista and San Marcos. Call 760-555-0199 to ask about a referral or to book.",
+    ),
+    (
+        "Anna Webb",
+        "New patients?",
+        "Yes! We're accepting new patients, take most PPO plans, and offer a $99 new-patient exam, cleaning and X-rays special. We'd love to meet you!",
+    ),
+    (
+        "Leo Grant",
+        "Do you take kids?",
+        "We do! Our pediatric office sees newborns through teens, and our nurses are great with nervous kids.",
+    ),
+    (
+        "Mara Singh",
+        "Do you offer sedation?",
+        "Yes, we offer nitrous oxide and oral sedation for anxious patients. Call 555-123-9876 to ask about a consultation.",
+    ),
+    (
+        "@maria_g",
+        "¿Tienen pediatra?",
+        "¡Sí! Contamos con dos pediatras y atendemos a niños desde recién nacidos. Aceptamos la mayoría de los seguros.",
+    ),
+    (
+        "Hugo Diaz",
+        "¿Aceptan Medicaid?",
+        "Sí, Clínica del Valle acepta Medicaid y la mayoría de los planes PPO. ¡Nos encantaría conocerle!",
+    ),
+    (
+        "Noor Ali",
+        "Do you do physicals?",
+        "Yes! Sports physicals are $35 this summer, no appointment needed. Bring your form and we'll fill it out on the spot.",
+    ),
+    (
+        "Ella Fox",
+        "Is there a pediatric ER?",
+        "Yes, Mercy General has a dedicated pediatric emergency department open 24/7, staffed by children's specialists.",
+    ),
+    (
+        "Rick Vance",
+        "Do you do vasectomies?",
+        "Yes, our urology team performs no-scalpel vasectomies; a referral is not required for most plans. Call 555-300-4400 to learn more.",
+    ),
+    (
+        "Cara Bloom",
+        "Do you take walk-ins for flu shots?",
+        "Yes! Flu shots are walk-in at every pharmacy location and covered by most plans.",
+    ),
+    (
+        "June Park",
+        "Donated!",
+        "June, thank you for your generous gift to the Heart Institute. Your support funds research and care for our community.",
+    ),
+    (
+        "Abel Ortiz",
+        "¡Qué orgullo!",
+        "Abel, gracias por su donación al Instituto del Corazón. Su generosidad ayuda a muchas familias.",
+    ),
+    (
+        "Ruth Kane",
+        "Volunteering was fun",
+        "Ruth, thank you for volunteering in our cancer center's gift shop every Friday! Our patients love your smile.",
+    ),
+    (
+        "Greenway Foods",
+        "Proud partner",
+        "Thank you, Greenway Foods, for being a community partner and sponsoring our free diabetes screening day!",
+    ),
+    (
+        "Lily Chen",
+        "Happy to support",
+        "Lily, your donation helped us buy new chemotherapy chairs for the infusion center. Thank you for your support!",
+    ),
+    (
+        "Marco Ruiz",
+        "Gran evento",
+        "¡Gracias, Marco, por patrocinar la carrera contra el cáncer infantil! Su apoyo hace la diferencia.",
+    ),
+    (
+        "Dana Cole",
+        "We sponsored!",
+        "Dana, our volunteers and staff are so grateful for your company's sponsorship of the children's hospital gala.",
+    ),
 ]
 
 # (author, mention, reply, kinds) — must block
@@ -416,6 +507,61 @@ BLOCK: list[tuple[str, str, str, set[str]]] = [
         "Zoe Park",
         "thanks",
         "Zoe, the numbness usually wears off in a few days. Send us a pic when you see the final look!",
+        {C},
+    ),
+    # more preparation, remembering and logistics
+    (
+        "Kay Lowe",
+        "thanks",
+        "Kay, please remember to stop eating at midnight before the scope on the 12th.",
+        {C},
+    ),
+    ("", "ok", "Don't forget to bring your CPAP mask to your next sleep study.", {C}),
+    ("Ron Diaz", "ok", "Ron, wear your compression stockings to the recheck next week.", {C}),
+    ("", "gracias", "No olvide traer su lista de medicamentos a la próxima cita.", {C}),
+    (
+        "Sue Pike",
+        "thanks",
+        "Sue, our hygienists still talk about your grandson's dinosaur drawings!",
+        {C},
+    ),
+    ("", "thanks", "The Tuesday group misses you — hope to see you back soon.", {C}),
+    (
+        "Ted Moss",
+        "thanks",
+        "Ted, your wife's stories were a bright spot for our nurses every morning.",
+        {C},
+    ),
+    ("", "thanks", "Nurse Joy says hi and hopes your new walking routine is going well!", {C}),
+    (
+        "Lia Gray",
+        "thanks",
+        "Lia, since you're in three times a week, the dialysis desk can hold a parking spot for you.",
+        {C},
+    ),
+    (
+        "",
+        "ok",
+        "We've changed the caregiver assigned to your father so the visits start earlier.",
+        {C},
+    ),
+    (
+        "Ben Sato",
+        "waited",
+        "Ben, Dr. Reyes was called away to an emergency and sends his apologies for the wait.",
+        {C},
+    ),
+    (
+        "",
+        "thanks",
+        "Most bruising fades within 10 days, so send us a photo once you're healed!",
+        {C},
+    ),
+    ("Ema Ruiz", "gracias", "Ema, el equipo siempre pregunta por su mamá.", {C}),
+    (
+        "",
+        "gracias",
+        "Como usted viene todos los lunes, la recepción le tendrá lista la receta.",
         {C},
     ),
 ]
