@@ -122,6 +122,14 @@ PUBLIC_OFFER = re.compile(
     r"|[$€£]\s?\d",
     _F,
 )
+# an open invitation to drop in: "we hope you'll stop by", "you're always welcome to come by"
+INVITE_VISIT = re.compile(
+    r"\b(?:hope (?:you'll|you will|you can|to see you)|invite you to|(?:you're|you are) "
+    r"(?:always )?welcome to|feel free to|esperamos (?:que )?(?:pueda|verle|verla|verlo)|le "
+    r"invitamos a)\b[^.!?;]{0,30}?\b(?:stop by|come by|drop by|drop in|come in|visit|pasar|"
+    r"visitarnos|venir)\b",
+    _F,
+)
 # a thank-you that passes praise along to staff: "we'll share this with Dr. Greene"
 PASS_ALONG = re.compile(
     r"\b(?:share|shared|sharing|pass|passed|passing|forward|forwarded|send|sent)\s+"

@@ -249,6 +249,18 @@ REMEMBERED = re.compile(
     r"|(?:extra[nñ]an?|recuerdan?|hablan?\s+de)\s+(?:a\s+)?(?:su|sus|usted|ella|[eé]l)\b)",
     _F,
 )
+# "we miss you at the Tuesday group", "extrañamos a su papá en el grupo de los jueves"
+MISSED_IN = re.compile(
+    r"\b(?:we|we've|we have|we all|we really|we truly|we sure)\s+(?:\w+\s+)?miss(?:ed)?\s+"
+    r"(?:seeing\s+|having\s+)?(?:you|your\s+\w+|him|her)\s+(?:\w+\s+){0,3}?(?:in|at)\s+"
+    r"(?:the|our)\s+(?:[\w-]+\s+){0,2}?(?:group|class|sessions?|meetings?|circle|unit|floor|"
+    r"clinic|program)\b"
+    r"|\b(?:extra[nñ]amos|hemos\s+extra[nñ]ado)\s+(?:a\s+)?(?:usted|su\s+\w+|sus\s+\w+|verle|"
+    r"verla|verlo|tenerle)\s+(?:\w+\s+){0,3}?(?:en|a)\s+(?:el|la|las|los|nuestr[oa]s?)\s+"
+    r"(?:[\w-]+\s+){0,2}?(?:grupo|clase|sesi[oó]n|sesiones|reuni[oó]n|c[ií]rculo|unidad|"
+    r"programa)\b",
+    _F,
+)
 # "your seat is waiting", "saved your chair", "su lugar la espera"
 SEAT = re.compile(
     r"\b(?:your|his|her)\s+(?:usual\s+|regular\s+)?(?:seat|chair|spot|place)\s+(?:is|will be)\s+"

@@ -897,6 +897,8 @@ class Decision:
             return
         if not contact and (P.EVENT.search(t) or _price_offer(t, s.you)):
             return
+        if CD.INVITE_VISIT.search(t) and not re.search(r"\b(?:your|su|sus|tu|tus)\b", t, re.I):
+            return  # "we hope you'll stop by": an open invitation, not an appointment
 
         def possessed(h: CD.Hit) -> bool:
             return bool(CD.POSSESSED_BEFORE.search(t[: h.start]))
@@ -1058,7 +1060,7 @@ class Decision:
             hits.append((m.start(), m.end(), ()))
         if not P.DONOR.search(t):
             # "the support group saved your chair": a group that knows the person
-            for rx in (I.REMEMBERED, I.SEAT):
+            for rx in (I.REMEMBERED, I.SEAT, I.MISSED_IN):
                 for m in rx.finditer(t):
                     hits.append((m.start(), m.end(), ()))
         if s.offer or P.DONOR.search(t):

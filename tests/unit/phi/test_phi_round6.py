@@ -385,6 +385,57 @@ PASS: list[tuple[str, str, str]] = [
         "We sponsored!",
         "Dana, our volunteers and staff are so grateful for your company's sponsorship of the children's hospital gala.",
     ),
+    # organisation names from handles, open invitations, support groups
+    (
+        "@brightview_fan",
+        "frames for kids?",
+        "Yes! Brightview carries over 200 kids' frames, all with a one-year warranty.",
+    ),
+    (
+        "@lakeside_lisa",
+        "new patients?",
+        "Lakeside is accepting new patients, takes most PPO plans, and offers a $99 new-patient exam special. We'd love to meet you!",
+    ),
+    (
+        "Sol Rivera",
+        "¿Atienden niños?",
+        "¡Sí! Sol de Vida atiende a niños y adultos, y aceptamos la mayoría de los seguros.",
+    ),
+    (
+        "Faith Hope",
+        "Do you do free screenings?",
+        "We do! Free blood pressure screenings every Saturday; we hope you'll stop by.",
+    ),
+    (
+        "Jade Moon",
+        "Thanks for the tour",
+        "Jade, thanks for touring our new cancer center with the Rotary Club. We hope you'll visit again!",
+    ),
+    (
+        "",
+        "Do you have a support group?",
+        "Yes! Our grief support group meets every Tuesday at 6 pm in the library, and everyone is welcome.",
+    ),
+    (
+        "Luz Peña",
+        "¿Tienen grupo de apoyo?",
+        "¡Sí! Nuestro grupo de apoyo para cuidadores se reúne cada martes; todos son bienvenidos.",
+    ),
+    (
+        "Owen Hart",
+        "Great team!",
+        "Owen, our team is so proud to serve this community. Thank you for the kind words!",
+    ),
+    (
+        "Ari Cole",
+        "Cute office",
+        "Ari, thank you! Our staff loves the new mural in the kids' waiting area too.",
+    ),
+    (
+        "@mike_r",
+        "What should I bring to a first visit?",
+        "Great question! New patients should bring a photo ID, insurance card and a list of current medications.",
+    ),
 ]
 
 # (author, mention, reply, kinds) — must block
@@ -564,6 +615,52 @@ BLOCK: list[tuple[str, str, str, set[str]]] = [
         "Como usted viene todos los lunes, la recepción le tendrá lista la receta.",
         {C},
     ),
+    # more variants
+    (
+        "Joan Fry",
+        "thanks",
+        "Joan, our front desk team always asks how your little guy is doing.",
+        {C},
+    ),
+    (
+        "",
+        "thanks",
+        "Everyone in the Wednesday class misses you and hopes to see you back soon.",
+        {C},
+    ),
+    (
+        "Rob Lin",
+        "thanks",
+        "Rob, Dr. Hale sends his best and hopes the new inhaler is helping.",
+        {C},
+    ),
+    (
+        "",
+        "gracias",
+        "El doctor Ramos le manda saludos y espera que la nueva dieta le esté funcionando.",
+        {C},
+    ),
+    (
+        "Mae Ruiz",
+        "thanks",
+        "Mae, please fast after midnight before your repeat labs on Monday.",
+        {C},
+    ),
+    ("", "ok", "Remember to bring your glasses to the follow-up visit.", {C}),
+    ("Ida Ray", "gracias", "Ida, recuerde traer la férula a la cita de control.", {C}),
+    (
+        "",
+        "thanks",
+        "Since your mom comes in every Friday, we reserved a wheelchair at the door for her.",
+        {C},
+    ),
+    (
+        "Dot Kim",
+        "late again",
+        "Dot, Dr. Ngo had an emergency that morning and is so sorry you had to wait.",
+        {C},
+    ),
+    ("", "gracias", "Extrañamos a su papá en el grupo de los jueves.", {C}),
 ]
 
 
