@@ -436,6 +436,52 @@ PASS: list[tuple[str, str, str]] = [
         "What should I bring to a first visit?",
         "Great question! New patients should bring a photo ID, insurance card and a list of current medications.",
     ),
+    # greetings and welcomes on service descriptions and donor thanks
+    (
+        "Maya Ortiz",
+        "Do you have frames for kids?",
+        "Hi Maya! Yes, our optical shop carries over 200 kids' frames. We'd love to see you and your little ones!",
+    ),
+    (
+        "Tom Weller",
+        "taking new patients?",
+        "Hi Tom! We are accepting new patients and take most PPO plans. Our hygienists would love to meet you!",
+    ),
+    (
+        "Ana Ruiz",
+        "¿Aceptan pacientes nuevos?",
+        "¡Hola Ana! Sí, aceptamos pacientes nuevos y la mayoría de los seguros PPO. ¡Nos encantaría conocerle a usted y a su familia!",
+    ),
+    (
+        "Jay Kim",
+        "Do you take kids?",
+        "Jay, yes! Our pediatric dentists see kids as young as one, and your whole family is welcome. Call 555-404-1212 to book.",
+    ),
+    (
+        "Lori Dunn",
+        "Do you need a referral?",
+        "Lori, no referral is needed for our physical therapy clinic; just call 555-101-2020 and ask for a new-patient evaluation.",
+    ),
+    (
+        "Paz Luna",
+        "¿Tienen especialista en diabetes?",
+        "¡Sí, Paz! Nuestro programa de educación en diabetes acepta pacientes nuevos; llame al 555-300-2000 para más información.",
+    ),
+    (
+        "Bo Grant",
+        "Do you have a cardiologist?",
+        "Yes, Bo! Our heart institute has four cardiologists accepting new patients, and most plans are accepted.",
+    ),
+    (
+        "Eli Shaw",
+        "Thanks for the 5K",
+        "Eli, thank you for running in the Heart Institute 5K and raising over $500 for cardiac research!",
+    ),
+    (
+        "Nia Cole",
+        "Volunteered!",
+        "Nia, our oncology nurses loved having you as a volunteer at the cancer center holiday party!",
+    ),
 ]
 
 # (author, mention, reply, kinds) — must block
