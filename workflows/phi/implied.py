@@ -196,7 +196,8 @@ STANDALONE_CARE = re.compile(
 # next-round words outside care: games, hiring, grants
 NOT_VISIT = re.compile(
     r"\b(?:golf|tournament|game|match|league|interviews?|hiring|funding|grants?|raffle|"
-    r"voting|applications?|auditions?|meetings?|board|rehearsals?|practice|book club|torneo|"
+    r"voting|applications?|auditions?|meetings?(?!\s+(?:you|your|him|her|them|su|sus)\b)|"
+    r"board|rehearsals?|practice|book club|torneo|"
     r"partido|entrevistas?|concurso|reuni[oó]n(?:es)?|junta)\b",
     _F,
 )
@@ -317,6 +318,172 @@ OWN_DOCTOR_ADVICE = re.compile(
     r"(?:doctor|physician|provider|pcp|dentist|pharmacist)(?:'s\s+office)?\s+(?:can|will|"
     r"should|may)\s+(?:confirm|tell|advise|let you know|help|recommend)\b"
     r"|\bconsult(?:e|ar)\s+(?:con\s+)?su\s+(?:m[eé]dico|doctor[a]?|dentista|farmac[eé]utico)\b",
+    _F,
+)
+
+# -- round 7: homecoming, births, casual aftercare, refills, milestones, billing -----------
+_N7 = (
+    r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\d+|"
+    r"un|una|dos|tres|cuatro|cinco|seis|diez)"
+)
+# (pattern, kinds) pairs, each a disclosure that this person is a patient
+ROUND7: tuple[tuple[re.Pattern[str], tuple[str, ...]], ...] = (
+    # 1. welcome back and homecoming
+    (
+        re.compile(
+            r"\b(?:we(?:'ve|\s+have)?|everyone\s+(?:here\s+)?(?:has|have))\s+(?:all\s+|really\s+|truly\s+|so\s+)?"
+            r"missed\s+(?:you|seeing\s+you|having\s+you)\b(?!\s+at\s+(?:the|our)\s+(?:gala|party|"
+            r"picnic|fair|event|walk|run|open\s+house|fundraiser|meeting))"
+            r"|\bwelcome\s+(?:back|home)\b(?!\s+to\s+(?:our|the)\s+(?:website|site|page|blog|"
+            r"newsletter|feed|channel|board|team|staff))"
+            r"|\b(?:bienvenid[oa]s?\s+de\s+(?:nuevo|vuelta|regreso)|(?:le|la|lo|te|los)\s+(?:hemos\s+)?"
+            r"extra[nñ]ad[oa]s?|(?:le|la|lo|te)\s+extra[nñ]amos)\b"
+            r"|\b(?:first|1st)\s+(?:full\s+)?(?:night|day|week|weekend|month)\s+(?:back\s+)?home\b"
+            r"|\bprimer[oa]?\s+(?:noche|d[ií]a|semana|mes|fin\s+de\s+semana)\s+(?:de\s+vuelta\s+)?en\s+casa\b"
+            r"|\brecovery\s+at\s+home\b|\bhome\s+recovery\b|\brecuperaci[oó]n\s+en\s+casa\b"
+            r"|\b(?:the\s+)?(?:stairs|steps|walks?|walking|mornings|nights)\s+(?:are|is)\s+getting\s+easier\b"
+            r"|\b(?:see|seeing|saw)\s+(?:you|him|her|them)\s+(?:looking|doing|walking|up)\s+(?:so\s+)?"
+            r"(?:strong|well|great|healthy|good|better|stronger|around)\b"
+            r"|\bafter\s+everything\s+(?:you(?:'ve|\s+have)?|he(?:'s|\s+has)|she(?:'s|\s+has))\s+"
+            r"(?:been|gone)\s+through\b"
+            r"|\bdespu[eé]s\s+de\s+todo\s+lo\s+que\s+(?:ha|han|has)\s+(?:pasado|vivido)\b",
+            _F,
+        ),
+        (),
+    ),
+    # 2. births and children met at the practice
+    (
+        re.compile(
+            r"\b(?:your|the|su|tu)\s+growing\s+family\b|\bnew\s+(?:arrival|addition\s+to\s+(?:your|the)\s+family)\b"
+            r"|\bbundle\s+of\s+joy\b|\b(?:su|tu)\s+(?:nuev[oa]\s+)?(?:beb[eé]|bebita|bebito)\b"
+            r"|\bfamilia\s+(?:que\s+)?crec(?:e|iendo)\b|\bla\s+llegada\s+de\s+(?:su|tu)\b"
+            r"|\b(?:love|loved|enjoy|enjoyed|adore)\s+(?:seeing|meeting)\s+(?:you|your)\b",
+            _F,
+        ),
+        ("family_member",),
+    ),
+    (
+        re.compile(
+            r"\b(?i:tell|give)\s+[A-Z][a-z]+(?:\s+and\s+[A-Z][a-z]+)?\s+(?i:we\s+said\s+hi|a\s+hug|"
+            r"hi\s+from\s+us|our\s+love)\b|\b(?i:say\s+hi\s+to)\s+[A-Z][a-z]+(?:\s+and\s+[A-Z][a-z]+)?\s+"
+            r"(?i:for\s+us)\b"
+            r"|\b(?i:salud(?:e|os)\s+a)\s+[A-Z][a-z]+(?:\s+y\s+[A-Z][a-z]+)?\s+(?i:de\s+nuestra\s+parte)\b",
+        ),
+        ("family_member",),
+    ),
+    # 3. aftercare and preparation in casual words
+    (
+        re.compile(
+            r"\bnothing\s+(?:too\s+)?(?:crunchy|chewy|hard|hot|spicy|sticky|heavy|strenuous|acidic|"
+            r"salty)\b|\bstick\s+(?:to|with)\s+soft\s+foods?\b|\bsoft\s+foods?\s+(?:only|for)\b"
+            r"|\bnada\s+(?:muy\s+|demasiado\s+)?(?:duro|crujiente|caliente|picante|pegajoso)\b"
+            r"|\bice\s+(?:it\s+)?after\s+(?:practice|workouts?|games?|runs?|training)\b"
+            r"|\b(?:don't|do\s+not|never)\s+skip\s+(?:the|your)\s+(?:band\s+work|bands?|stretch\w*|"
+            r"exercises?|home\s+(?:program|exercises)|rehab|icing|drops|rinses?|retainer|elastics|"
+            r"night\s+guard|mouthguard)\b"
+            r"|\bno\s+(?:deje|dejes)\s+(?:de\s+hacer\s+)?(?:sus|tus)\s+(?:ejercicios|estiramientos|gotas)\b"
+            r"|\bno\s+need\s+to\s+(?:fast|prep|stop\s+eating|skip\s+breakfast)\b"
+            r"|\bno\s+(?:necesita|tiene\s+que|hace\s+falta)\s+(?:venir\s+en\s+)?(?:ayun\w+|estar\s+en\s+ayunas)\b"
+            r"|\bunlike\s+(?:the\s+)?last\s+time\b"
+            r"|\b(?:stitch|patch|sew|bandag|splint|cast|tap)(?:ed|ped)?\s+(?:you|him|her|them)?\s*up\b"
+            r"|\bget(?:ting)?\s+(?:you|him|her|them)\s+(?:\w+\s+up\s+and\s+)?(?:back\s+)?home\b"
+            r"|\bback\s+on\s+(?:your|his|her|their)\s+feet\b"
+            r"|\b(?:le|la|lo)\s+(?:cosimos|suturamos|vendamos|enyesamos)\b",
+            _F,
+        ),
+        ("clinical_detail",),
+    ),
+    # 4. recurring pharmacy and refill logistics
+    (
+        re.compile(
+            r"\byour\s+usual\s+(?:order\s+|refill\s+|fill\s+)?(?:will\s+be|is|should\s+be)\s+"
+            r"(?:ready|waiting|in)\b"
+            r"|\bready\s+(?:for\s+(?:you|pickup)\s+)?(?:(?:on\s+)?\w+\s+)?as\s+(?:always|usual)\b"
+            r"|\b(?:your|this\s+month's|next\s+month's)\s+(?:monthly\s+|90-day\s+|30-day\s+|usual\s+)?"
+            r"(?:order|refill|fill|supply|pickup|delivery)\s+(?:is|will\s+be)\s+(?:ready|waiting|on)\b"
+            r"|\byour\s+(?:monthly|90-day|30-day|regular)\s+(?:order|refill|fill|supply|pickup|delivery)\b"
+            r"|\b(?:su|tu)\s+(?:pedido|surtido|resurtido|medicamento|medicina|receta|entrega)\s+"
+            r"(?:de\s+(?:este|cada)\s+mes|mensual|de\s+siempre)\b"
+            r"|\b(?:le|te)\s+tenemos\s+list[oa]s?\b|\b(?:como|igual\s+que)\s+(?:siempre|cada\s+mes)\s*,?\s+"
+            r"(?:su|tu)\s+(?:pedido|receta)\b"
+            r"|\b(?:the|your)\s+new\s+(?:dos(?:e|es|ing|age)|regimen|meds?|medications?|prescription|"
+            r"inhaler|insulin)(?:\s+(?:schedule|plan|routine))?\s+(?:is|are|has\s+been|seems?)\s+"
+            r"(?:working|helping|agreeing|going)\b"
+            r"|\b(?:la|su|tu)\s+nueva\s+(?:dosis|medicina|medicaci[oó]n|receta)\s+(?:le\s+|te\s+)?"
+            r"(?:est[eé]|est[aá])\s+(?:funcionando|sirviendo|cayendo)\b",
+            _F,
+        ),
+        ("clinical_detail",),
+    ),
+    # 5. milestones repeated back
+    (
+        re.compile(
+            r"\b" + _N7 + r"\s+(?:full\s+)?(?:years?|months?|days?|a[nñ]os?|meses|mes|d[ií]as)\s+"
+            r"(?:sober|clean|cancer[- ]free|smoke[- ]free|seizure[- ]free|tumou?r[- ]free|"
+            r"drug[- ]free|"
+            r"in\s+remission|in\s+recovery|sin\s+(?:beber|fumar|alcohol|consumir|recaer)|"
+            r"libre\s+de\s+\w+|sobri[oa]s?|limpi[oa]s?|en\s+remisi[oó]n)\b"
+            r"|\b(?:sobriety|recovery|remission|sober)\s+(?:anniversary|birthday|milestone)\b"
+            r"|\baniversario\s+de\s+(?:sobriedad|recuperaci[oó]n|remisi[oó]n)\b",
+            _F,
+        ),
+        ("clinical_detail",),
+    ),
+    # 6. billing about them and their appointments in our system
+    (
+        re.compile(
+            r"\b(?:your|su|tu)\s+(?:account|balance|bill|cuenta|saldo|factura)\s+(?:is|est[aá])\s+"
+            r"(?:already\s+|now\s+|still\s+|ya\s+)?(?:on|in|enrolled\s+in|set\s+up\s+(?:on|with)|en)\s+"
+            r"(?:our|a|the|un|nuestro)\s+(?:[\w-]+\s+){0,2}?(?:payment\s+)?plan\b"
+            r"|\b(?:you(?:'re|\s+are)|usted\s+est[aá])\s+(?:already\s+|now\s+|ya\s+)?(?:on|in|en)\s+"
+            r"(?:our|a|the|un|nuestro)\s+(?:[\w-]+\s+){0,2}?(?:payment\s+plan|plan\s+de\s+pagos?)\b"
+            r"|\byour\s+payment\s+plan\b|\bsu\s+plan\s+de\s+pagos?\b"
+            r"|\b(?:en|seg[uú]n)\s+nuestro\s+sistema\s+(?:ya\s+)?(?:aparece|aparecen|figura|figuran|"
+            r"consta|constan|tenemos|vemos|muestra|se\s+ve|se\s+ven|usted)\b"
+            r"|\b(?:citas?|visitas?|consultas?|recetas?|pagos?|facturas?|cuentas?)\s+(?:\w+\s+)?suy[oa]s?\b"
+            r"|\bour\s+system\s+(?:shows|has|lists|says)\s+(?:\w+\s+){0,3}?(?:appointments?|visits?|"
+            r"cancell?ations?|no-shows?|payments?|balance|you|your)\b"
+            r"|\b(?:in|on)\s+our\s+system,?\s+(?:we\s+see|it\s+shows|there\s+are|you\s+have|you)\b",
+            _F,
+        ),
+        ("appointment_history",),
+    ),
+)
+# "¡Un año! Qué orgullo", "Six months! So proud of you": a short milestone and pride
+SHORT_MILESTONE = re.compile(
+    r"(?:^|[.!?¡]\s*)¡?\s*" + _N7 + r"\s+(?:whole\s+|full\s+)?(?:years?|months?|days?|weeks?|"
+    r"a[nñ]os?|meses|mes|d[ií]as|semanas)(?:\s+(?:enteros?|completos?))?\s*(?:!|…|\.\.\.)",
+    _F,
+)
+PRIDE = re.compile(
+    r"\bproud\s+of\s+you\b|\bso\s+proud\b|\bqu[eé]\s+orgullo\b|"
+    r"\borgullos[oa]s?\s+de\s+(?:usted|ti|ustedes)\b|\bmuy\s+orgullos[oa]s?\b",
+    _F,
+)
+# the people one thanks for a building: foundations, funds, endowments
+FOUNDATION = re.compile(
+    r"\b(?:foundations?|fund|endowment|fundaci[oó]n|fondo|made\s+possible|hicieron\s+posible|"
+    r"hizo\s+posible|hacer\s+posible|make\s+(?:\w+\s+){0,4}?possible)\b",
+    _F,
+)
+# community complaints about operations: sirens, noise, parking of crews and vehicles
+OPERATIONS = re.compile(
+    r"\b(?:sirens?|noise|noisy|parking|park|parked|engines?|idling|idle|driveway|traffic|"
+    r"streets?|roads?|residential|neighbou?rs?|neighbou?rhood|helicopter|flight\s+path|"
+    r"lights?|trucks?|vans?|deliver(?:y|ies)|stage|honking|sirenas?|ruido|estacionar\w*|"
+    r"calles?|vecin[oa]s?|v[ií]as?\s+p[uú]blicas|motores?|camiones)\b",
+    _F,
+)
+OPS_ACTOR = re.compile(
+    r"\b(?:ambulances?|ems|paramedics|crews?|drivers?|partners|dispatch|fleet|ambulancias?|"
+    r"param[eé]dicos|socios|choferes|conductores)\b",
+    _F,
+)
+# a clinician's availability, said as a service
+ACCEPTING = re.compile(
+    r"\b(?:is|are|has\s+been|remains?|est[aá]n?|sigue|siguen)\s+(?:currently\s+|now\s+|still\s+|"
+    r"actualmente\s+|ahora\s+)?(?:accepting|taking|welcoming|aceptando|recibiendo)\s+"
+    r"(?:new\s+|nuev[oa]s\s+)?(?:patients|pacientes)\b",
     _F,
 )
 

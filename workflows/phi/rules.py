@@ -411,6 +411,9 @@ class Decision:
             self.care_default(s)
             self.implied_care(s)
             self.ongoing_care(s)
+            self.round7(s)
+        self.milestone()
+        self.not_about_a_patient()
         self.identifiers()
         if any(f.kind not in BLOCKING_NOT for f in self.findings.values()):
             self.about_care()
@@ -1077,6 +1080,74 @@ class Decision:
             for m in rx.finditer(t):
                 hits.append((m.start(), m.end(), ()))
         self._ongoing_hits(s, hits)
+
+    def round7(self, s: Sentence) -> None:
+        """Homecoming, births, casual aftercare, refill logistics, milestones, and
+        billing or appointments of this person in our system."""
+        t = s.text
+        if s.policy or P.EVENT.search(t) or P.DONOR.search(t) or I.FOUNDATION.search(t):
+            return
+        if s.generic and not self.name_in(s) and not s.you:
+            return
+        hits: list[tuple[int, int, tuple[str, ...]]] = []
+        for rx, kinds in I.ROUND7:
+            for m in rx.finditer(t):
+                hits.append((m.start(), m.end(), kinds))
+        self._ongoing_hits(s, hits)
+
+    def milestone(self) -> None:
+        """A short anniversary exclamation and pride: "¡Un año! Qué orgullo"."""
+        if not I.PRIDE.search(self.text):
+            return
+        for m in I.SHORT_MILESTONE.finditer(self.text):
+            s = self.sentence_of(m.start() + len(m.group(0)) - 1)
+            if s is not None and (s.policy or P.EVENT.search(s.text)):
+                continue
+            a = m.start() + len(m.group(0)) - len(m.group(0).lstrip(" .!?¡"))
+            self.add("confirms_patient", a, m.end())
+            self.add("clinical_detail", a, m.end())
+
+    def not_about_a_patient(self) -> None:
+        """Drop findings in sentences that thank a foundation for a facility, answer a
+        neighbour about crews and vehicles, or say a clinician accepts new patients."""
+        drop: list[tuple[str, int, int]] = []
+        for s in self.sentences:
+            t = s.text
+            if re.search(
+                r"\b(?:your|su|sus|tu)\s+(?!(?:street|road|driveway|house|home|block|"
+                r"neighbou?rhood|calle|casa|cuadra|barrio)\b)",
+                t,
+                re.I,
+            ):
+                continue
+            ops = bool(I.OPERATIONS.search(t) and I.OPS_ACTOR.search(t))
+            found = bool(
+                I.FOUNDATION.search(t)
+                and (
+                    P.DONOR.search(t)
+                    or re.search(r"\b(?:grateful|thank\w*|gracias|agradec\w*)\b", t, re.I)
+                )
+            )
+            accepting = bool(I.ACCEPTING.search(t))
+            if not (ops or found or accepting):
+                continue
+            for key, f in self.findings.items():
+                if (
+                    s.start <= f.start
+                    and f.end <= s.end
+                    and f.kind
+                    in (
+                        "confirms_patient",
+                        "family_member",
+                        "clinical_detail",
+                        "new_fact",
+                        "staff_patient_link",
+                        "patient_name",
+                    )
+                ):
+                    drop.append(key)
+        for key in drop:
+            self.findings.pop(key, None)
 
     def _ongoing_hits(self, s: Sentence, hits: list[tuple[int, int, tuple[str, ...]]]) -> None:
         t, off = s.text, s.start
