@@ -468,15 +468,15 @@ FOUNDATION = re.compile(
 )
 # community complaints about operations: sirens, noise, parking of crews and vehicles
 OPERATIONS = re.compile(
-    r"\b(?:sirens?|noise|noisy|parking|park|parked|engines?|idling|idle|driveway|traffic|"
-    r"streets?|roads?|residential|neighbou?rs?|neighbou?rhood|helicopter|flight\s+path|"
-    r"lights?|trucks?|vans?|deliver(?:y|ies)|stage|honking|sirenas?|ruido|estacionar\w*|"
-    r"calles?|vecin[oa]s?|v[ií]as?\s+p[uú]blicas|motores?|camiones)\b",
+    r"\b(?:sirens?|noise|noisy|parking|park|parked|engines?|idl(?:e|ing)|driveways?|traffic|"
+    r"residential|neighbou?rs?|neighbou?rhood|helicopter|flight\s+path|honking|quiet|"
+    r"(?:your|our|the\s+back|the\s+main)\s+(?:street|block|gate|entrance)|sirenas?|ruido|"
+    r"estacionar\w*|vecin[oa]s?|v[ií]as?\s+p[uú]blicas|motores?|calles?\s+residenciales)\b",
     _F,
 )
 OPS_ACTOR = re.compile(
     r"\b(?:ambulances?|ems|paramedics|crews?|drivers?|partners|dispatch|fleet|ambulancias?|"
-    r"param[eé]dicos|socios|choferes|conductores)\b",
+    r"param[eé]dicos|socios|choferes|conductores|trucks|vans)\b",
     _F,
 )
 # a clinician's availability, said as a service

@@ -1120,7 +1120,8 @@ class Decision:
                 re.I,
             ):
                 continue
-            ops = bool(I.OPERATIONS.search(t) and I.OPS_ACTOR.search(t))
+            bare_you = re.search(r"(?<!thank )\b(?:you|usted)\b", t, re.I)
+            ops = not bare_you and bool(I.OPERATIONS.search(t) and I.OPS_ACTOR.search(t))
             found = bool(
                 I.FOUNDATION.search(t)
                 and (

@@ -253,6 +253,25 @@ BLOCK: list[tuple[str, str, str, set[str]]] = [
         {C},
     ),
     ("", "cobros", "Usted ya está en nuestro plan de pagos de seis meses.", {C}),
+    # the round-7 pass rules do not hide a patient
+    (
+        "Maria Lopez",
+        "thanks",
+        "The EMS crew brought Maria in off the street after her fall and our ER stabilised her.",
+        {C},
+    ),
+    (
+        "Tom Ray",
+        "thanks",
+        "Our ambulance crew was glad to drive you home after your surgery, Tom.",
+        {C},
+    ),
+    (
+        "",
+        "thanks",
+        "Dr. Feld is accepting new patients, and he's glad your son's asthma is under control.",
+        {C},
+    ),
 ]
 
 
