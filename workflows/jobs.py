@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from models.tables import Mention, OutboxMessage
 from models.uow import UnitOfWork
 from workflows.services import Deps, _audit, _kick
+from workflows.topics import Topic
 from workflows.types import Actor
 
 log = logging.getLogger("countersign.jobs")
@@ -82,7 +83,7 @@ def sla_sweep(deps: Deps) -> JobResult:
                 "escalate": m.severity == "critical",
                 "overdue_minutes": int((now - _aware(m.sla_due_at, now)).total_seconds() // 60),
             }
-            if _once(uow, deps, "chat.sla_overdue", key, m.id, payload):
+            if _once(uow, deps, Topic.SLA_OVERDUE, key, m.id, payload):
                 _audit(
                     uow, deps, Actor.system("scheduler"), "mention.sla_breached", m, detail=payload
                 )
@@ -103,7 +104,7 @@ def approver_reminders(deps: Deps, after_hours: float = 4.0) -> JobResult:
                 if _aware(r.created_at, now) > now - timedelta(hours=after_hours):
                     continue
                 key = f"chat.reminder:{r.id}:{role}:{day}"
-                if _once(uow, deps, "chat.reminder", key, m.id, {"number": r.number, "role": role}):
+                if _once(uow, deps, Topic.REMINDER, key, m.id, {"number": r.number, "role": role}):
                     queued += 1
         if queued and _commit_quietly(uow):
             _kick(deps)
@@ -124,7 +125,7 @@ def daily_digest(deps: Deps) -> JobResult:
             "open": open_ids,
             "overdue": overdue,
         }
-        queued = _once(uow, deps, "chat.digest", f"chat.digest:{day}", None, payload)
+        queued = _once(uow, deps, Topic.DIGEST, f"chat.digest:{day}", None, payload)
         if queued and _commit_quietly(uow):
             _kick(deps)
     return JobResult("daily_digest", int(queued))
@@ -149,7 +150,7 @@ def retention_sweep(deps: Deps, batch: int = 200) -> JobResult:
             _audit(uow, deps, Actor.system("retention"), "mention.redacted", m)
             uow.repo.add(
                 OutboxMessage(
-                    topic="chat.redacted",
+                    topic=Topic.REDACTED,
                     dedupe_key=f"chat.redacted:{m.id}:{uuid.uuid4().hex}",
                     mention_id=m.id,
                     payload="{}",

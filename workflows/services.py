@@ -47,6 +47,7 @@ from workflows.errors import (
 )
 from workflows.ingest import classify
 from workflows.phi.types import MentionContext, PhiScreen, ScreenResult
+from workflows.topics import Topic
 from workflows.types import APPROVER_ROLES, ROLES, Actor, Clock, MentionInput, Policy, Sentiment
 from workflows.views import (
     FindingView,
@@ -114,7 +115,7 @@ def _audit_refusal(deps: Deps, actor: Actor, action: str, ref: Any, exc: Counter
         # before appending to the audit chain.
         if mention_id is not None and actor.platform in ("slack", "teams"):
             _outbox(
-                uow, deps, "chat.refusal", mention_id, payload={"action": action, "code": exc.code}
+                uow, deps, Topic.REFUSAL, mention_id, payload={"action": action, "code": exc.code}
             )
             uow.repo.flush()
         uow.repo.audit(
@@ -450,7 +451,7 @@ def _ingest_once(deps: Deps, inputs: Sequence[MentionInput]) -> list[IngestResul
             )
             if c.negative:
                 _outbox(
-                    uow, deps, "chat.mention_new", mention.id, key=f"chat.mention_new:{mention.id}"
+                    uow, deps, Topic.MENTION_NEW, mention.id, key=f"chat.mention_new:{mention.id}"
                 )
                 posted = True
             results.append(IngestResult(m.external_id, mention.id, False, c.negative))
@@ -479,7 +480,7 @@ def open_for_reply(deps: Deps, actor: Actor, ref: str | int) -> MentionView:
             _outbox(
                 uow,
                 deps,
-                "chat.mention_new",
+                Topic.MENTION_NEW,
                 mention.id,
                 key=f"chat.mention_new:{mention.id}:{uuid.uuid4().hex}",
             )
@@ -498,7 +499,7 @@ def assign(deps: Deps, actor: Actor, ref: str | int, assignee: str | None = None
             raise InvalidState(f"{mention.ref} is {mention.state}; there is nothing to assign")
         mention.assignee = assignee or actor.key
         _audit(uow, deps, actor, "mention.assigned", mention, detail={"assignee": mention.assignee})
-        _outbox(uow, deps, "chat.mention_updated", mention.id)
+        _outbox(uow, deps, Topic.MENTION_UPDATED, mention.id)
         view = _mention_view(uow, mention)
         uow.commit()
     _kick(deps)
@@ -516,7 +517,7 @@ def dismiss(deps: Deps, actor: Actor, ref: str | int, reason: str) -> MentionVie
         moved = _move(mention, sm.Event.DISMISS)
         _audit(uow, deps, actor, "mention.dismissed", mention, moved=moved, reason=why)
         mention.dismiss_reason = why
-        _outbox(uow, deps, "chat.mention_updated", mention.id)
+        _outbox(uow, deps, Topic.MENTION_UPDATED, mention.id)
         view = _mention_view(uow, mention)
         uow.commit()
     _kick(deps)
@@ -603,14 +604,14 @@ def create_revision(
             _outbox(
                 uow,
                 deps,
-                "chat.mention_new",
+                Topic.MENTION_NEW,
                 mention.id,
                 key=f"chat.mention_new:{mention.id}:{uuid.uuid4().hex}",
             )
         _outbox(
             uow,
             deps,
-            "chat.revision",
+            Topic.REVISION,
             mention.id,
             revision_id=revision.id,
             payload={"number": revision.number, "verdict": result.verdict},
@@ -708,7 +709,7 @@ def send_to_risk(deps: Deps, actor: Actor, ref: str | int, number: int) -> Menti
         _outbox(
             uow,
             deps,
-            "chat.risk_review",
+            Topic.RISK_REVIEW,
             mention.id,
             revision_id=revision.id,
             payload={"number": number},
@@ -767,7 +768,7 @@ def override_finding(
         _outbox(
             uow,
             deps,
-            "chat.override",
+            Topic.OVERRIDE,
             mention.id,
             revision_id=revision.id,
             payload={"number": number, "finding": finding_idx, "cleared": moved is not None},
@@ -849,7 +850,7 @@ def sign_off(deps: Deps, actor: Actor, ref: str | int, number: int, role: str) -
         _outbox(
             uow,
             deps,
-            "chat.signoff",
+            Topic.SIGNOFF,
             mention.id,
             revision_id=revision.id,
             payload={"number": number, "role": role, "complete": complete},
@@ -869,7 +870,7 @@ def sign_off(deps: Deps, actor: Actor, ref: str | int, number: int, role: str) -
             _outbox(
                 uow,
                 deps,
-                "publish",
+                Topic.PUBLISH,
                 mention.id,
                 revision_id=revision.id,
                 payload={
@@ -934,7 +935,7 @@ def request_changes(
         _outbox(
             uow,
             deps,
-            "chat.changes_requested",
+            Topic.CHANGES_REQUESTED,
             mention.id,
             revision_id=revision.id,
             payload={"number": number, "role": role},
@@ -966,7 +967,7 @@ def mark_posted(deps: Deps, actor: Actor, ref: str | int, number: int | None = N
         reply.published_hash = revision.text_sha256
         reply.published_at = now
         reply.posted_by = actor.key
-        for msg in uow.repo.outbox_for_mention(mention.id, "publish"):
+        for msg in uow.repo.outbox_for_mention(mention.id, Topic.PUBLISH):
             if msg.status == "pending":
                 msg.status = "done"
                 msg.done_at = now
@@ -984,7 +985,7 @@ def mark_posted(deps: Deps, actor: Actor, ref: str | int, number: int | None = N
         _outbox(
             uow,
             deps,
-            "chat.released",
+            Topic.RELEASED,
             mention.id,
             revision_id=revision.id,
             payload={"number": revision.number, "manual": True},
@@ -1026,7 +1027,7 @@ def record_published(
         _outbox(
             uow,
             deps,
-            "chat.released",
+            Topic.RELEASED,
             mention.id,
             revision_id=revision.id,
             payload={"number": revision.number, "manual": False},
@@ -1058,7 +1059,7 @@ def record_publish_failure(deps: Deps, revision_id: int, code: str) -> MentionVi
         _outbox(
             uow,
             deps,
-            "chat.publish_failed",
+            Topic.PUBLISH_FAILED,
             mention.id,
             revision_id=revision.id,
             payload={"number": revision.number, "code": code[:64]},
@@ -1079,12 +1080,12 @@ def retry_publish(deps: Deps, actor: Actor, ref: str | int) -> MentionView:
         revision = uow.repo.revision_by_id(reply.released_revision_id or -1)
         if revision is None:
             raise InvalidState(f"{mention.ref} has no approved revision to publish")
-        attempt = len(uow.repo.outbox_for_mention(mention.id, "publish")) + 1
+        attempt = len(uow.repo.outbox_for_mention(mention.id, Topic.PUBLISH)) + 1
         _audit(uow, deps, actor, "reply.publish_retried", mention, revision=revision, moved=moved)
         _outbox(
             uow,
             deps,
-            "publish",
+            Topic.PUBLISH,
             mention.id,
             revision_id=revision.id,
             payload={
@@ -1157,12 +1158,12 @@ def take_down(deps: Deps, actor: Actor, ref: str | int, reason: str) -> Incident
         _outbox(
             uow,
             deps,
-            "unpublish",
+            Topic.UNPUBLISH,
             mention.id,
             revision_id=reply.released_revision_id,
             payload={"platform": mention.platform, "external_id": reply.published_external_id},
         )
-        _outbox(uow, deps, "chat.taken_down", mention.id, payload={})
+        _outbox(uow, deps, Topic.TAKEN_DOWN, mention.id, payload={})
         view = IncidentView(
             mention_ref=mention.ref,
             reason=why,

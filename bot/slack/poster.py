@@ -45,6 +45,7 @@ from workflows import services
 from workflows.errors import NotFound
 from workflows.relay import OutboxItem, Relay, Retry
 from workflows.services import Deps
+from workflows.topics import CHAT_PREFIX, Topic
 from workflows.types import Actor
 from workflows.views import MentionView, RevisionView, ThreadRef
 
@@ -141,23 +142,24 @@ class SlackPoster:
 
     def handle_chat(self, item: OutboxItem) -> None:
         topic = item.topic
-        handler = {
-            "chat.mention_new": self._mention_new,
-            "chat.mention_updated": self._mention_updated,
-            "chat.revision": self._revision,
-            "chat.risk_review": self._risk_review,
-            "chat.override": self._override,
-            "chat.signoff": self._signoff,
-            "chat.changes_requested": self._changes_requested,
-            "chat.released": self._released,
-            "chat.publish_failed": self._publish_failed,
-            "chat.taken_down": self._taken_down,
-            "chat.refusal": self._refusal,
-            "chat.sla_overdue": self._sla_overdue,
-            "chat.reminder": self._reminder,
-            "chat.redacted": self._redacted,
-        }.get(topic)
-        if topic == "chat.digest":
+        handlers: dict[str, Callable[[OutboxItem], None]] = {
+            Topic.MENTION_NEW: self._mention_new,
+            Topic.MENTION_UPDATED: self._mention_updated,
+            Topic.REVISION: self._revision,
+            Topic.RISK_REVIEW: self._risk_review,
+            Topic.OVERRIDE: self._override,
+            Topic.SIGNOFF: self._signoff,
+            Topic.CHANGES_REQUESTED: self._changes_requested,
+            Topic.RELEASED: self._released,
+            Topic.PUBLISH_FAILED: self._publish_failed,
+            Topic.TAKEN_DOWN: self._taken_down,
+            Topic.REFUSAL: self._refusal,
+            Topic.SLA_OVERDUE: self._sla_overdue,
+            Topic.REMINDER: self._reminder,
+            Topic.REDACTED: self._redacted,
+        }
+        handler = handlers.get(topic)
+        if topic == Topic.DIGEST:
             self._daily_digest(item)
             return
         if handler is None or item.mention_id is None:
@@ -783,9 +785,9 @@ def register_handlers(
     the poster (``per_second``, ``burst``, ``max_sleep``, ``digest_threshold``,
     ``digest_window``, ``share_check_ttl``, ``monotonic``, ``sleep``)."""
     poster = SlackPoster(deps, client_factory, channel_id, **options)
-    relay.register("chat", poster.handle_chat, adapter="slack")
+    relay.register(CHAT_PREFIX, poster.handle_chat, adapter="slack")
     if manual_publish:
-        relay.register("publish", poster.handle_publish, adapter="slack")
+        relay.register(Topic.PUBLISH, poster.handle_publish, adapter="slack")
     return poster
 
 

@@ -41,6 +41,7 @@ from bot.teams.handlers import message
 from workflows import services
 from workflows.relay import OutboxItem, Relay, Retry
 from workflows.services import Deps
+from workflows.topics import CHAT_PREFIX, Topic
 from workflows.types import Actor
 from workflows.views import MentionView, RevisionView, ThreadRef
 
@@ -71,22 +72,23 @@ class TeamsPoster:
     # ------------------------------------------------------------------ entry points
 
     def handle_chat(self, item: OutboxItem) -> None:
-        handler = {
-            "chat.mention_new": self._mention_new,
-            "chat.mention_updated": self._mention_updated,
-            "chat.revision": self._revision,
-            "chat.risk_review": self._risk_review,
-            "chat.override": self._override,
-            "chat.signoff": self._signoff,
-            "chat.changes_requested": self._changes_requested,
-            "chat.released": self._released,
-            "chat.publish_failed": self._publish_failed,
-            "chat.taken_down": self._taken_down,
-            "chat.refusal": self._refusal,
-            "chat.redacted": self._redacted,
-            "chat.sla_overdue": self._sla_overdue,
-            "chat.reminder": self._reminder,
-        }.get(item.topic)
+        handlers: dict[str, Callable[[OutboxItem], None]] = {
+            Topic.MENTION_NEW: self._mention_new,
+            Topic.MENTION_UPDATED: self._mention_updated,
+            Topic.REVISION: self._revision,
+            Topic.RISK_REVIEW: self._risk_review,
+            Topic.OVERRIDE: self._override,
+            Topic.SIGNOFF: self._signoff,
+            Topic.CHANGES_REQUESTED: self._changes_requested,
+            Topic.RELEASED: self._released,
+            Topic.PUBLISH_FAILED: self._publish_failed,
+            Topic.TAKEN_DOWN: self._taken_down,
+            Topic.REFUSAL: self._refusal,
+            Topic.REDACTED: self._redacted,
+            Topic.SLA_OVERDUE: self._sla_overdue,
+            Topic.REMINDER: self._reminder,
+        }
+        handler = handlers.get(item.topic)
         if handler is None or item.mention_id is None:
             log.info("teams: nothing to deliver", extra={"topic": item.topic, "outbox_id": item.id})
             return
@@ -354,9 +356,9 @@ def register_handlers(
         service_url_hint=service_url_hint,
         **options,
     )
-    relay.register("chat", poster.handle_chat, adapter="teams")
+    relay.register(CHAT_PREFIX, poster.handle_chat, adapter="teams")
     if manual_publish:
-        relay.register("publish", poster.handle_publish, adapter="teams")
+        relay.register(Topic.PUBLISH, poster.handle_publish, adapter="teams")
     return poster
 
 

@@ -1,0 +1,29 @@
+"""Outbox topics: what the services queue and the chat adapters deliver (one list, so a
+typo cannot silently drop a notification)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Topic(StrEnum):
+    MENTION_NEW = "chat.mention_new"
+    MENTION_UPDATED = "chat.mention_updated"
+    REVISION = "chat.revision"
+    RISK_REVIEW = "chat.risk_review"
+    OVERRIDE = "chat.override"
+    SIGNOFF = "chat.signoff"
+    CHANGES_REQUESTED = "chat.changes_requested"
+    RELEASED = "chat.released"
+    PUBLISH_FAILED = "chat.publish_failed"
+    TAKEN_DOWN = "chat.taken_down"
+    REFUSAL = "chat.refusal"
+    SLA_OVERDUE = "chat.sla_overdue"
+    REMINDER = "chat.reminder"
+    DIGEST = "chat.digest"
+    REDACTED = "chat.redacted"
+    PUBLISH = "publish"
+    UNPUBLISH = "unpublish"
+
+
+CHAT_PREFIX = "chat"
