@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import platform
 import statistics
@@ -22,7 +21,6 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
@@ -52,7 +50,7 @@ async def main(clients: int, per_client: int) -> int:
     from pydantic import SecretStr
 
     from app import Settings, build_container, build_http_app
-    from bot.slack.emulator import SlackEmulator
+    from bot.slack.emulator import SlackEmulator, block_actions_body, slash_command_body
     from bot.slack.wiring import signed_headers
     from models.crypto import Keyring
     from models.migrate import upgrade
@@ -103,27 +101,19 @@ async def main(clients: int, per_client: int) -> int:
     seq = iter(range(10**9))
 
     def command(user: str, text: str) -> bytes:
-        return urlencode(
-            {
-                "team_id": TEAM,
-                "channel_id": CHANNEL,
-                "user_id": user,
-                "command": "/reply",
-                "text": text,
-                "trigger_id": f"t{next(seq)}",
-            }
-        ).encode()
+        return slash_command_body(
+            team=TEAM, channel=CHANNEL, user=user, text=text, trigger_id=f"t{next(seq)}"
+        )
 
     def click(user: str, action: str, value: str) -> bytes:
-        payload = {
-            "type": "block_actions",
-            "team": {"id": TEAM},
-            "user": {"id": user, "team_id": TEAM},
-            "channel": {"id": CHANNEL},
-            "trigger_id": f"t{next(seq)}",
-            "actions": [{"action_id": action, "value": value, "action_ts": str(next(seq))}],
-        }
-        return urlencode({"payload": json.dumps(payload)}).encode()
+        return block_actions_body(
+            team=TEAM,
+            channel=CHANNEL,
+            user=user,
+            action_id=action,
+            value=value,
+            trigger_id=f"t{next(seq)}",
+        )
 
     async def worker(session: aiohttp.ClientSession, n: int) -> None:
         user, mid = users[n], ids[n]

@@ -36,11 +36,16 @@ def _json(status: int, body: object) -> web.Response:
     return web.Response(status=status, text=json.dumps(body), content_type="application/json")
 
 
+def webhook_signature(secret: str, body: bytes) -> str:
+    """The ``X-Countersign-Signature`` value for ``body`` (SPEC §3)."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
 def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
     if not header or not header.startswith("sha256="):
         return False
-    expected = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, header[len("sha256=") :].strip().lower())
+    expected = webhook_signature(secret, body)
+    return hmac.compare_digest(expected, "sha256=" + header[len("sha256=") :].strip().lower())
 
 
 def make_webhook_handler(

@@ -12,8 +12,6 @@ one place in ``bot`` that builds a container, and only for the demo.
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import json
 import os
 import subprocess
@@ -23,12 +21,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, TextIO
-from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
 
-from bot.slack.emulator import SlackEmulator
+from bot.slack.emulator import SlackEmulator, block_actions_body, slash_command_body
+from bot.slack.wiring import signed_headers
+from web.server import webhook_signature
 
 CHANNEL = "C0DEMOREVIEWS"
 TEAM = "T0DEMO"
@@ -118,13 +117,6 @@ def _screen(app_module: Any, settings: Any) -> tuple[Any, str]:
     return _KeywordScreen(), "a keyword stand-in (workflows.phi.screen not installed)"
 
 
-def _sign_slack(body: bytes) -> dict[str, str]:
-    ts = str(int(time.time()))
-    base = b"v0:" + ts.encode() + b":" + body
-    sig = "v0=" + hmac.new(SIGNING_SECRET.encode(), base, hashlib.sha256).hexdigest()
-    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
-
-
 class _Driver:
     """Sends what Slack and a listening tool would send, correctly signed."""
 
@@ -135,13 +127,12 @@ class _Driver:
 
     async def webhook(self, items: list[dict[str, Any]]) -> dict[str, Any]:
         body = json.dumps(items).encode()
-        sig = hmac.new(WEBHOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
         async with self.session.post(
             self.base + "/webhooks/mentions",
             data=body,
             headers={
                 "Content-Type": "application/json",
-                "X-Countersign-Signature": f"sha256={sig}",
+                "X-Countersign-Signature": webhook_signature(WEBHOOK_SECRET, body),
             },
         ) as resp:
             if resp.status != 202:
@@ -149,9 +140,11 @@ class _Driver:
             result: dict[str, Any] = await resp.json()
             return result
 
-    async def _slack(self, form: dict[str, str]) -> int:
-        body = urlencode(form).encode()
-        headers = {"Content-Type": "application/x-www-form-urlencoded", **_sign_slack(body)}
+    async def _slack(self, body: bytes) -> int:
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            **signed_headers(SIGNING_SECRET, body),
+        }
         async with self.session.post(self.base + "/slack/events", data=body, headers=headers) as r:
             await r.read()
             return r.status
@@ -162,40 +155,22 @@ class _Driver:
 
     async def command(self, user: str, text: str) -> int:
         return await self._slack(
-            {
-                "team_id": TEAM,
-                "team_domain": "demo-hospital",
-                "channel_id": CHANNEL,
-                "channel_name": "patient-reviews",
-                "user_id": user,
-                "user_name": user.lower(),
-                "command": "/reply",
-                "text": text,
-                "api_app_id": "A0COUNTERSIGN",
-                "trigger_id": self._trigger(),
-            }
+            slash_command_body(
+                team=TEAM, channel=CHANNEL, user=user, text=text, trigger_id=self._trigger()
+            )
         )
 
     async def click(self, user: str, action_id: str, value: str) -> int:
-        payload = {
-            "type": "block_actions",
-            "team": {"id": TEAM, "domain": "demo-hospital"},
-            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
-            "api_app_id": "A0COUNTERSIGN",
-            "container": {"type": "message", "channel_id": CHANNEL, "message_ts": "0"},
-            "channel": {"id": CHANNEL, "name": "patient-reviews"},
-            "trigger_id": self._trigger(),
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": action_id,
-                    "block_id": "demo",
-                    "value": value,
-                    "action_ts": str(time.time()),
-                }
-            ],
-        }
-        return await self._slack({"payload": json.dumps(payload)})
+        return await self._slack(
+            block_actions_body(
+                team=TEAM,
+                channel=CHANNEL,
+                user=user,
+                action_id=action_id,
+                value=value,
+                trigger_id=self._trigger(),
+            )
+        )
 
 
 async def _until(cond: Callable[[], bool], what: str, wait: float = 30.0) -> None:

@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
 
@@ -36,8 +36,10 @@ __all__ = [
     "Failure",
     "Message",
     "SlackEmulator",
+    "block_actions_body",
     "flatten_blocks",
     "mrkdwn_to_text",
+    "slash_command_body",
 ]
 
 DEFAULT_TOKEN = "xoxb-emulator-token"  # noqa: S105 - not a secret: the emulator's own token
@@ -1167,3 +1169,57 @@ def _rich_text(block: dict[str, Any]) -> str:
 
     walk(block)
     return "".join(out)
+
+
+# -- what Slack sends to the app (the demo, the tests and the benchmark use these) ----------
+
+
+def slash_command_body(
+    *, team: str, channel: str, user: str, text: str, trigger_id: str, **extra: str
+) -> bytes:
+    """The form body of a ``/reply`` slash command, as Slack posts it."""
+    form = {
+        "team_id": team,
+        "channel_id": channel,
+        "user_id": user,
+        "user_name": user.lower(),
+        "command": "/reply",
+        "text": text,
+        "api_app_id": "A0COUNTERSIGN",
+        "trigger_id": trigger_id,
+        **extra,
+    }
+    return urlencode(form).encode()
+
+
+def block_actions_body(
+    *,
+    team: str,
+    channel: str,
+    user: str,
+    action_id: str,
+    value: str,
+    trigger_id: str,
+    **extra: Any,
+) -> bytes:
+    """The form body of a button click (``block_actions``) on a channel message."""
+    payload = {
+        "type": "block_actions",
+        "team": {"id": team},
+        "user": {"id": user, "username": user.lower(), "team_id": team},
+        "api_app_id": "A0COUNTERSIGN",
+        "container": {"type": "message", "channel_id": channel, "message_ts": "1.000001"},
+        "channel": {"id": channel},
+        "trigger_id": trigger_id,
+        "actions": [
+            {
+                "type": "button",
+                "action_id": action_id,
+                "block_id": "b",
+                "value": value,
+                "action_ts": str(time.time()),
+            }
+        ],
+        **extra,
+    }
+    return urlencode({"payload": json.dumps(payload)}).encode()

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.slack.emulator import SlackEmulator
+from bot.slack.emulator import SlackEmulator, block_actions_body, slash_command_body
 from bot.slack.wiring import signed_headers
 from tests.conftest import make_settings
 
@@ -99,21 +99,9 @@ class Slack:
         return await self.client.post("/slack/events", data=body, headers=h)
 
     def command_body(self, user: str, text: str, team: str = TEAM, **extra: str) -> bytes:
-        form = {
-            "token": "legacy",
-            "team_id": team,
-            "team_domain": "hospital",
-            "channel_id": CHANNEL,
-            "channel_name": "reviews",
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": "/reply",
-            "text": text,
-            "api_app_id": "A0COUNTERSIGN",
-            "trigger_id": self._trigger(),
-            **extra,
-        }
-        return urlencode(form).encode()
+        return slash_command_body(
+            team=team, channel=CHANNEL, user=user, text=text, trigger_id=self._trigger(), **extra
+        )
 
     async def command(self, user: str, text: str, team: str = TEAM, **extra: str) -> Any:
         return await self.post(
@@ -123,26 +111,15 @@ class Slack:
     def click_body(
         self, user: str, action_id: str, value: str, team: str = TEAM, **extra: Any
     ) -> bytes:
-        payload = {
-            "type": "block_actions",
-            "team": {"id": team, "domain": "hospital"},
-            "user": {"id": user, "username": user.lower(), "team_id": team},
-            "api_app_id": "A0COUNTERSIGN",
-            "container": {"type": "message", "channel_id": CHANNEL, "message_ts": "1.000001"},
-            "channel": {"id": CHANNEL, "name": "reviews"},
-            "trigger_id": self._trigger(),
-            "actions": [
-                {
-                    "type": "button",
-                    "action_id": action_id,
-                    "block_id": "b",
-                    "value": value,
-                    "action_ts": str(time.time()),
-                }
-            ],
+        return block_actions_body(
+            team=team,
+            channel=CHANNEL,
+            user=user,
+            action_id=action_id,
+            value=value,
+            trigger_id=self._trigger(),
             **extra,
-        }
-        return urlencode({"payload": json.dumps(payload)}).encode()
+        )
 
     async def click(
         self, user: str, action_id: str, value: str, team: str = TEAM, **extra: Any
