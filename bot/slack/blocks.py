@@ -66,6 +66,11 @@ STATE_LABEL = {
     "dismissed": "Dismissed",
     "taken_down": "Taken down",
 }
+REVISION_STATE_LABEL = {
+    "blocked": "blocked by the PHI screen",
+    "cleared": "findings overridden by risk",
+    "clean": "passed the PHI screen",
+}
 KIND_LABEL = {
     "patient_name": "patient name",
     "confirms_patient": "confirms a care relationship",
@@ -326,11 +331,7 @@ def state_line(m: MentionView) -> str:
         parts.append(f"*Owner:* {who(m.assignee)}")
     rev = m.latest
     if rev is not None and m.state not in ("open", "ignored"):
-        rev_state = {
-            "blocked": "blocked by the PHI screen",
-            "cleared": "findings overridden by risk",
-            "clean": "passed the PHI screen",
-        }.get(rev.state, escape(rev.state))
+        rev_state = REVISION_STATE_LABEL.get(rev.state, escape(rev.state))
         parts.append(f"*Draft:* revision {rev.number} by {who(rev.author)} ({rev_state})")
         if m.state in ("in_review", "approved", "released", "publish_failed"):
             parts.append(f"*Marketing:* {_signed(rev, 'marketing')}")

@@ -18,7 +18,14 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.slack.blocks import STATE_LABEL, kind_label, kinds_text, platform_label, stars
+from bot.slack.blocks import (
+    REVISION_STATE_LABEL,
+    STATE_LABEL,
+    kind_label,
+    kinds_text,
+    platform_label,
+    stars,
+)
 from bot.slack.ids import ActionId, ButtonValue
 from workflows.views import FindingView, MentionView, Queue, RevisionView, Status
 
@@ -227,11 +234,7 @@ def state_facts(m: MentionView) -> list[dict[str, str]]:
         facts.append({"title": "Owner", "value": who(m.assignee)})
     rev = m.latest
     if rev is not None and m.state not in ("open", "ignored"):
-        how = {
-            "blocked": "blocked by the PHI screen",
-            "cleared": "findings overridden by risk",
-            "clean": "passed the PHI screen",
-        }.get(rev.state, escape(rev.state))
+        how = REVISION_STATE_LABEL.get(rev.state, escape(rev.state))
         facts.append({"title": "Draft", "value": f"revision {rev.number} ({how})"})
         if m.state in ("in_review", "approved", "released", "publish_failed"):
             facts.append({"title": "Marketing", "value": _signed(rev, "marketing")})
