@@ -7,17 +7,15 @@ elected leader.
 
 from __future__ import annotations
 
-import json
 import logging
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
-from models.tables import Mention, OutboxMessage
+from models.tables import Mention
 from models.uow import UnitOfWork
-from workflows.services import Deps, _audit, _kick
+from workflows.services import Deps, _audit, _kick, _outbox
 from workflows.topics import Topic
 from workflows.types import Actor
 
@@ -45,19 +43,7 @@ def _once(
     """Queue a chat message unless one with ``key`` was already queued."""
     if uow.repo.outbox_key_exists(key):
         return False
-    now = deps.clock()
-    uow.repo.add(
-        OutboxMessage(
-            topic=topic,
-            dedupe_key=key,
-            mention_id=mention_id,
-            payload=json.dumps(payload, sort_keys=True),
-            status="pending",
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
-    )
+    _outbox(uow, deps, topic, mention_id, payload=payload, key=key)
     return True
 
 
@@ -148,18 +134,7 @@ def retention_sweep(deps: Deps, batch: int = 200) -> JobResult:
                 continue
             _redact(uow, m, now)
             _audit(uow, deps, Actor.system("retention"), "mention.redacted", m)
-            uow.repo.add(
-                OutboxMessage(
-                    topic=Topic.REDACTED,
-                    dedupe_key=f"chat.redacted:{m.id}:{uuid.uuid4().hex}",
-                    mention_id=m.id,
-                    payload="{}",
-                    status="pending",
-                    attempts=0,
-                    next_attempt_at=now,
-                    created_at=now,
-                )
-            )
+            _outbox(uow, deps, Topic.REDACTED, m.id)
             uow.commit()
             done += 1
     if done:
