@@ -1,17 +1,11 @@
 """Presidio recognisers of the PHI screen.
 
-Each recogniser finds *candidates* in normalised text; whether a candidate is PHI is
-decided by context in :mod:`workflows.phi.rules` (whose number is it, whose care is
-it, is the sentence a policy statement). Entity types:
+Each recogniser finds *candidates* in normalised text. The classifier reads them as
+placeholders (:mod:`workflows.phi.features`); identifiers are judged by
+:mod:`workflows.phi.identifiers`. Entity types:
 
 ``PHI_<CATEGORY>``   a vocabulary term (condition, procedure, medication, test,
-                     clinical_weak, care_setting, body_part, care_noun,
-                     care_noun_weak, care_item, insurer, billing, family, clinician_title,
-                     clinician_role, contact_role)
-``PHI_CONFIRM``, ``PHI_CONFIRM_CTX``, ``PHI_APPOINTMENT``, ``PHI_STAFF_ROLE``,
-``PHI_PHARMACY``, ``PHI_APPT_DATED``, ``PHI_APPT_YOU``, ``PHI_VISIT``, ``PHI_WARM``,
-``PHI_RESULT``, ``PHI_BIRTH``, ``PHI_STAY3``, ``PHI_UNIT_STAY``
-                     care-relationship phrases (the last five need no clinical word)
+                     insurer, clinician_title)
 ``PHI_DATE``, ``PHI_DOB``, ``PHI_ID``, ``PHI_ID_WEAK``, ``PHI_PHONE``,
 ``PHI_ADDRESS``, ``PHI_URL``, ``EMAIL_ADDRESS``, ``US_SSN``, ``CREDIT_CARD``
 ``PHI_PERSON``       another person's name (title, gazetteer, spaCy NER)
@@ -38,25 +32,7 @@ from workflows.phi.vocab import Token, Vocabulary, fold, tokenize
 
 VOCAB_ENTITIES = tuple(
     "PHI_" + c.upper()
-    for c in (
-        "condition",
-        "procedure",
-        "medication",
-        "test",
-        "clinical_weak",
-        "care_setting",
-        "body_part",
-        "care_noun",
-        "care_noun_weak",
-        "care_item",
-        "insurer",
-        "billing",
-        "billing_weak",
-        "family",
-        "clinician_title",
-        "clinician_role",
-        "contact_role",
-    )
+    for c in ("condition", "procedure", "medication", "test", "insurer", "clinician_title")
 )
 
 _TOKENS_KEY = "_phi_tokens"
@@ -298,19 +274,6 @@ def build_recognizers(
 ) -> list[EntityRecognizer]:
     """Every standing recogniser of the screen."""
     regexes: list[tuple[str, re.Pattern[str], float]] = [
-        ("PHI_CONFIRM", P.CONFIRM, 0.85),
-        ("PHI_CONFIRM_CTX", P.CONFIRM_IN_CONTEXT, 0.6),
-        ("PHI_APPOINTMENT", P.APPOINTMENT, 0.85),
-        ("PHI_STAFF_ROLE", P.STAFF_ROLE_LINK, 0.85),
-        ("PHI_PHARMACY", P.PHARMACY_LINK, 0.8),
-        ("PHI_APPT_DATED", P.APPOINTMENT_DATED, 0.8),
-        ("PHI_APPT_YOU", P.APPOINTMENT_YOU, 0.7),
-        ("PHI_VISIT", P.VISIT_RETURN, 0.8),
-        ("PHI_WARM", P.WARM_CARE, 0.75),
-        ("PHI_RESULT", P.RESULT_PLAIN, 0.8),
-        ("PHI_BIRTH", P.BIRTH, 0.8),
-        ("PHI_STAY3", P.THIRD_PERSON_STAY, 0.75),
-        ("PHI_UNIT_STAY", P.UNIT_EXPERIENCE, 0.75),
         ("PHI_DATE", P.DATE, 0.6),
         ("PHI_DOB", P.DOB, 0.95),
         ("PHI_ID", P.IDENTIFIER, 0.9),

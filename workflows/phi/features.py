@@ -1,0 +1,174 @@
+"""What the disclosure classifier reads: terms of a reply, with entities masked.
+
+The recognisers find entities in the normalised reply (the reviewer's name, other
+people, dates, identifiers, contacts, clinical vocabulary). Each is replaced by a
+placeholder (``<reviewer>``, ``<condition>``...), so the classifier learns the shape
+of a disclosure ("your <condition> results") rather than the names and drugs of its
+training replies. On top of the words, a few *cues* the mention alone can tell:
+the reviewer is named, a clinical word the review never used, second person next to
+a clinical word, a deterministic identifier.
+
+Features are strings: ``w:`` word uni- and bigrams and cues, ``h:`` character 3-5
+grams of each unmasked word (padded with spaces). Each remembers the words it came
+from, so a score can be explained by the words that weighed most.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from workflows.phi.vocab import Token, fold
+
+# entity -> placeholder; entities not listed are not masked
+MASKS: dict[str, str] = {
+    "PHI_REVIEWER": "<reviewer>",
+    "PHI_PERSON": "<person>",
+    "ORG_PERSON": "<orgperson>",
+    "PHI_DOB": "<dob>",
+    "PHI_ID": "<idnum>",
+    "US_SSN": "<idnum>",
+    "CREDIT_CARD": "<idnum>",
+    "PHI_ID_WEAK": "<idnum>",
+    "ORG_PHONE": "<orgphone>",
+    "PHI_PHONE": "<phone>",
+    "EMAIL_ADDRESS": "<email>",
+    "PHI_URL": "<url>",
+    "PHI_ADDRESS": "<address>",
+    "PHI_DATE": "<date>",
+    "PHI_CONDITION": "<condition>",
+    "PHI_PROCEDURE": "<procedure>",
+    "PHI_MEDICATION": "<medication>",
+    "PHI_TEST": "<test>",
+    "PHI_INSURER": "<insurer>",
+}
+# higher wins where spans overlap
+_PRIORITY: dict[str, int] = {e: len(MASKS) - i for i, e in enumerate(MASKS)}
+
+CLINICAL = frozenset({"PHI_CONDITION", "PHI_PROCEDURE", "PHI_MEDICATION", "PHI_TEST"})
+_SECOND_PERSON = frozenset(
+    "you your yours yourself ur usted ustedes su sus tu tus te le contigo".split()
+)
+_DIGITS = re.compile(r"\d")
+CHAR_NGRAMS = (3, 5)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """A recogniser's hit in the normalised text."""
+
+    kind: str
+    start: int
+    end: int
+    term: str = ""  # the vocabulary term, for clinical words
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word of the model's view of the text: a folded word or a placeholder."""
+
+    text: str
+    start: int
+    end: int
+    masked: bool
+    index: int
+
+
+@dataclass(frozen=True)
+class Feature:
+    name: str
+    words: tuple[int, ...]  # indices of the Terms it came from (empty for cues)
+
+
+def model_terms(tokens: Sequence[Token], entities: Iterable[Entity]) -> list[Term]:
+    """Words in order; the words inside a masked entity become one placeholder."""
+    spans = sorted(
+        (e for e in entities if e.kind in MASKS),
+        key=lambda e: (-_PRIORITY[e.kind], e.start, -(e.end - e.start)),
+    )
+    owner: dict[int, Entity] = {}
+    for ent in spans:
+        covered = [i for i, t in enumerate(tokens) if t.start < ent.end and t.end > ent.start]
+        if not covered or any(i in owner for i in covered):
+            continue
+        for i in covered:
+            owner[i] = ent
+    out: list[Term] = []
+    last: Entity | None = None
+    for i, tok in enumerate(tokens):
+        ent = owner.get(i)
+        if ent is not None:
+            if ent is last:
+                prev = out[-1]
+                out[-1] = Term(prev.text, prev.start, tok.end, True, prev.index)
+                continue
+            out.append(Term(MASKS[ent.kind], tok.start, tok.end, True, len(out)))
+            last = ent
+            continue
+        last = None
+        out.append(Term(_DIGITS.sub("0", tok.key), tok.start, tok.end, False, len(out)))
+    return out
+
+
+def cues(
+    terms: Sequence[Term],
+    entities: Sequence[Entity],
+    mention_keys: frozenset[str],
+    deterministic: bool,
+) -> list[str]:
+    """Cue features of one segment (the whole reply or one sentence)."""
+    if not terms:
+        return []
+    lo, hi = terms[0].start, terms[-1].end
+    inside = [e for e in entities if lo <= e.start < hi]
+    kinds = {e.kind for e in inside}
+    out: list[str] = []
+    if "PHI_REVIEWER" in kinds:
+        out.append("c:reviewer")
+    clinical = [e for e in inside if e.kind in CLINICAL]
+    if clinical:
+        novel = [e for e in clinical if not set(fold(e.term).split()) <= mention_keys]
+        out.append("c:clinical_new" if novel else "c:clinical_echo")
+        if any(t.text in _SECOND_PERSON for t in terms):
+            out.append("c:you_clinical")
+    if deterministic:
+        out.append("c:identifier")
+    return out
+
+
+def features(terms: Sequence[Term], cue_names: Sequence[str]) -> list[Feature]:
+    """Word unigrams and bigrams, cues, and character n-grams of unmasked words."""
+    out: list[Feature] = []
+    for i, t in enumerate(terms):
+        out.append(Feature("w:" + t.text, (t.index,)))
+        if i + 1 < len(terms):
+            out.append(Feature("w:" + t.text + " " + terms[i + 1].text, (t.index, t.index + 1)))
+    out.extend(Feature(c, ()) for c in cue_names)
+    lo, hi = CHAR_NGRAMS
+    for t in terms:
+        if t.masked:
+            continue
+        padded = " " + t.text + " "
+        for n in range(lo, hi + 1):
+            for k in range(len(padded) - n + 1):
+                out.append(Feature("h:" + padded[k : k + n], (t.index,)))
+    return out
+
+
+def block_of(name: str) -> str:
+    """Features are normalised per block: words and cues, and characters."""
+    return "char" if name.startswith("h:") else "word"
+
+
+__all__ = [
+    "CLINICAL",
+    "MASKS",
+    "Entity",
+    "Feature",
+    "Term",
+    "block_of",
+    "cues",
+    "features",
+    "model_terms",
+]

@@ -1,0 +1,142 @@
+"""The trained disclosure classifier, read from a plain JSON artefact.
+
+``model/phi-model.json`` holds, per feature, its inverse document frequency and its
+weight in a logistic regression, the intercept, the default threshold chosen by
+cross-validation, and one small linear model per kind of finding (used to name the
+most likely kind). Nothing is unpickled; scoring is a dot product in plain Python.
+``make phi-train`` writes the file (``workflows/phi/train.py``) and records its
+SHA-256 next to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from workflows.phi.features import Feature, block_of
+
+MODEL_DIR = Path(__file__).resolve().parent / "model"
+MODEL_PATH = MODEL_DIR / "phi-model.json"
+MODEL_SHA_PATH = MODEL_DIR / "phi-model.json.sha256"
+FORMAT = "countersign-phi-linear/1"
+
+
+class ModelError(RuntimeError):
+    """The artefact is missing, altered or of another format."""
+
+
+def tfidf(features: Sequence[Feature], idf: dict[str, float]) -> dict[str, float]:
+    """Sub-linear tf x idf over known features, L2-normalised per block."""
+    counts = Counter(f.name for f in features if f.name in idf)
+    values = {name: (1.0 + math.log(n)) * idf[name] for name, n in counts.items()}
+    norms: dict[str, float] = {}
+    for name, v in values.items():
+        b = block_of(name)
+        norms[b] = norms.get(b, 0.0) + v * v
+    return {
+        name: v / math.sqrt(norms[block_of(name)])
+        for name, v in values.items()
+        if norms[block_of(name)] > 0
+    }
+
+
+def sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+@dataclass(frozen=True)
+class Scored:
+    probability: float
+    # contribution of each word (Term index) to the decision value
+    by_word: dict[int, float]
+
+
+@dataclass(frozen=True)
+class KindModel:
+    intercept: float
+    weights: dict[str, float]
+
+    def score(self, names: set[str]) -> float:
+        return self.intercept + sum(self.weights.get(n, 0.0) for n in names)
+
+
+class LinearModel:
+    def __init__(self, data: dict[str, Any]) -> None:
+        if data.get("format") != FORMAT:
+            raise ModelError("PHI model artefact has an unknown format")
+        self.meta: dict[str, Any] = dict(data.get("meta", {}))
+        self.threshold = float(data["threshold"])
+        self.sentence_threshold = float(data.get("sentence_threshold", 1.0))
+        self.intercept = float(data["intercept"])
+        self.idf: dict[str, float] = {}
+        self.weight: dict[str, float] = {}
+        for name, (idf, w) in data["features"].items():
+            self.idf[name] = float(idf)
+            self.weight[name] = float(w)
+        self.kinds = {
+            kind: KindModel(float(k["intercept"]), {n: float(w) for n, w in k["weights"].items()})
+            for kind, k in data["kinds"].items()
+        }
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH, sha_path: Path | None = MODEL_SHA_PATH) -> LinearModel:
+        try:
+            raw = path.read_bytes()
+        except OSError as exc:
+            raise ModelError(f"PHI model not found at {path} (run `make phi-train`)") from exc
+        if sha_path is not None:
+            try:
+                expected = sha_path.read_text(encoding="utf-8").split()[0]
+            except (OSError, IndexError) as exc:
+                raise ModelError(f"PHI model checksum missing at {sha_path}") from exc
+            if hashlib.sha256(raw).hexdigest() != expected:
+                raise ModelError("PHI model does not match its recorded SHA-256")
+        try:
+            return cls(json.loads(raw))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ModelError("PHI model artefact is malformed") from exc
+
+    def score(self, features: Sequence[Feature]) -> Scored:
+        vec = tfidf(features, self.idf)
+        z = self.intercept
+        contrib: dict[str, float] = {}
+        for name, v in vec.items():
+            c = v * self.weight[name]
+            z += c
+            contrib[name] = c
+        by_word: dict[int, float] = {}
+        seen: set[str] = set()
+        for f in features:
+            if f.name in seen or f.name not in contrib or not f.words:
+                continue
+            seen.add(f.name)
+            share = contrib[f.name] / len(f.words)
+            for w in f.words:
+                by_word[w] = by_word.get(w, 0.0) + share
+        return Scored(sigmoid(z), by_word)
+
+    def kind_scores(self, features: Sequence[Feature]) -> dict[str, float]:
+        names = {f.name for f in features if not f.name.startswith("h:")}
+        return {kind: m.score(names) for kind, m in self.kinds.items()}
+
+
+__all__ = [
+    "FORMAT",
+    "MODEL_PATH",
+    "MODEL_SHA_PATH",
+    "KindModel",
+    "LinearModel",
+    "ModelError",
+    "Scored",
+    "sigmoid",
+    "tfidf",
+]
