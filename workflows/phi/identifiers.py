@@ -61,8 +61,7 @@ class Sentence:
         t = text[start:end]
         generic_you = [m.span() for m in P.GENERIC_YOU.finditer(t)]
         you = any(
-            not any(a <= m.start() < b for a, b in generic_you)
-            for m in P.SECOND_PERSON.finditer(t)
+            not any(a <= m.start() < b for a, b in generic_you) for m in P.SECOND_PERSON.finditer(t)
         )
         return cls(
             start,

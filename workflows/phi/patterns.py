@@ -153,7 +153,9 @@ IDENTIFIER_WEAK = re.compile(r"\b[A-Z]{2,4}-\d{4,}\b|\b\d{8,}\b")
 
 DOB = re.compile(
     r"\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|birthday|born(?: on)?|"
-    r"fecha de nacimiento|f\. de nac\.?|nacid[oa] el)\s*[:\-]?\s*(?:is\s+|was\s+|el\s+)?"
+    r"fecha de nacimiento|f\. de nac\.?|nacid[oa] el)"
+    r"(?:\s+(?:on file|in (?:our|the) (?:system|records?|chart)|we have|listed|registrada?|"
+    r"en (?:el|su) expediente))?\s*[:,\-]?\s*(?:is\s+|was\s+|es\s+|el\s+|of\s+)?"
     r"(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|" + _MONTH + r"\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}|"
     r"\d{1,2}\s+(?:de\s+)?" + _MONTH + r",?\s+(?:de\s+)?\d{4}|\d{4}-\d{2}-\d{2})",
     _F,
@@ -267,6 +269,7 @@ ORG_WORD_BEFORE = re.compile(
 
 # --- sentences ---------------------------------------------------------------
 
+
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Sentences and clauses (split at . ! ? ; : and line breaks, not abbreviations)."""
     spans: list[tuple[int, int]] = []
@@ -298,6 +301,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     if text[start:].strip():
         spans.append((start, n))
     return spans
+
 
 _ABBREVIATIONS = frozenset(
     {

@@ -192,9 +192,7 @@ def build_analyser(spacy_model: str = DEFAULT_MODEL) -> Analyser:
         recognizers=build_recognizers(vocab, offline_tld_extractor()),
         supported_languages=[LANGUAGE],
     )
-    analyzer = AnalyzerEngine(
-        registry=registry, nlp_engine=engine, supported_languages=[LANGUAGE]
-    )
+    analyzer = AnalyzerEngine(registry=registry, nlp_engine=engine, supported_languages=[LANGUAGE])
     return Analyser(analyzer, engine, vocab)
 
 

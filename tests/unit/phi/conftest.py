@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflows.phi.screen import PresidioPhiScreen, build_screen
+from workflows.phi.screen import ClassifierPhiScreen, build_screen
 from workflows.phi.types import FINDING_KINDS, MentionContext, PhiScreen, ScreenResult
 
 
@@ -14,8 +14,8 @@ def phi_screen() -> PhiScreen:
 
 
 @pytest.fixture(scope="session")
-def presidio_screen(phi_screen: PhiScreen) -> PresidioPhiScreen:
-    assert isinstance(phi_screen, PresidioPhiScreen)
+def presidio_screen(phi_screen: PhiScreen) -> ClassifierPhiScreen:
+    assert isinstance(phi_screen, ClassifierPhiScreen)
     return phi_screen
 
 

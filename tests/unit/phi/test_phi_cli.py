@@ -99,7 +99,7 @@ def test_check_text_and_report(phi_screen: PhiScreen) -> None:
     assert result.blocked
     rep = format_report(text, result)
     assert rep.startswith("BLOCK")
-    assert "billing_insurance" in rep and '"Guardian' in rep
+    assert "billing_insurance" in rep and "Guardian" in rep
     assert "why:" in rep and "fix:" in rep
     ok = check_text(phi_screen, "Thanks for the feedback!")
     assert format_report("Thanks for the feedback!", ok).startswith("PASS")

@@ -7,13 +7,15 @@ import pytest
 from workflows.phi.names import build_profile
 from workflows.phi.normalize import normalize
 from workflows.phi.recognizers import ReviewerRecognizer
-from workflows.phi.screen import PresidioPhiScreen
+from workflows.phi.screen import ClassifierPhiScreen
 
 
-def cands(screen: PresidioPhiScreen, text: str, author: str = "") -> list[tuple[str, str]]:
+def cands(screen: ClassifierPhiScreen, text: str, author: str = "") -> list[tuple[str, str]]:
     norm = normalize(text).text
-    ad_hoc = [ReviewerRecognizer(build_profile(author, screen.vocab), screen.vocab)]
-    results = screen.analyzer.analyze(text=norm, language="en", ad_hoc_recognizers=ad_hoc)
+    ad_hoc = [
+        ReviewerRecognizer(build_profile(author, screen.analyser.vocab), screen.analyser.vocab)
+    ]
+    results = screen.analyser.analyzer.analyze(text=norm, language="en", ad_hoc_recognizers=ad_hoc)
     return sorted((r.entity_type, norm[r.start : r.end]) for r in results)
 
 
@@ -30,49 +32,41 @@ def has(found: list[tuple[str, str]], entity: str, words: str) -> bool:
         ("the basal cell carcinoma margins", "PHI_CONDITION", "basal cell carcinoma"),
         ("after the tonsillectomy", "PHI_PROCEDURE", "tonsillectomy"),
         ("your Humalog copay", "PHI_MEDICATION", "Humalog"),
-        ("your Humalog copay", "PHI_BILLING", "copay"),
         ("the X - RAY was clear", "PHI_TEST", "X - RAY"),
         ("two echocardiograms", "PHI_TEST", "echocardiograms"),
         ("billed to Aetna", "PHI_INSURER", "Aetna"),
         ("your Part D plan", "PHI_INSURER", "Part D"),
-        ("your son's fever", "PHI_FAMILY", "son"),
-        ("in the NICU", "PHI_CARE_SETTING", "NICU"),
-        ("your chart", "PHI_CARE_NOUN", "chart"),
-        ("our practice manager", "PHI_CONTACT_ROLE", "practice manager"),
         # Spanish
         ("los resultados de su mamografía", "PHI_TEST", "mamografía"),
         ("su mamografia", "PHI_TEST", "mamografia"),
-        ("la cirugía de su esposo", "PHI_FAMILY", "esposo"),
         ("su diabetes gestacional", "PHI_CONDITION", "diabetes gestacional"),
-        ("su expediente", "PHI_CARE_NOUN", "expediente"),
-        ("su copago", "PHI_BILLING", "copago"),
     ],
 )
 def test_vocabulary_terms(
-    presidio_screen: PresidioPhiScreen, text: str, entity: str, words: str
+    presidio_screen: ClassifierPhiScreen, text: str, entity: str, words: str
 ) -> None:
     assert has(cands(presidio_screen, text), entity, words)
 
 
-def test_case_sensitive_insurer_names(presidio_screen: PresidioPhiScreen) -> None:
+def test_case_sensitive_insurer_names(presidio_screen: ClassifierPhiScreen) -> None:
     assert has(cands(presidio_screen, "covered by Oscar"), "PHI_INSURER", "Oscar")
     assert not any(e == "PHI_INSURER" for e, _ in cands(presidio_screen, "an oscar party"))
     assert has(cands(presidio_screen, "your CHIP coverage"), "PHI_INSURER", "CHIP")
     assert not any(e == "PHI_INSURER" for e, _ in cands(presidio_screen, "a chip in the mug"))
 
 
-def test_misspelled_clinical_words_fuzzy(presidio_screen: PresidioPhiScreen) -> None:
+def test_misspelled_clinical_words_fuzzy(presidio_screen: ClassifierPhiScreen) -> None:
     found = cands(presidio_screen, "the hernea repair was done laproscopic")
     assert has(found, "PHI_CONDITION", "hernea")
     assert has(found, "PHI_PROCEDURE", "laproscopic")
 
 
-def test_ordinary_words_are_not_fuzzed(presidio_screen: PresidioPhiScreen) -> None:
+def test_ordinary_words_are_not_fuzzed(presidio_screen: ClassifierPhiScreen) -> None:
     found = cands(presidio_screen, "the stations and the pharmacy counter")
     assert not any(e == "PHI_MEDICATION" for e, _ in found)
 
 
-def test_obfuscated_terms_found(presidio_screen: PresidioPhiScreen) -> None:
+def test_obfuscated_terms_found(presidio_screen: ClassifierPhiScreen) -> None:
     found = cands(presidio_screen, "your meto\u200cprolol and basal 🔬 cell 🔬 carcinoma")
     assert has(found, "PHI_MEDICATION", "metoprolol")
     assert has(found, "PHI_CONDITION", "basal cell carcinoma")
@@ -101,7 +95,7 @@ def test_obfuscated_terms_found(presidio_screen: PresidioPhiScreen) -> None:
     ],
 )
 def test_reviewer_name(
-    presidio_screen: PresidioPhiScreen, author: str, text: str, words: str
+    presidio_screen: ClassifierPhiScreen, author: str, text: str, words: str
 ) -> None:
     found = cands(presidio_screen, text, author)
     norm_words = normalize(words).text
@@ -118,12 +112,12 @@ def test_reviewer_name(
     ],
 )
 def test_common_words_are_not_the_reviewer(
-    presidio_screen: PresidioPhiScreen, author: str, text: str
+    presidio_screen: ClassifierPhiScreen, author: str, text: str
 ) -> None:
     assert not any(e == "PHI_REVIEWER" for e, _ in cands(presidio_screen, text, author))
 
 
-def test_common_word_name_written_as_name(presidio_screen: PresidioPhiScreen) -> None:
+def test_common_word_name_written_as_name(presidio_screen: ClassifierPhiScreen) -> None:
     found = cands(presidio_screen, "We're sorry, Price, about your stay.", "Wendell Price")
     assert has(found, "PHI_REVIEWER", "Price")
 
@@ -142,37 +136,11 @@ def test_common_word_name_written_as_name(presidio_screen: PresidioPhiScreen) ->
         ("our practice manager, Ivy Chen, at 555-0178", "Ivy Chen"),
     ],
 )
-def test_person_names(presidio_screen: PresidioPhiScreen, text: str, words: str) -> None:
+def test_person_names(presidio_screen: ClassifierPhiScreen, text: str, words: str) -> None:
     assert has(cands(presidio_screen, text), "PHI_PERSON", words)
 
 
 # --- phrases, dates, identifiers, contacts ----------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "entity"),
-    [
-        ("we reviewed your chart yesterday", "PHI_CONFIRM"),
-        ("our records show the order went out", "PHI_CONFIRM"),
-        ("we pulled up your file", "PHI_CONFIRM"),
-        ("you were admitted overnight", "PHI_CONFIRM"),
-        ("la doctora le explicó todo", "PHI_CONFIRM"),
-        ("según nuestros registros", "PHI_CONFIRM"),
-        ("you missed two appointments", "PHI_APPOINTMENT"),
-        ("You've canceled your last two post-op checks", "PHI_APPOINTMENT"),
-        ("we've held an opening for you tomorrow", "PHI_APPOINTMENT"),
-        ("your next allergy shot", "PHI_APPOINTMENT"),
-        ("We see you've been in twice this month", "PHI_APPOINTMENT"),
-        ("faltó a dos citas", "PHI_APPOINTMENT"),
-        ("su próxima cita", "PHI_APPOINTMENT"),
-        ("the nurse who saw you", "PHI_STAFF_ROLE"),
-        ("the charge nurse you worked with", "PHI_STAFF_ROLE"),
-        ("the two blood draws you had", "PHI_CONFIRM_CTX"),
-        ("the mole we removed", "PHI_CONFIRM_CTX"),
-    ],
-)
-def test_care_phrases(presidio_screen: PresidioPhiScreen, text: str, entity: str) -> None:
-    assert any(e == entity for e, _ in cands(presidio_screen, text)), cands(presidio_screen, text)
 
 
 @pytest.mark.parametrize(
@@ -191,11 +159,11 @@ def test_care_phrases(presidio_screen: PresidioPhiScreen, text: str, entity: str
         "03/14/2024",
     ],
 )
-def test_dates(presidio_screen: PresidioPhiScreen, text: str) -> None:
+def test_dates(presidio_screen: ClassifierPhiScreen, text: str) -> None:
     assert any(e == "PHI_DATE" for e, _ in cands(presidio_screen, text)), text
 
 
-def test_recurring_weekdays_are_not_dates(presidio_screen: PresidioPhiScreen) -> None:
+def test_recurring_weekdays_are_not_dates(presidio_screen: ClassifierPhiScreen) -> None:
     assert not any(e == "PHI_DATE" for e, _ in cands(presidio_screen, "open Thursdays"))
 
 
@@ -221,7 +189,7 @@ def test_recurring_weekdays_are_not_dates(presidio_screen: PresidioPhiScreen) ->
     ],
 )
 def test_identifiers_and_contacts(
-    presidio_screen: PresidioPhiScreen, text: str, entity: str
+    presidio_screen: ClassifierPhiScreen, text: str, entity: str
 ) -> None:
     assert any(e == entity for e, _ in cands(presidio_screen, text)), cands(presidio_screen, text)
 
@@ -251,23 +219,20 @@ def test_email_validation_is_offline() -> None:
         ("venogram", "PHI_TEST"),
     ],
 )
-def test_clinical_word_endings(presidio_screen: PresidioPhiScreen, word: str, entity: str) -> None:
+def test_clinical_word_endings(
+    presidio_screen: ClassifierPhiScreen, word: str, entity: str
+) -> None:
     assert has(cands(presidio_screen, f"after the {word} last week"), entity, word)
 
 
 @pytest.mark.parametrize("word", ["analysis", "sympathy", "diploma", "photography", "program"])
 def test_ordinary_words_with_clinical_endings(
-    presidio_screen: PresidioPhiScreen, word: str
+    presidio_screen: ClassifierPhiScreen, word: str
 ) -> None:
     found = cands(presidio_screen, f"thanks for the {word}")
     assert not any(e in ("PHI_CONDITION", "PHI_PROCEDURE", "PHI_TEST") for e, _ in found)
 
 
-def test_role_linked_by_any_verb(presidio_screen: PresidioPhiScreen) -> None:
-    found = cands(presidio_screen, "the nurse who placed your IV")
-    assert any(e == "PHI_STAFF_ROLE" for e, _ in found)
-
-
-def test_records_team_is_not_a_record(presidio_screen: PresidioPhiScreen) -> None:
+def test_records_team_is_not_a_record(presidio_screen: ClassifierPhiScreen) -> None:
     found = cands(presidio_screen, "copies from our medical records team at 555-0135")
     assert not any(e == "PHI_CONFIRM" for e, _ in found)

@@ -7,7 +7,7 @@ import logging
 import pytest
 
 from tests.unit.phi.conftest import assert_blocks, run
-from workflows.phi.screen import PresidioPhiScreen, ScreenError
+from workflows.phi.screen import ClassifierPhiScreen, ScreenError
 from workflows.phi.types import MentionContext, OrgContext, PhiScreen
 
 BLOCK = [
@@ -303,7 +303,7 @@ def test_never_logs_the_text(phi_screen: PhiScreen, caplog: pytest.LogCaptureFix
 
 
 def test_errors_never_carry_the_text(
-    presidio_screen: PresidioPhiScreen,
+    presidio_screen: ClassifierPhiScreen,
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -312,7 +312,7 @@ def test_errors_never_carry_the_text(
     def boom(*args: object, **kwargs: object) -> None:
         raise ValueError(f"cannot analyse {kwargs.get('text')}")
 
-    monkeypatch.setattr(presidio_screen.analyzer, "analyze", boom)
+    monkeypatch.setattr(presidio_screen.analyser.analyzer, "analyze", boom)
     with pytest.raises(ScreenError) as info:
         run(presidio_screen, f"{MARKER}, your chart")
     assert MARKER not in str(info.value)

@@ -1,0 +1,156 @@
+"""The classifier's parts: masking, features, the artefact, the decision, explanations."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from tests.unit.phi.conftest import run
+from workflows.phi import corpus_build, train
+from workflows.phi.features import Entity, block_of, features, model_terms
+from workflows.phi.model import MODEL_PATH, MODEL_SHA_PATH, LinearModel, ModelError, tfidf
+from workflows.phi.screen import ClassifierPhiScreen
+from workflows.phi.types import FINDING_KINDS, PhiScreen
+from workflows.phi.vocab import tokenize
+
+# --- features -----------------------------------------------------------------------
+
+
+def test_entities_become_placeholders() -> None:
+    text = "Dana, your lupus flare was treated on May 3."
+    ents = [
+        Entity("PHI_REVIEWER", 0, 4),
+        Entity("PHI_CONDITION", 11, 16, "lupus"),
+        Entity("PHI_DATE", 38, 43),
+    ]
+    terms = [t.text for t in model_terms(tokenize(text), ents)]
+    assert terms == ["<reviewer>", "your", "<condition>", "flare", "was", "treated", "on", "<date>"]
+
+
+def test_names_never_reach_the_features() -> None:
+    text = "Thanks Marisol Quintero for the note"
+    ents = [Entity("PHI_REVIEWER", 7, 23)]
+    names = [f.name for f in features(model_terms(tokenize(text), ents), [])]
+    assert not any("marisol" in n or "quintero" in n or "quin" in n for n in names)
+    assert "w:thanks <reviewer>" in names
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", categories=("L", "Nd", "Zs")), max_size=80))
+def test_tfidf_is_unit_length_per_block(text: str) -> None:
+    feats = features(model_terms(tokenize(text), []), ["c:reviewer"])
+    idf = {f.name: 1.0 + (len(f.name) % 3) for f in feats}
+    vec = tfidf(feats, idf)
+    for block in ("word", "char"):
+        values = [v for k, v in vec.items() if block_of(k) == block]
+        if values:
+            assert math.isclose(sum(v * v for v in values), 1.0, rel_tol=1e-9)
+
+
+# --- the artefact ------------------------------------------------------------------------
+
+
+def test_artefact_matches_its_checksum_and_the_corpus() -> None:
+    raw = MODEL_PATH.read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == MODEL_SHA_PATH.read_text().split()[0]
+    meta = json.loads(raw)["meta"]
+    assert meta["corpus_sha256"] == train.corpus_sha256(), "run `make phi-train`"
+    assert not raw.startswith(b"\x80"), "never a pickle"
+
+
+def test_altered_artefact_is_refused(tmp_path: Path) -> None:
+    data = json.loads(MODEL_PATH.read_bytes())
+    data["intercept"] += 1
+    altered = tmp_path / "m.json"
+    altered.write_text(json.dumps(data))
+    sha = tmp_path / "m.json.sha256"
+    sha.write_text(MODEL_SHA_PATH.read_text())
+    with pytest.raises(ModelError, match="SHA-256"):
+        LinearModel.load(altered, sha)
+    data["format"] = "pickle"
+    altered.write_text(json.dumps(data))
+    with pytest.raises(ModelError, match="format"):
+        LinearModel.load(altered, None)
+    with pytest.raises(ModelError, match="not found"):
+        LinearModel.load(tmp_path / "missing.json", None)
+
+
+def test_corpus_is_valid_recorded_and_free_of_duplicates() -> None:
+    assert corpus_build.check() == []
+
+
+def test_corpus_covers_every_kind_and_spanish() -> None:
+    rows = train.load_rows(train.corpus_files())
+    assert len(rows) >= 6000
+    unsafe = sum(r.unsafe for r in rows)
+    assert 0.4 <= unsafe / len(rows) <= 0.6
+    assert sum(r.lang == "es" for r in rows) / len(rows) >= 0.15
+    for kind in FINDING_KINDS:
+        assert sum(kind in r.kinds for r in rows) >= 100, kind
+
+
+def test_retraining_reproduces_the_artefact() -> None:
+    """The committed model is what `make phi-train` makes from the committed corpus."""
+    content, _report = train.train()
+    fresh = json.loads(train.dump(content))
+    committed = json.loads(MODEL_PATH.read_bytes())
+    assert fresh["meta"]["corpus_sha256"] == committed["meta"]["corpus_sha256"]
+    assert fresh["threshold"] == pytest.approx(committed["threshold"], abs=0.011)
+    assert set(fresh["features"]) == set(committed["features"])
+    drift = max(
+        abs(fresh["features"][k][1] - committed["features"][k][1]) for k in committed["features"]
+    )
+    assert drift < 1e-3
+
+
+# --- the decision ----------------------------------------------------------------------
+
+
+def test_one_disclosing_sentence_in_a_long_friendly_reply(phi_screen: PhiScreen) -> None:
+    friendly = (
+        "Thank you so much for taking the time to write to us. Our whole team reads every "
+        "review, and comments like yours help us improve the experience for every family "
+        "who walks through our doors. We have shared your kind words with our staff, who "
+        "work hard every day and will be delighted to hear them. "
+    )
+    leak = "Your MRI on Thursday showed the torn meniscus we suspected. "
+    closing = "We look forward to seeing the whole community at our open house this spring!"
+    safe = run(phi_screen, friendly + closing, "Pat Reyes", "Great staff.")
+    assert safe.verdict == "pass"
+    reply = friendly + leak + closing
+    result = run(phi_screen, reply, "Pat Reyes", "Great staff.")
+    assert result.verdict == "block"
+    start = reply.index(leak)
+    sentence = [f for f in result.findings if f.start == start]
+    assert sentence, result.findings
+    assert all(f.end <= start + len(leak) for f in sentence)
+
+
+def test_classifier_findings_name_the_words_that_weighed_most(phi_screen: PhiScreen) -> None:
+    result = run(
+        phi_screen,
+        "We're glad the new inhaler is finally keeping your asthma under control.",
+        "Lee Park",
+        "Long wait at the pharmacy.",
+    )
+    assert result.verdict == "block"
+    for f in result.findings:
+        assert f.kind in FINDING_KINDS and f.reason and f.suggestion
+        assert "model" not in f.reason.lower()
+    assert any("Words that weighed most" in f.reason for f in result.findings)
+
+
+def test_threshold_setting_moves_the_decision(presidio_screen: ClassifierPhiScreen) -> None:
+    strict = ClassifierPhiScreen(presidio_screen.analyser, presidio_screen.model, threshold=1e-9)
+    lenient = ClassifierPhiScreen(presidio_screen.analyser, presidio_screen.model, threshold=0.99)
+    reply = "Thanks for the feedback about our parking garage."
+    assert run(strict, reply).verdict == "block"
+    assert run(lenient, reply).verdict == "pass"
+    # identifiers block whatever the threshold
+    assert run(lenient, "Your MRN is 00482913.").verdict == "block"
