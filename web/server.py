@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from web.body import read_body
 from web.metrics import Metrics
 from workflows import services
 from workflows.errors import FieldError
@@ -53,14 +54,13 @@ def make_webhook_handler(
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def webhook(request: web.Request) -> web.Response:
         # 1. size, before any hashing
-        declared = request.content_length
-        if declared is not None and declared > MAX_WEBHOOK_BYTES:
+        body = await read_body(request, MAX_WEBHOOK_BYTES)
+        if body is None:
             return _json(413, {"error": "body larger than 256 KiB"})
-        body = await request.content.read(MAX_WEBHOOK_BYTES + 1)
-        if len(body) > MAX_WEBHOOK_BYTES:
-            return _json(413, {"error": "body larger than 256 KiB"})
-        # 2. signature
-        if not secret or not signature_ok(
+        # 2. signature (with no secret configured the endpoint is off, not "unauthorised")
+        if not secret:
+            return _json(503, {"error": "the webhook is not configured: set WEBHOOK_SECRET"})
+        if not signature_ok(
             secret, body, request.headers.get("X-Countersign-Signature")
         ):
             metrics.auth_failures.labels("webhook").inc()

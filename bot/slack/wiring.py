@@ -7,6 +7,7 @@ never imports the app module or the models.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import logging
@@ -22,6 +23,7 @@ from slack_sdk import WebClient
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.handlers import SlackHandlers, build_bolt_app
+from web.body import read_body
 
 log = logging.getLogger("countersign.slack")
 
@@ -86,10 +88,8 @@ def make_events_handler(
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def slack_events(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
-        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-            return web.json_response({"error": "body too large"}, status=413)
-        body = await request.content.read(MAX_BODY_BYTES + 1)
-        if len(body) > MAX_BODY_BYTES:
+        body = await read_body(request, MAX_BODY_BYTES)
+        if body is None:
             return web.json_response({"error": "body too large"}, status=413)
         problem = verifier.problem(
             body,
@@ -159,6 +159,8 @@ def wire(container: Any, app: web.Application) -> SlackHandlers | None:
     app[BOLT_APP_KEY] = bolt
     app.router.add_post("/slack/events", make_events_handler(bolt, verifier, container.metrics))
 
+    if not settings.SLACK_TEAM_ID:
+        app.on_startup.append(_learn_workspace(container, client, str(token)))
     app_token = settings.secret("SLACK_APP_TOKEN")
     if app_token:
         _wire_socket_mode(app, bolt, app_token, client)
@@ -166,6 +168,35 @@ def wire(container: Any, app: web.Application) -> SlackHandlers | None:
     _quiet_sdk_debug_logs()
     _register_outbound(container, str(token), base_url, settings.SLACK_CHANNEL_ID)
     return handlers
+
+
+class WorkspaceUnknown(RuntimeError):
+    """SLACK_TEAM_ID is empty and auth.test did not say which workspace the token is for."""
+
+
+def _learn_workspace(
+    container: Any, client: AsyncWebClient, token: str
+) -> Callable[[web.Application], Awaitable[None]]:
+    """With SLACK_TEAM_ID empty, ask auth.test once at start-up (before any request is
+    served) which workspace the bot token belongs to; requests from any other
+    workspace are then refused. If Slack cannot tell, the service does not start."""
+
+    async def learn(_app: web.Application) -> None:
+        try:
+            resp = await client.auth_test(token=token)
+            team = str(resp.get("team_id") or "")
+        except Exception as exc:  # SlackApiError, network: neither carries user text
+            raise WorkspaceUnknown(
+                f"SLACK_TEAM_ID is empty and auth.test failed ({type(exc).__name__}); "
+                "set SLACK_TEAM_ID to the workspace id"
+            ) from None
+        if not team:
+            raise WorkspaceUnknown("SLACK_TEAM_ID is empty and auth.test gave no team_id")
+        deps = container.deps
+        deps.policy = dataclasses.replace(deps.policy, slack_team_id=team)
+        log.info("slack workspace learned from auth.test: %s", team)
+
+    return learn
 
 
 def _quiet_sdk_debug_logs() -> None:

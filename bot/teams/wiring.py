@@ -33,6 +33,7 @@ from msrest.serialization import Model
 from bot.teams.connector import Connector, credentials_factory
 from bot.teams.handlers import TeamsBot
 from bot.teams.poster import TeamsPoster, register_handlers
+from web.body import read_body
 
 log = logging.getLogger("countersign.teams")
 
@@ -137,10 +138,8 @@ def make_messages_handler(
 
     async def messages(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
-        if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-            return _json(413, {"error": "body too large"})
-        body = await request.content.read(MAX_BODY_BYTES + 1)
-        if len(body) > MAX_BODY_BYTES:
+        body = await read_body(request, MAX_BODY_BYTES)
+        if body is None:
             return _json(413, {"error": "body too large"})
         header = request.headers.get("Authorization", "")
         if authenticator is not None and not header.lower().startswith("bearer "):

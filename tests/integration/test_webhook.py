@@ -195,3 +195,52 @@ def test_fuzz_only_documented_statuses_and_no_partial_writes(
 def test_chat_paths_exist_even_when_not_configured(base: str, path: str) -> None:
     status, data = post(base, b"{}", None, path=path)
     assert status == 503 and "not configured" in data["error"]
+
+
+def _post_in_chunks(base: str, body: bytes, signature: str, chunk: int = 4096) -> int:
+    """Send ``body`` in small packets with pauses, as a slow client or proxy does."""
+    import http.client
+    import time
+    from urllib.parse import urlparse
+
+    u = urlparse(base)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=60)
+    conn.putrequest("POST", "/webhooks/mentions")
+    conn.putheader("Content-Type", "application/json")
+    conn.putheader("Content-Length", str(len(body)))
+    conn.putheader("X-Countersign-Signature", signature)
+    conn.endheaders()
+    for i in range(0, len(body), chunk):
+        conn.send(body[i : i + chunk])
+        if i % (chunk * 8) == 0:
+            time.sleep(0.005)
+    status = conn.getresponse().status
+    conn.close()
+    return status
+
+
+def test_large_signed_body_sent_in_small_packets_is_accepted(base: str) -> None:
+    """The whole body is read before the signature is checked."""
+    rows = []
+    i = 0
+    while len(json.dumps(rows)) < 240_000:
+        i += 1
+        rows.append(mention(i, text="Rude front desk, waited forever. " * 20))
+    body = json.dumps(rows).encode()
+    assert 200_000 < len(body) <= 256 * 1024
+    for _ in range(3):
+        assert _post_in_chunks(base, body, sign(body)) == 202
+
+
+def test_unset_secret_is_503_not_401(container) -> None:  # type: ignore[no-untyped-def]
+    from app import build_http_app
+    from models.migrate import upgrade
+
+    upgrade(container.engine)
+    container.settings.WEBHOOK_SECRET = None
+    with serve_in_thread(lambda: build_http_app(container)) as url:
+        body = json.dumps(mention()).encode()
+        status, payload = post(url, body, sign(body))
+    assert status == 503
+    assert "WEBHOOK_SECRET" in payload["error"]
+    assert counts(container)[0] == 0

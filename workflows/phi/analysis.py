@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
@@ -39,19 +39,28 @@ class Analysis:
     deterministic: tuple[RawFinding, ...]
     mention_keys: frozenset[str]
     spanish: bool
+    _cache: dict[tuple[int, int], list[Feature]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     def segment(self, start: int, end: int) -> list[Term]:
         return [t for t in self.terms if start <= t.start < end]
 
     def features(self, start: int | None = None, end: int | None = None) -> list[Feature]:
         """Features of the whole reply, or of the words starting in [start, end)."""
+        key = (-1, -1) if start is None or end is None else (start, end)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
         if start is None or end is None:
             terms = list(self.terms)
             det = bool(self.deterministic)
         else:
             terms = self.segment(start, end)
             det = any(start <= f.start < end for f in self.deterministic)
-        return features(terms, cues(terms, self.entities, self.mention_keys, det))
+        out = features(terms, cues(terms, self.entities, self.mention_keys, det))
+        self._cache[key] = out
+        return out
 
 
 def _entities(results: Iterable[RecognizerResult], text: str) -> list[Entity]:

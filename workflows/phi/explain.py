@@ -118,8 +118,8 @@ def explain_sentence(
     # a flagged sentence confirms a care relationship; add the most likely other kind,
     # and one more when its model also favours it
     others = [k for k in ranked if k != "confirms_patient"]
-    kinds = ["confirms_patient"] + others[:1]
-    kinds += [k for k in others[1:MAX_SENTENCE_KINDS - 1] if scores[k] > 0]
+    kinds = ["confirms_patient", *others[:1]]
+    kinds += [k for k in others[1 : MAX_SENTENCE_KINDS - 1] if scores[k] > 0]
     words = weighty_words(a, scored)
     quoted = ", ".join(f"“{w}”" for w in words)
     start, end = _trim(a.norm.text, s.start, s.end)

@@ -15,9 +15,11 @@ from, so a score can be explained by the words that weighed most.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from workflows.phi.vocab import Token, fold
 
@@ -88,8 +90,14 @@ def model_terms(tokens: Sequence[Token], entities: Iterable[Entity]) -> list[Ter
         key=lambda e: (-_PRIORITY[e.kind], e.start, -(e.end - e.start)),
     )
     owner: dict[int, Entity] = {}
+    ends = [t.end for t in tokens]
     for ent in spans:
-        covered = [i for i, t in enumerate(tokens) if t.start < ent.end and t.end > ent.start]
+        first = bisect.bisect_right(ends, ent.start)
+        covered = []
+        for i in range(first, len(tokens)):
+            if tokens[i].start >= ent.end:
+                break
+            covered.append(i)
         if not covered or any(i in owner for i in covered):
             continue
         for i in covered:
@@ -145,15 +153,21 @@ def features(terms: Sequence[Term], cue_names: Sequence[str]) -> list[Feature]:
         if i + 1 < len(terms):
             out.append(Feature("w:" + t.text + " " + terms[i + 1].text, (t.index, t.index + 1)))
     out.extend(Feature(c, ()) for c in cue_names)
-    lo, hi = CHAR_NGRAMS
     for t in terms:
-        if t.masked:
-            continue
-        padded = " " + t.text + " "
-        for n in range(lo, hi + 1):
-            for k in range(len(padded) - n + 1):
-                out.append(Feature("h:" + padded[k : k + n], (t.index,)))
+        if not t.masked:
+            words = (t.index,)
+            out.extend(Feature(g, words) for g in char_grams(t.text))
     return out
+
+
+@lru_cache(maxsize=65536)
+def char_grams(word: str) -> tuple[str, ...]:
+    """``h:`` features of one word: its character n-grams, padded with spaces."""
+    lo, hi = CHAR_NGRAMS
+    padded = " " + word + " "
+    return tuple(
+        "h:" + padded[k : k + n] for n in range(lo, hi + 1) for k in range(len(padded) - n + 1)
+    )
 
 
 def block_of(name: str) -> str:
