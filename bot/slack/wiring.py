@@ -10,10 +10,12 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import hmac
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
@@ -105,6 +107,12 @@ def make_events_handler(
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             return web.json_response({"error": "body is not UTF-8"}, status=400)
+        shape = _body_shape(text, request.content_type)
+        if shape == "ssl_check":
+            # Slack's certificate check: answered, nothing dispatched
+            return web.Response(status=200)
+        if shape == "unknown":
+            return web.json_response({"error": "not a Slack request body"}, status=400)
         bolt_request = AsyncBoltRequest(
             body=text,
             query=request.query_string,
@@ -116,6 +124,20 @@ def make_events_handler(
         return await to_aiohttp_response(bolt_response)
 
     return slack_events
+
+
+def _body_shape(text: str, content_type: str) -> str:
+    """ "ssl_check", "ok", or "unknown" (JSON that is not an object, say)."""
+    if content_type == "application/json" or text.lstrip().startswith(("{", "[")):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            return "unknown"
+        return "ok" if isinstance(parsed, dict) else "unknown"
+    form = parse_qs(text, keep_blank_values=True)
+    if form.get("ssl_check") == ["1"]:
+        return "ssl_check"
+    return "ok"
 
 
 def client_factory(token: str, base_url: str) -> Callable[[], WebClient]:

@@ -105,3 +105,16 @@ def test_verifier_unit() -> None:
     assert SdkVerifier(SECRET).is_valid(
         body, fresh["X-Slack-Request-Timestamp"], fresh["X-Slack-Signature"]
     )
+
+
+async def test_ssl_check_and_odd_bodies_are_answered_not_500(slack: Any) -> None:
+    import json
+
+    resp = await slack.post(b"ssl_check=1&token=legacy", CT)
+    assert resp.status == 200
+    for body in (b"[]", b"[1, 2]", b'"text"', b"{not json"):
+        resp = await slack.post(body, "application/json")
+        assert resp.status == 400, body
+    # an event wrapper that is a list inside an object still dispatches normally
+    ok = json.dumps({"type": "url_verification", "challenge": "c1", "token": "x"}).encode()
+    assert (await slack.post(ok, "application/json")).status == 200
