@@ -16,8 +16,29 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_SLACK_MARKUP = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+
+
+def _typed(m: re.Match[str]) -> str:
+    """What the user typed, for one piece of Slack markup (``should_escape: true``)."""
+    target, label = m.group(1), m.group(2)
+    if target.startswith(("@", "#")):
+        return target[0] + (label if label is not None else target[1:])
+    if target.startswith("!"):
+        if label is not None:
+            return label
+        return "@" + target[1:].split("^")[0]
+    if label is not None:
+        return label
+    return target[len("mailto:") :] if target.startswith("mailto:") else target
+
+
 def unescape(text: str) -> str:
-    """Decode what Slack sends in slash-command text (``&amp;``, ``&lt;``, ``&gt;``)."""
+    """Decode what Slack sends in slash-command text: links, user, channel and group
+    mentions back to what was typed (``<https://x.org|x.org>`` -> ``x.org``,
+    ``<@U123|dana>`` -> ``@dana``), then ``&lt;``, ``&gt;``, ``&amp;``. Characters the user
+    typed as ``<`` or ``>`` arrive as entities, so markup is never confused with text."""
+    text = _SLACK_MARKUP.sub(_typed, text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

@@ -218,3 +218,30 @@ async def test_answers_go_to_response_url_when_slack_gives_one(slack: Any) -> No
         assert slack.ephemerals(AUTHOR) == []
     finally:
         await server.close()
+
+
+def test_escaped_links_and_mentions_decode_to_what_was_typed() -> None:
+    from bot.slack.mrkdwn import unescape
+
+    assert unescape("see <https://example.org/faq|example.org/faq> &amp; call") == (
+        "see example.org/faq & call"
+    )
+    assert unescape("<https://example.org/a?b=1&amp;c=2>") == "https://example.org/a?b=1&c=2"
+    assert unescape("write <mailto:care@example.org|care@example.org>") == (
+        "write care@example.org"
+    )
+    assert unescape("ask <@U0ABC|dana> in <#C0XYZ|reviews>") == "ask @dana in #reviews"
+    assert unescape("<!here> and <!subteam^S1|@risk-team>") == "@here and @risk-team"
+    assert unescape("1 &lt; 2 &gt; 0") == "1 < 2 > 0"
+
+
+_TYPED = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TYPED)
+def test_text_escaped_as_slack_does_comes_back_unchanged(text: str) -> None:
+    from bot.slack.mrkdwn import unescape
+
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    assert unescape(escaped) == text
