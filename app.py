@@ -585,6 +585,7 @@ def audit_checkpoint() -> None:
 
 
 EXPORT_FIELDS = (
+    "seq",
     "time",
     "mention_id",
     "platform",
@@ -599,6 +600,7 @@ EXPORT_FIELDS = (
     "override_reason",
     "refusal_reason",
     "reason",
+    "detail",
     "published_hash",
     "prev_hash",
     "hash",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -57,6 +58,8 @@ def audit_export(
                 "override_reason": reason if e.action == "finding.overridden" else None,
                 "refusal_reason": reason if e.outcome == "refused" else None,
                 "reason": reason,
+                # non-sensitive metadata (who was given a role, verdicts, sources)
+                "detail": json.dumps(e.detail, sort_keys=True) if e.detail else None,
                 "published_hash": e.published_hash,
                 "prev_hash": e.prev_hash,
                 "hash": e.hash,

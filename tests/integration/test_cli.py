@@ -355,6 +355,10 @@ def test_export_jsonl_has_spec_fields_and_chains(env: dict[str, str], history: s
     assert {r["role"] for r in signed} == {"marketing", "risk"}
     assert all(r["text_hash"] == approved["published_hash"] for r in signed)
     assert "chain head: event #" in proc.stderr
+    # seq and each event's non-sensitive detail (who was given which role)
+    assert [r["seq"] for r in rows] == sorted(r["seq"] for r in rows)
+    granted = [json.loads(str(r["detail"])) for r in rows if r["action"] == "roles.added"]
+    assert {"member": "slack:UADMIN"} in granted
 
 
 def test_export_csv_has_spec_fields(env: dict[str, str], history: str) -> None:
