@@ -60,9 +60,7 @@ def make_webhook_handler(
         # 2. signature (with no secret configured the endpoint is off, not "unauthorised")
         if not secret:
             return _json(503, {"error": "the webhook is not configured: set WEBHOOK_SECRET"})
-        if not signature_ok(
-            secret, body, request.headers.get("X-Countersign-Signature")
-        ):
+        if not signature_ok(secret, body, request.headers.get("X-Countersign-Signature")):
             metrics.auth_failures.labels("webhook").inc()
             return _json(401, {"error": "bad or missing X-Countersign-Signature"})
         # 3. JSON and schema, all-or-nothing
