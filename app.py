@@ -402,10 +402,37 @@ def _container(*, screen: Any = None, need_screen: bool = False) -> Container:
                 return ScreenResult("pass", ())
 
         screen = _NoScreen()
+    sqlite_file = _sqlite_file(settings.DATABASE_URL)
+    existed = sqlite_file is None or sqlite_file.exists()
     try:
-        return build_container(settings, screen=screen)
+        c = build_container(settings, screen=screen)
     except ConfigError as exc:
         _fail(str(exc))
+    _require_schema(c, None if existed else sqlite_file)
+    return c
+
+
+def _sqlite_file(url: str) -> Path | None:
+    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+        return None
+    return Path(url[len("sqlite:///") :])
+
+
+def _require_schema(c: Container, created: Path | None) -> None:
+    """Commands other than `db upgrade` need the schema; say so instead of failing on a
+    missing table (and leave no empty database file behind)."""
+    from models.migrate import current_and_head
+
+    try:
+        current, _head = current_and_head(c.engine)
+    except Exception as exc:  # unreachable database: the driver's message has no user text
+        c.close()
+        _fail(f"cannot reach the database in DATABASE_URL ({type(exc).__name__})")
+    if current is None:
+        c.close()
+        if created is not None and created.exists() and created.stat().st_size == 0:
+            created.unlink()
+        _fail("the database has no schema yet: run `python app.py db upgrade` first")
 
 
 @db_cli.command("upgrade")
@@ -746,6 +773,13 @@ async def _serve(container: Container) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    waiting = await asyncio.to_thread(container.relay.undeliverable_topics)
+    if waiting:
+        log.warning(
+            "outbox rows wait for a surface that is not configured here; they are delivered "
+            "once it is",
+            extra={"topics": ",".join(waiting)},
+        )
     relay_task = asyncio.create_task(_relay_loop(container, stop))
     await stop.wait()
     relay_task.cancel()

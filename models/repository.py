@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, false, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models import audit
@@ -215,16 +215,26 @@ class Repository:
 
     # -- outbox -------------------------------------------------------------------
     def outbox_due(
-        self, now: datetime, limit: int, topics: Sequence[str] | None
+        self, now: datetime, limit: int, prefixes: Sequence[str] | None
     ) -> list[OutboxMessage]:
+        """Pending rows that are due, oldest first; with ``prefixes``, only topics equal
+        to one of them or below it (``chat`` matches ``chat.mention_new``)."""
         stmt = (
             select(OutboxMessage)
             .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
             .order_by(OutboxMessage.id)
             .limit(limit)
         )
-        if topics is not None:
-            stmt = stmt.where(OutboxMessage.topic.in_(topics))
+        if prefixes is not None and "*" not in prefixes:
+            stmt = stmt.where(
+                or_(
+                    false(),
+                    *(
+                        or_(OutboxMessage.topic == p, OutboxMessage.topic.like(p + ".%"))
+                        for p in prefixes
+                    ),
+                )
+            )
         if is_postgres(self.session):
             stmt = stmt.with_for_update(skip_locked=True)
         return list(self.session.execute(stmt).scalars())
@@ -237,6 +247,13 @@ class Repository:
 
     def outbox_row(self, row_id: int) -> OutboxMessage | None:
         return self.session.get(OutboxMessage, row_id)
+
+    def outbox_pending_topics(self) -> list[str]:
+        return list(
+            self.session.execute(
+                select(OutboxMessage.topic).where(OutboxMessage.status == "pending").distinct()
+            ).scalars()
+        )
 
     def outbox_pending_count(self) -> int:
         return len(

@@ -107,10 +107,20 @@ class Relay:
                 delivered += 1
         return delivered
 
+    def undeliverable_topics(self) -> list[str]:
+        """Topics of pending rows that no registered handler delivers (for a warning at
+        start: they wait until the surface is configured)."""
+        with self.deps.uow() as uow:
+            return sorted(
+                {t for t in uow.repo.outbox_pending_topics() if self.handler_for(t) is None}
+            )
+
     def _claim(self) -> tuple[OutboxItem, Handler | None] | None:
         with self.deps.uow() as uow:
             now = self.deps.clock()
-            rows = uow.repo.outbox_due(now, 1, None)
+            # only topics someone here delivers: the rest stay pending until a surface
+            # that delivers them is configured (never closed undelivered)
+            rows = uow.repo.outbox_due(now, 1, list(self.handlers))
             if not rows:
                 return None
             row = rows[0]
@@ -138,9 +148,6 @@ class Relay:
             if error is None:
                 row.status = "done"
                 row.done_at = now
-                if not handled:
-                    # Nobody delivers this topic in this process (e.g. Teams not configured).
-                    row.last_error = "no handler configured"
             else:
                 self._fail(row, error[0], error[1])
             uow.commit()

@@ -95,6 +95,24 @@ def env(sqlite_url: str, tmp_path: Path) -> dict[str, str]:
 # -- roles -------------------------------------------------------------------------------------
 
 
+def test_roles_before_the_first_migration_say_what_to_do(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh.db"
+    env = _env(f"sqlite:///{fresh}", tmp_path)
+    proc = _run(env, "roles", "add", "slack:U1", "risk")
+    assert proc.returncode == 2
+    assert "run `python app.py db upgrade` first" in proc.stderr
+    _no_traceback(proc)
+    assert not fresh.exists()  # no empty database file left behind
+
+
+def test_bad_setting_is_one_line(env: dict[str, str]) -> None:
+    proc = _run({**env, "PORT": "abc"}, "roles", "list")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("error: setting PORT:")
+    assert len(proc.stderr.strip().splitlines()) == 1
+    _no_traceback(proc)
+
+
 def test_roles_add_list_remove(db_url: str, tmp_path: Path) -> None:
     env = _env(db_url, tmp_path)
     empty = _run(env, "roles", "list")

@@ -73,10 +73,20 @@ def test_a_crashing_handler_does_not_stop_the_others(deps, clock) -> None:  # ty
     assert [r[1:] for r in rows(deps)] == [("pending", 1, "RuntimeError"), ("done", 1, None)]
 
 
-def test_unhandled_topics_are_closed(deps) -> None:  # type: ignore[no-untyped-def]
+def test_unhandled_topics_wait_for_a_surface(deps) -> None:  # type: ignore[no-untyped-def]
+    """With no chat surface configured a new mention's row stays pending (not closed
+    undelivered), and is delivered once a surface is."""
     ingest(deps)
-    assert Relay(deps).deliver_due() == 0
-    assert rows(deps) == [("chat.mention_new", "done", 1, "no handler configured")]
+    idle = Relay(deps)
+    assert idle.deliver_due() == 0
+    assert rows(deps) == [("chat.mention_new", "pending", 0, None)]
+    assert idle.undeliverable_topics() == ["chat.mention_new"]
+    seen: list[str] = []
+    later = Relay(deps)
+    later.register("chat", lambda item: seen.append(item.topic))
+    assert later.deliver_due() == 1
+    assert seen == ["chat.mention_new"]
+    assert rows(deps) == [("chat.mention_new", "done", 1, None)]
 
 
 def test_two_adapters_on_one_prefix_both_deliver(deps) -> None:  # type: ignore[no-untyped-def]
