@@ -296,9 +296,27 @@ def readiness(container: Container) -> tuple[bool, str]:
         current, head = current_and_head(container.engine)
     except Exception as exc:
         return False, f"database unreachable ({type(exc).__name__})"
-    if current != head:
-        return False, f"migrations pending (at {current}, head {head})"
-    return True, "database reachable, migrations current"
+    if current == head:
+        return True, "database reachable, migrations current"
+    if current is not None and not _known_revision(container.engine, current):
+        # a newer release migrated already (rolling deploy): migrations only add to the
+        # schema before a later release removes anything, so this code still runs on it
+        return True, f"database reachable, schema ahead of this release ({current})"
+    return False, f"migrations pending (at {current}, head {head})"
+
+
+def _known_revision(engine: Any, revision: str) -> bool:
+    from alembic.script import ScriptDirectory
+    from alembic.util import CommandError
+
+    from models.migrate import alembic_config
+
+    try:
+        return (
+            ScriptDirectory.from_config(alembic_config(engine)).get_revision(revision) is not None
+        )
+    except CommandError:
+        return False
 
 
 def build_http_app(container: Container) -> Any:

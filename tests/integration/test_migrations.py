@@ -278,6 +278,13 @@ def test_readyz_before_and_after_migrating(empty_url: str, tmp_path: Path) -> No
         status, body = asyncio.run(_get(c, "/readyz"))
         assert status == 200, body
         assert body["status"] == "ready"
+
+        # a newer release migrated further during a rolling deploy: this one stays ready
+        with c.engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999_from_newer'"))
+        status, body = asyncio.run(_get(c, "/readyz"))
+        assert status == 200, body
+        assert "ahead" in str(body["detail"])
     finally:
         c.close()
 
