@@ -142,6 +142,23 @@ def _drop_sensitive(_logger: Any, _method: str, event: dict[str, Any]) -> dict[s
     return event
 
 
+def _exception_without_message(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
+    """Keep where an error happened (type and frames), never its message: exception
+    messages can quote the text being processed."""
+    import traceback
+
+    info = event.pop("exc_info", None)
+    if info is True:
+        info = sys.exc_info()
+    elif isinstance(info, BaseException):
+        info = (type(info), info, info.__traceback__)
+    if isinstance(info, tuple) and info[0] is not None:
+        frames = "".join(traceback.format_tb(info[2])) if info[2] else ""
+        event["exception"] = f"{frames}{info[0].__name__} (message withheld)"
+    event.pop("exception_text", None)
+    return event
+
+
 def configure_logging(level: str = "INFO") -> None:
     import structlog
 
@@ -150,6 +167,7 @@ def configure_logging(level: str = "INFO") -> None:
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         _drop_sensitive,
+        _exception_without_message,
     ]
     structlog.configure(
         processors=[*shared, structlog.processors.JSONRenderer()],
@@ -161,7 +179,8 @@ def configure_logging(level: str = "INFO") -> None:
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processor=structlog.processors.JSONRenderer(),
-            foreign_pre_chain=[*shared, structlog.stdlib.ExtraAdder()],
+            # extra= fields are added first, so they are redacted like any other key
+            foreign_pre_chain=[structlog.stdlib.ExtraAdder(), *shared],
         )
     )
     # A broken log stream must not make logging print the exception being handled

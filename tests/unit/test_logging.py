@@ -1,0 +1,41 @@
+"""Nothing a reviewer or a drafter wrote reaches the log stream, whatever path it takes."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import structlog
+
+MARKER = "Zq7LogMarkerText"
+
+
+def test_marker_never_logged_through_any_path(capsys: pytest.CaptureFixture[str]) -> None:
+    from app import configure_logging
+
+    configure_logging("DEBUG")
+    std = logging.getLogger("countersign.test")
+    std.info("stdlib extra", extra={"text": MARKER, "reply": MARKER, "mention_id": 7})
+    std.warning("stdlib args %s", "id-only")
+    try:
+        raise ValueError(f"could not parse {MARKER}")
+    except ValueError:
+        std.exception("stdlib exception")
+    try:
+        raise RuntimeError(MARKER)
+    except RuntimeError as exc:
+        std.error("stdlib exc_info object", exc_info=exc)
+    slog = structlog.get_logger("countersign.test")
+    slog.info("structlog keys", text=MARKER, author=MARKER, mention_id=7)
+    try:
+        raise KeyError(MARKER)
+    except KeyError:
+        slog.exception("structlog exception")
+    logging.getLogger().handlers[0].flush()
+    err = capsys.readouterr().err
+    assert MARKER not in err
+    # still useful: where it happened, what type, and the non-sensitive fields
+    assert "ValueError (message withheld)" in err
+    assert "RuntimeError (message withheld)" in err
+    assert '"mention_id": 7' in err
+    assert "test_logging.py" in err
