@@ -683,7 +683,16 @@ class SlackPoster:
             listed = list(digest.mentions)
         if len(listed) > 1:
             msg = b.burst_digest(listed, self.deps.clock())
-            self._api("chat_update", channel=channel, ts=digest.ts, **msg.kwargs())
+            try:
+                self._api("chat_update", channel=channel, ts=digest.ts, **msg.kwargs())
+            except SlackDeliveryError as exc:
+                # the digest message was deleted or can no longer be edited: later
+                # mentions must never wait on it, so this one is posted on its own
+                log.warning("slack: digest message unavailable", extra={"code": exc.code})
+                with self._lock:
+                    if self._digests.get(channel) is digest:
+                        self._digests.pop(channel, None)
+                return None
         return digest.ts
 
     # ------------------------------------------------------------------ Slack calls

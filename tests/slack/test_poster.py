@@ -330,3 +330,24 @@ def test_publish_failure_and_refusal_notes(
     assert "was refused" in out
     blocks = json.dumps([r.blocks for r in emu.replies(CH, emu.messages(CH)[0].ts)])
     assert "reply_retry_publish" in blocks
+
+
+def test_a_deleted_digest_never_blocks_later_mentions(
+    container: Any, emu: SlackEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_poster(container, emu, digest_threshold=3)
+    first = ingest(container, 5)
+    for _ in range(3):
+        deliver(container)
+    digest = emu.messages(CH)[-1]
+    assert "arrived together" in emu.channel_text(CH)
+    emu.message(CH, digest.ts).deleted = True  # type: ignore[union-attr]
+    later = ingest(container, 6, start=100)
+    for _ in range(4):
+        deliver(container)
+    rows = outbox_rows(container, "chat.mention_new")
+    assert rows and all(r.status == "done" for r in rows), [(r.status, r.last_error) for r in rows]
+    out = emu.render_channel(CH)
+    missing = [mid for mid in later if f"M-{mid}" not in out]
+    assert not missing, (missing, out)
+    assert first  # posted before the digest was deleted (their thread went with it)
