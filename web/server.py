@@ -68,6 +68,8 @@ def make_webhook_handler(
             payload = json.loads(body.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
             return _json(400, {"error": "the body is not valid JSON", "field": None})
+        except RecursionError:
+            return _json(400, {"error": "the body is nested too deeply", "field": None})
         try:
             inputs = parse_batch(payload)
         except FieldError as exc:

@@ -25,6 +25,10 @@ REQUIRED = ("source", "external_id", "platform", "author", "text")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ASCII_DIGITS = re.compile(r"[0-9]{1,3}")
+
+
 def _path(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
@@ -40,6 +44,8 @@ def _string(obj: dict[str, Any], name: str, prefix: str, *, required: bool) -> s
         raise FieldError(field, f"{name} must be a string")
     if _CONTROL.search(value):
         raise FieldError(field, f"{name} contains control characters")
+    if _SURROGATE.search(value):
+        raise FieldError(field, f"{name} is not valid Unicode (a lone surrogate)")
     limit = MAX_TEXT if name == "text" else _LIMITS[name]
     if len(value) > limit:
         raise FieldError(field, f"{name} is longer than {limit} characters")
@@ -79,7 +85,7 @@ def parse_mention(obj: Any, prefix: str = "") -> MentionInput:
         rating = int(rating_raw)
         if not 1 <= rating <= 5:
             raise FieldError(_path(prefix, "rating"), "rating must be a whole number from 1 to 5")
-    elif isinstance(rating_raw, str) and rating_raw.strip().isdigit():
+    elif isinstance(rating_raw, str) and _ASCII_DIGITS.fullmatch(rating_raw.strip()):
         rating = int(rating_raw.strip())
         if not 1 <= rating <= 5:
             raise FieldError(_path(prefix, "rating"), "rating must be a whole number from 1 to 5")

@@ -244,3 +244,31 @@ def test_unset_secret_is_503_not_401(container) -> None:  # type: ignore[no-unty
     assert status == 503
     assert "WEBHOOK_SECRET" in payload["error"]
     assert counts(container)[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("raw", "field"),
+    [
+        (
+            b'{"source":"s","external_id":"x","platform":"google","author":"\\ud800",'
+            b'"text":"t","url":"https://e.org/r"}',
+            "author",
+        ),
+        (
+            b'{"source":"s","external_id":"x","platform":"google","author":"a",'
+            b'"text":"t","url":"https://e.org/r","rating":"\\u00b3"}',
+            "rating",
+        ),
+        (b"[" * 100_000 + b"]" * 100_000, None),
+    ],
+)
+def test_odd_unicode_numbers_and_nesting_are_400(
+    base: str,
+    container,
+    raw: bytes,
+    field: str | None,  # type: ignore[no-untyped-def]
+) -> None:
+    status, payload = post(base, raw, sign(raw))
+    assert status == 400, payload
+    assert payload.get("field") == field
+    assert counts(container)[0] == 0
