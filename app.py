@@ -428,8 +428,19 @@ def _settings() -> Settings:
         _fail(f"setting {name}: {first.get('msg', 'invalid value')}")
 
 
-def _container(*, screen: Any = None, need_screen: bool = False) -> Container:
+def _container(
+    *, screen: Any = None, need_screen: bool = False, verify_only: bool = False
+) -> Container:
+    """The container for a command. ``verify_only``: the audit chain covers ciphertext,
+    so checking it needs no data-encryption key (a throw-away one stands in; nothing is
+    decrypted)."""
     settings = _settings()
+    if verify_only and not settings.secret("DATA_ENCRYPTION_KEY"):
+        from models.crypto import Keyring
+
+        settings = settings.model_copy(
+            update={"DATA_ENCRYPTION_KEY": SecretStr(Keyring.generate_key())}
+        )
     configure_logging(settings.LOG_LEVEL)
     if screen is None and not need_screen:
         from workflows.phi.types import ScreenResult
@@ -611,7 +622,7 @@ def audit_verify() -> None:
     """Check the hash chain and the latest external checkpoint; name the first bad event."""
     from models import audit
 
-    c = _container()
+    c = _container(verify_only=True)
     _require_migrated(c)
     checkpoint = audit.latest_checkpoint(Path(c.settings.AUDIT_CHECKPOINT_PATH))
     with c.engine.connect() as conn:
