@@ -269,9 +269,21 @@ def cv_report(
         }
 
     every = list(range(len(rows)))
+    unsafe = [d for d, r in zip(decisions, rows, strict=True) if r.unsafe]
+    safe = [d for d, r in zip(decisions, rows, strict=True) if not r.unsafe]
+    tradeoff = [
+        {
+            "threshold": t,
+            "recall": round(sum(d.blocks(t, max(t, sentence_t)) for d in unsafe) / len(unsafe), 4),
+            "false_block": round(sum(d.blocks(t, max(t, sentence_t)) for d in safe) / len(safe), 4),
+        }
+        for t in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7)
+        if unsafe and safe
+    ]
     return {
         "threshold": threshold,
         "sentence_threshold": sentence_t,
+        "tradeoff": tradeoff,
         "all": rate(every),
         "by_lang": {
             lang: rate([i for i in every if rows[i].lang == lang])
@@ -325,6 +337,13 @@ def print_report(report: dict[str, Any], rows: Sequence[Row] = (), rows_count: i
         return f"  {label:22} recall {rec:>16}   false blocks {fb:>16}"
 
     print(line("all", report["all"]))
+    print(
+        "  reply threshold -> recall / false blocks: "
+        + ", ".join(
+            f"{p['threshold']}: {p['recall']:.3f}/{p['false_block']:.3f}"
+            for p in report["tradeoff"]
+        )
+    )
     for lang, r in report["by_lang"].items():
         print(line(f"language {lang}", r))
     for kind, r in report["by_kind"].items():
