@@ -47,26 +47,36 @@ async def emulator() -> AsyncIterator[SlackEmulator]:
     await emu.stop()
 
 
-@pytest.fixture
-def slack_container(db_url: str, clock: Any, screen: Any, emulator: SlackEmulator) -> Iterator[Any]:
+def build_slack_container(
+    db_url: str, clock: Any, screen: Any, emulator: SlackEmulator, **overrides: Any
+) -> Any:
+    """A container wired for Slack against the emulator, with the approvers' roles."""
     from app import build_container
     from tests.support.fakes import FixedSentiment
     from workflows import services
     from workflows.types import Actor
 
-    settings = make_settings(
-        db_url,
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_CHANNEL_ID=CHANNEL,
-        SLACK_API_BASE_URL=emulator.base_url,
-        SLACK_TEAM_ID=TEAM,
+    values: dict[str, Any] = {
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_CHANNEL_ID": CHANNEL,
+        "SLACK_API_BASE_URL": emulator.base_url,
+        "SLACK_TEAM_ID": TEAM,
+        **overrides,
+    }
+    c = build_container(
+        make_settings(db_url, **values), screen=screen, clock=clock, sentiment=FixedSentiment()
     )
-    c = build_container(settings, screen=screen, clock=clock, sentiment=FixedSentiment())
     cli = Actor.cli("test")
     services.add_role(c.deps, cli, f"slack:{MARKETING}", "marketing")
     services.add_role(c.deps, cli, f"slack:{RISK}", "risk")
     services.add_role(c.deps, cli, f"slack:{ADMIN}", "admin")
+    return c
+
+
+@pytest.fixture
+def slack_container(db_url: str, clock: Any, screen: Any, emulator: SlackEmulator) -> Iterator[Any]:
+    c = build_slack_container(db_url, clock, screen, emulator)
     yield c
     c.close()
 

@@ -11,8 +11,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.slack.ids import ActionId
-from tests.conftest import make_settings
-from tests.slack.conftest import CHANNEL, GUEST, MARKETING, SECRET, TEAM, TOKEN, Slack, ingest
+from tests.slack.conftest import GUEST, MARKETING, TEAM, Slack, build_slack_container, ingest
 from tests.slack.test_actions import CLEAN, click, draft
 
 
@@ -20,24 +19,13 @@ from tests.slack.test_actions import CLEAN, click, draft
 async def slack_unset_team(
     db_url: str, clock: Any, screen: Any, emulator: Any
 ) -> AsyncIterator[Slack]:
-    from app import build_container, build_http_app
-    from tests.support.fakes import FixedSentiment
+    from app import build_http_app
     from workflows import services
     from workflows.types import Actor
 
-    settings = make_settings(
-        db_url,
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_CHANNEL_ID=CHANNEL,
-        SLACK_API_BASE_URL=emulator.base_url,
-        SLACK_TEAM_ID=None,
-    )
-    c = build_container(settings, screen=screen, clock=clock, sentiment=FixedSentiment())
-    cli = Actor.cli("test")
-    services.add_role(c.deps, cli, f"slack:{MARKETING}", "marketing")
+    c = build_slack_container(db_url, clock, screen, emulator, SLACK_TEAM_ID=None)
     # a user of another organisation who was given a role by mistake
-    services.add_role(c.deps, cli, f"slack:{GUEST}", "risk")
+    services.add_role(c.deps, Actor.cli("test"), f"slack:{GUEST}", "risk")
     app: web.Application = build_http_app(c)
     client = TestClient(TestServer(app))
     await client.start_server()
@@ -64,19 +52,12 @@ async def test_workspace_learned_and_other_workspaces_refused(slack_unset_team: 
 async def test_service_does_not_start_when_slack_cannot_say(
     db_url: str, clock: Any, screen: Any, emulator: Any
 ) -> None:
-    from app import build_container, build_http_app
+    from app import build_http_app
     from bot.slack.wiring import WorkspaceUnknown
-    from tests.support.fakes import FixedSentiment
 
-    settings = make_settings(
-        db_url,
-        SLACK_BOT_TOKEN="xoxb-wrong-token",
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_CHANNEL_ID=CHANNEL,
-        SLACK_API_BASE_URL=emulator.base_url,
-        SLACK_TEAM_ID=None,
+    c = build_slack_container(
+        db_url, clock, screen, emulator, SLACK_TEAM_ID=None, SLACK_BOT_TOKEN="xoxb-wrong-token"
     )
-    c = build_container(settings, screen=screen, clock=clock, sentiment=FixedSentiment())
     client = TestClient(TestServer(build_http_app(c)))
     with pytest.raises(WorkspaceUnknown, match="SLACK_TEAM_ID"):
         await client.start_server()
