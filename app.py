@@ -429,7 +429,11 @@ def _settings() -> Settings:
 
 
 def _container(
-    *, screen: Any = None, need_screen: bool = False, verify_only: bool = False
+    *,
+    screen: Any = None,
+    need_screen: bool = False,
+    verify_only: bool = False,
+    migrating: bool = False,
 ) -> Container:
     """The container for a command. ``verify_only``: the audit chain covers ciphertext,
     so checking it needs no data-encryption key (a throw-away one stands in; nothing is
@@ -456,7 +460,8 @@ def _container(
         c = build_container(settings, screen=screen)
     except ConfigError as exc:
         _fail(str(exc))
-    _require_schema(c, None if existed else sqlite_file)
+    if not migrating:
+        _require_schema(c, None if existed else sqlite_file)
     return c
 
 
@@ -488,7 +493,7 @@ def db_upgrade() -> None:
     """Apply pending migrations (safe to run from several processes at once)."""
     from models.migrate import current_and_head, upgrade
 
-    c = _container()
+    c = _container(migrating=True)
     upgrade(c.engine)
     current, _ = current_and_head(c.engine)
     typer.echo(f"database at revision {current}")
