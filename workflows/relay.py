@@ -15,9 +15,21 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from workflows import services
 from workflows.services import Deps
+from workflows.topics import Topic
 
 log = logging.getLogger("countersign.relay")
+# the "retry after" of a refusal: never
+REFUSED = float("inf")
+
+
+class Refused(Exception):
+    """The receiver refused for good (a platform rejected a reply): no retry."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 class Retry(Exception):
@@ -92,6 +104,8 @@ class Relay:
                     handler(item)
                 except Retry as exc:
                     error = (exc.code, exc.after)
+                except Refused as exc:
+                    error = (exc.code, REFUSED)
                 except Exception as exc:  # a handler bug must not stop the relay
                     log.warning(
                         "outbox delivery failed",
@@ -150,11 +164,28 @@ class Relay:
                 row.done_at = now
             else:
                 self._fail(row, error[0], error[1])
+            dead = row.status == "dead"
+            topic, revision_id, code = row.topic, row.revision_id, row.last_error or ""
             uow.commit()
+        if dead:
+            log.warning("outbox row dead", extra={"outbox_id": row_id, "topic": topic})
+            if topic == Topic.PUBLISH and revision_id is not None:
+                self._publish_failed(revision_id, code)
+
+    def _publish_failed(self, revision_id: int, code: str) -> None:
+        """A publish the platform refused, or whose retries ran out: the mention moves to
+        publish_failed, the thread is told and the audit trail records it."""
+        try:
+            services.record_publish_failure(self.deps, revision_id, code)
+        except Exception as exc:  # the mention moved on meanwhile (edited, taken down)
+            log.warning(
+                "publish failure not recorded",
+                extra={"revision_id": revision_id, "error": type(exc).__name__},
+            )
 
     def _fail(self, row: Any, code: str, after: float | None) -> None:
         row.last_error = code[:255]
-        if row.attempts >= self.max_attempts:
+        if after == REFUSED or row.attempts >= self.max_attempts:
             row.status = "dead"
             return
         delay = after if after is not None else min(2**row.attempts, 300)

@@ -109,3 +109,49 @@ def test_two_adapters_on_one_prefix_both_deliver(deps) -> None:  # type: ignore[
     relay.deliver_due()
     assert seen == ["slack", "teams", "slack", "teams"]
     assert [r[1] for r in rows(deps)] == ["done"]
+
+
+def _approved(deps) -> None:  # type: ignore[no-untyped-def]
+    from workflows.types import Actor
+
+    cli = Actor.cli()
+    s.add_role(deps, cli, "slack:UMKT", "marketing")
+    s.add_role(deps, cli, "slack:URISK", "risk")
+    ingest(deps)
+    author = Actor("slack", "UAUTH", channel_member=True)
+    s.create_revision(deps, author, "M-1", "Thank you. Please call our office at 555-0100.")
+    s.sign_off(deps, Actor("slack", "UMKT"), "M-1", 1, "marketing")
+    s.sign_off(deps, Actor("slack", "URISK"), "M-1", 1, "risk")
+
+
+def test_a_refused_publish_moves_the_mention_to_publish_failed(deps) -> None:  # type: ignore[no-untyped-def]
+    from workflows.relay import Refused
+
+    _approved(deps)
+
+    def refuse(item: OutboxItem) -> None:
+        raise Refused("platform_refused")
+
+    relay = Relay(deps)
+    relay.register("publish", refuse)
+    relay.register("chat", lambda item: None)
+    relay.deliver_due()
+    assert s.mention_view(deps, 1).state == "publish_failed"
+    publish = [r for r in rows(deps) if r[0] == "publish"]
+    assert publish == [("publish", "dead", 1, "platform_refused")]
+    assert any(r[0] == "chat.publish_failed" for r in rows(deps))  # the thread is told
+
+
+def test_a_publish_whose_retries_run_out_moves_to_publish_failed(deps, clock) -> None:  # type: ignore[no-untyped-def]
+    _approved(deps)
+
+    def flaky(item: OutboxItem) -> None:
+        raise Retry("platform_503")
+
+    relay = Relay(deps, max_attempts=3)
+    relay.register("publish", flaky)
+    relay.register("chat", lambda item: None)
+    for _ in range(4):
+        relay.deliver_due()
+        clock.advance(seconds=600)
+    assert s.mention_view(deps, 1).state == "publish_failed"
