@@ -76,6 +76,11 @@ class LinearModel:
         self.meta: dict[str, Any] = dict(data.get("meta", {}))
         self.threshold = float(data["threshold"])
         self.sentence_threshold = float(data.get("sentence_threshold", 1.0))
+        # [[upper bound in words (exclusive) or None, threshold], ...], shortest first
+        self.thresholds_by_length: list[tuple[int | None, float]] = [
+            (None if u is None else int(u), float(t))
+            for u, t in data.get("thresholds_by_length") or [[None, self.threshold]]
+        ]
         self.intercept = float(data["intercept"])
         self.idf: dict[str, float] = {}
         self.weight: dict[str, float] = {}
@@ -104,6 +109,14 @@ class LinearModel:
             return cls(json.loads(raw))
         except (ValueError, KeyError, TypeError) as exc:
             raise ModelError("PHI model artefact is malformed") from exc
+
+    def threshold_for(self, words: int) -> float:
+        """The reply threshold for a reply of ``words`` words (chosen per length by
+        cross-validation: short replies carry fewer words to score)."""
+        for upper, t in self.thresholds_by_length:
+            if upper is None or words < upper:
+                return t
+        return self.thresholds_by_length[-1][1]
 
     def score(self, features: Sequence[Feature]) -> Scored:
         vec = tfidf(features, self.idf)

@@ -132,8 +132,8 @@ class ClassifierPhiScreen:
         self.model = model
         self.org = org
         self.staff_directory = tuple(staff_directory)
-        self.threshold = model.threshold if threshold is None else threshold
-        self.sentence_threshold = max(self.threshold, model.sentence_threshold)
+        # PHI_THRESHOLD, when set, replaces the per-length thresholds of the model
+        self.threshold = threshold
 
     def screen(
         self, reply: str, mention: MentionContext, org: OrgContext | None = None
@@ -156,12 +156,16 @@ class ClassifierPhiScreen:
             return ScreenResult("pass", ())
         a = self.analyse(reply, mention, org)
         raw = [identifier_finding(f) for f in a.deterministic]
+        reply_t = (
+            self.model.threshold_for(len(a.terms)) if self.threshold is None else self.threshold
+        )
+        sentence_t = max(reply_t, self.model.sentence_threshold)
         scored = [(s, self.model.score(a.features(s.start, s.end))) for s in a.sentences]
-        flagged = [(s, sc) for s, sc in scored if sc.probability >= self.sentence_threshold]
-        if self.model.score(a.features()).probability >= self.threshold and scored:
+        flagged = [(s, sc) for s, sc in scored if sc.probability >= sentence_t]
+        if self.model.score(a.features()).probability >= reply_t and scored:
             # the reply as a whole discloses: explain with every sentence over the reply
             # threshold, or the one that weighs most
-            over = [(s, sc) for s, sc in scored if sc.probability >= self.threshold]
+            over = [(s, sc) for s, sc in scored if sc.probability >= reply_t]
             for pair in over or [max(scored, key=lambda p: p[1].probability)]:
                 if pair not in flagged:
                     flagged.append(pair)

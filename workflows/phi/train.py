@@ -35,6 +35,9 @@ KIND_C = 0.5
 MIN_DF = 2
 # at most this share of safe replies blocked by one sentence alone (cross-validated)
 SENTENCE_FALSE_BLOCK = 0.01
+# reply lengths (words) with a reply threshold of their own, and the thresholds tried
+LENGTH_BUCKETS = (8, 20, 60)
+BUCKET_GRID = (0.08, 0.1, 0.12, 0.14, 0.16, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6)
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class Featurized:
     whole: list[Feature]
     sentences: list[list[Feature]]
     deterministic: bool
+    words: int
 
 
 def corpus_files(corpus: Path = CORPUS_DIR) -> list[Path]:
@@ -96,7 +100,7 @@ def featurize(analyser: Any, rows: Sequence[Row]) -> list[Featurized]:
     for r in rows:
         a = analyser.analyse(r.reply, r.mention, None)
         sents = [a.features(s.start, s.end) for s in a.sentences]
-        out.append(Featurized(a.features(), sents, bool(a.deterministic)))
+        out.append(Featurized(a.features(), sents, bool(a.deterministic), len(a.terms)))
     return out
 
 
@@ -203,15 +207,19 @@ class Decision:
     whole: float
     sentence: float
     deterministic: bool
+    words: int
 
     def blocks(self, threshold: float, sentence_threshold: float) -> bool:
         return self.deterministic or self.whole >= threshold or self.sentence >= sentence_threshold
+
+    def blocks_by_length(self, by_length: Sequence[Sequence[Any]], sentence_t: float) -> bool:
+        return self.blocks(threshold_for(by_length, self.words), sentence_t)
 
 
 def decide(model: LinearModel, d: Featurized) -> Decision:
     whole = model.score(d.whole).probability
     sentence = max((model.score(s).probability for s in d.sentences), default=0.0)
-    return Decision(whole, sentence, d.deterministic)
+    return Decision(whole, sentence, d.deterministic, d.words)
 
 
 def cross_validate(
@@ -232,14 +240,22 @@ def cross_validate(
 
 def choose_thresholds(
     decisions: Sequence[Decision], rows: Sequence[Row], target: float
-) -> tuple[float, float]:
+) -> tuple[float, float, list[list[Any]]]:
     """The sentence threshold keeps sentence-only blocks of safe replies under
-    ``SENTENCE_FALSE_BLOCK``; then the reply threshold is the highest that reaches the
-    target recall (never above 0.5)."""
-    safe = [d.sentence for d, r in zip(decisions, rows, strict=True) if not r.unsafe]
+    ``SENTENCE_FALSE_BLOCK``. Then, for replies of each length (``LENGTH_BUCKETS``
+    words), the reply thresholds that reach the target recall over all replies while
+    blocking the fewest safe ones (short replies carry few words, so a disclosure scores
+    lower there than in a long reply). The single threshold that reaches the target is
+    kept too: it is what ``PHI_THRESHOLD`` replaces, and the trade-off table's scale."""
+    import itertools
+
+    import numpy as np
+
+    safe_s = [d.sentence for d, r in zip(decisions, rows, strict=True) if not r.unsafe]
     grid = [round(0.5 + 0.01 * k, 2) for k in range(50)]
     sentence_t = next(
-        (t for t in grid if sum(s >= t for s in safe) <= SENTENCE_FALSE_BLOCK * len(safe)), 0.99
+        (t for t in grid if sum(x >= t for x in safe_s) <= SENTENCE_FALSE_BLOCK * len(safe_s)),
+        0.99,
     )
     unsafe = [d for d, r in zip(decisions, rows, strict=True) if r.unsafe]
     threshold = 0.5
@@ -248,13 +264,45 @@ def choose_thresholds(
         caught = sum(d.blocks(t, sentence_t) for d in unsafe)
         if unsafe and caught / len(unsafe) >= target:
             break
-    return threshold, sentence_t
+    y = np.array([r.unsafe for r in rows])
+    whole = np.array([d.whole for d in decisions])
+    fixed = np.array([d.deterministic or d.sentence >= sentence_t for d in decisions])
+    words = np.array([d.words for d in decisions])
+    bounds = [0, *LENGTH_BUCKETS, 10**9]
+    masks = [(words >= lo) & (words < hi) for lo, hi in itertools.pairwise(bounds)]
+    best: tuple[float, tuple[float, ...]] | None = None
+    for ts in itertools.product(BUCKET_GRID, repeat=len(masks)):
+        blocked = fixed.copy()
+        for m, t in zip(masks, ts, strict=True):
+            blocked |= m & (whole >= t)
+        if y.any() and blocked[y].mean() >= target:
+            fb = float(blocked[~y].mean()) if (~y).any() else 0.0
+            if best is None or fb < best[0] or (fb == best[0] and sum(ts) > sum(best[1])):
+                best = (fb, ts)
+    chosen = best[1] if best is not None else (threshold,) * len(masks)
+    by_length = [
+        [hi if hi < 10**9 else None, t]
+        for (_lo, hi), t in zip(itertools.pairwise(bounds), chosen, strict=True)
+    ]
+    return threshold, sentence_t, by_length
+
+
+def threshold_for(by_length: Sequence[Sequence[Any]], words: int) -> float:
+    """The reply threshold for a reply of ``words`` words."""
+    for upper, t in by_length:
+        if upper is None or words < upper:
+            return float(t)
+    return float(by_length[-1][1])
 
 
 def cv_report(
-    decisions: Sequence[Decision], rows: Sequence[Row], threshold: float, sentence_t: float
+    decisions: Sequence[Decision],
+    rows: Sequence[Row],
+    threshold: float,
+    sentence_t: float,
+    by_length: Sequence[Sequence[Any]],
 ) -> dict[str, Any]:
-    blocked = [d.blocks(threshold, sentence_t) for d in decisions]
+    blocked = [d.blocks_by_length(by_length, sentence_t) for d in decisions]
 
     def rate(idx: list[int]) -> dict[str, Any]:
         uns = [i for i in idx if rows[i].unsafe]
@@ -282,6 +330,7 @@ def cv_report(
     ]
     return {
         "threshold": threshold,
+        "thresholds_by_length": [list(b) for b in by_length],
         "sentence_threshold": sentence_t,
         "tradeoff": tradeoff,
         "all": rate(every),
@@ -308,10 +357,11 @@ def train(corpus: Path = CORPUS_DIR) -> tuple[dict[str, Any], dict[str, Any]]:
     analyser = build_analyser()
     data = featurize(analyser, rows)
     decisions = cross_validate(data, rows)
-    threshold, sentence_t = choose_thresholds(decisions, rows, TARGET_RECALL)
-    report = cv_report(decisions, rows, threshold, sentence_t)
+    threshold, sentence_t, by_length = choose_thresholds(decisions, rows, TARGET_RECALL)
+    report = cv_report(decisions, rows, threshold, sentence_t, by_length)
     content = fit(data, rows)
     content["threshold"] = threshold
+    content["thresholds_by_length"] = by_length
     content["sentence_threshold"] = sentence_t
     content["meta"] = {
         "corpus_sha256": corpus_sha256(corpus),
@@ -329,7 +379,11 @@ def train(corpus: Path = CORPUS_DIR) -> tuple[dict[str, Any], dict[str, Any]]:
 def print_report(report: dict[str, Any], rows: Sequence[Row] = (), rows_count: int = 0) -> None:
     n = len(rows) or rows_count
     print(f"five-fold cross-validation on the corpus ({n} replies)")
-    print(f"thresholds: reply {report['threshold']}, sentence {report['sentence_threshold']}")
+    by_length = ", ".join(
+        f"under {u} words {t}" if u is not None else f"longer {t}"
+        for u, t in report["thresholds_by_length"]
+    )
+    print(f"thresholds: reply by length ({by_length}), sentence {report['sentence_threshold']}")
 
     def line(label: str, r: dict[str, Any]) -> str:
         rec = f"{r['recall']:.3f} of {r['unsafe']}" if r["recall"] is not None else "-"
@@ -369,8 +423,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.cv_only:
         rows = load_rows(corpus_files(args.corpus))
         decisions = cross_validate(featurize(build_analyser(), rows), rows)
-        t, st = choose_thresholds(decisions, rows, TARGET_RECALL)
-        print_report(cv_report(decisions, rows, t, st), rows)
+        t, st, by_length = choose_thresholds(decisions, rows, TARGET_RECALL)
+        print_report(cv_report(decisions, rows, t, st, by_length), rows)
         return 0
     content, report = train(args.corpus)
     raw = dump(content)

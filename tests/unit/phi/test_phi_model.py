@@ -154,3 +154,15 @@ def test_threshold_setting_moves_the_decision(presidio_screen: ClassifierPhiScre
     assert run(lenient, reply).verdict == "pass"
     # identifiers block whatever the threshold
     assert run(lenient, "Your MRN is 00482913.").verdict == "block"
+
+
+def test_reply_threshold_depends_on_length() -> None:
+    data = json.loads(MODEL_PATH.read_bytes())
+    data["thresholds_by_length"] = [[8, 0.1], [20, 0.2], [None, 0.4]]
+    model = LinearModel(data)
+    assert model.threshold_for(3) == 0.1
+    assert model.threshold_for(8) == 0.2
+    assert model.threshold_for(19) == 0.2
+    assert model.threshold_for(500) == 0.4
+    del data["thresholds_by_length"]
+    assert LinearModel(data).threshold_for(5) == data["threshold"]
