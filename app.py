@@ -466,9 +466,12 @@ def _container(
 
 
 def _sqlite_file(url: str) -> Path | None:
-    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
-    return Path(url[len("sqlite:///") :])
+    return Path(parsed.database)
 
 
 def _require_schema(c: Container, created: Path | None) -> None:

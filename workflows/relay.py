@@ -99,25 +99,26 @@ class Relay:
                 return delivered
             item, handler = claimed
             error: tuple[str, float | None] | None = None
-            if handler is not None:
-                try:
-                    handler(item)
-                except Retry as exc:
-                    error = (exc.code, exc.after)
-                except Refused as exc:
-                    error = (exc.code, REFUSED)
-                except Exception as exc:  # a handler bug must not stop the relay
-                    log.warning(
-                        "outbox delivery failed",
-                        extra={
-                            "outbox_id": item.id,
-                            "topic": item.topic,
-                            "error": type(exc).__name__,
-                        },
-                    )
-                    error = (type(exc).__name__, None)
-            self._finish(item.id, handler is not None, error)
-            if handler is not None and error is None:
+            try:
+                if handler is None:  # claimed rows match a handler; never close one unsent
+                    raise Retry("no_handler")
+                handler(item)
+            except Retry as exc:
+                error = (exc.code, exc.after)
+            except Refused as exc:
+                error = (exc.code, REFUSED)
+            except Exception as exc:  # a handler bug must not stop the relay
+                log.warning(
+                    "outbox delivery failed",
+                    extra={
+                        "outbox_id": item.id,
+                        "topic": item.topic,
+                        "error": type(exc).__name__,
+                    },
+                )
+                error = (type(exc).__name__, None)
+            self._finish(item.id, error)
+            if error is None:
                 delivered += 1
         return delivered
 
@@ -153,7 +154,7 @@ class Relay:
             uow.commit()
         return item, self.handler_for(item.topic)
 
-    def _finish(self, row_id: int, handled: bool, error: tuple[str, float | None] | None) -> None:
+    def _finish(self, row_id: int, error: tuple[str, float | None] | None) -> None:
         with self.deps.uow() as uow:
             row = uow.repo.outbox_row(row_id)
             if row is None or row.status != "pending":

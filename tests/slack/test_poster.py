@@ -253,17 +253,21 @@ def test_ambiguous_failure_is_not_posted_twice(
     assert outbox_rows(container, "chat.revision")[0].status == "done"
 
 
+def _burst(container: Any, emu: SlackEmulator, n: int) -> tuple[list[int], Any]:
+    """``n`` mentions at once with a digest threshold of 3: their ids and the digest."""
+    make_poster(container, emu, digest_threshold=3)
+    ids = ingest(container, n)
+    for _ in range(3):
+        deliver(container)
+    assert "arrived together" in emu.channel_text(CH)
+    return ids, emu.messages(CH)[-1]
+
+
 def test_burst_becomes_one_digest_and_nothing_is_dropped(
     container: Any, emu: SlackEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    make_poster(container, emu, digest_threshold=3)
-    ids = ingest(container, 10)
-    for _ in range(3):
-        deliver(container)
-    parents = emu.messages(CH)
-    assert len(parents) == 4  # three on their own, then one digest
-    digest = parents[-1]
-    assert "arrived together" in emu.channel_text(CH)
+    ids, digest = _burst(container, emu, 10)
+    assert len(emu.messages(CH)) == 4  # three on their own, then one digest
     in_digest = emu.replies(CH, digest.ts)
     assert len(in_digest) == 7
     for mid in ids:
@@ -332,15 +336,8 @@ def test_publish_failure_and_refusal_notes(
     assert "reply_retry_publish" in blocks
 
 
-def test_a_deleted_digest_never_blocks_later_mentions(
-    container: Any, emu: SlackEmulator, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    make_poster(container, emu, digest_threshold=3)
-    first = ingest(container, 5)
-    for _ in range(3):
-        deliver(container)
-    digest = emu.messages(CH)[-1]
-    assert "arrived together" in emu.channel_text(CH)
+def test_a_deleted_digest_never_blocks_later_mentions(container: Any, emu: SlackEmulator) -> None:
+    _ids, digest = _burst(container, emu, 5)
     emu.message(CH, digest.ts).deleted = True  # type: ignore[union-attr]
     later = ingest(container, 6, start=100)
     for _ in range(4):
@@ -350,4 +347,3 @@ def test_a_deleted_digest_never_blocks_later_mentions(
     out = emu.render_channel(CH)
     missing = [mid for mid in later if f"M-{mid}" not in out]
     assert not missing, (missing, out)
-    assert first  # posted before the digest was deleted (their thread went with it)

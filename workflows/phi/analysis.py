@@ -21,13 +21,9 @@ from workflows.phi.names import NameProfile, build_profile
 from workflows.phi.normalize import Normalized, normalize
 from workflows.phi.recognizers import ReviewerRecognizer
 from workflows.phi.types import MentionContext, OrgContext
-from workflows.phi.vocab import Vocabulary, fold, tokenize
+from workflows.phi.vocab import Vocabulary, fold, looks_spanish, tokenize
 
 LANGUAGE = "en"
-_SPANISH_MARKERS = frozenset(
-    "el la los las de del que y en un una por para con no su sus usted nuestro nuestra "
-    "gracias es lo le muy pero como".split()
-)
 
 
 @dataclass(frozen=True)
@@ -138,8 +134,7 @@ class Analyser:
         entities = org_entities(text, entities, det, org)
         tokens = tokenize(text)
         terms = model_terms(tokens, entities)
-        keys = [t.key for t in tokens]
-        spanish = bool(keys) and sum(k in _SPANISH_MARKERS for k in keys) / len(keys) > 0.12
+        spanish = looks_spanish([t.key for t in tokens])
         mention_keys = frozenset(t.key for t in tokenize(mention_text)) | frozenset(
             fold(w) for w in mention_text.split()
         )

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from workflows.phi.types import FINDING_KINDS
+from workflows.phi.vocab import looks_spanish, tokenize
 
 PHI_DIR = Path(__file__).resolve().parent
 CORPUS_DIR = PHI_DIR / "corpus"
@@ -82,15 +83,8 @@ def validate(d: Any, where: str) -> dict[str, Any]:
     }
 
 
-_SPANISH = frozenset(
-    "el la los las de del que y en un una por para con su sus usted nuestro nuestra "
-    "gracias es lo le muy pero como".split()
-)
-
-
 def guess_lang(text: str) -> str:
-    words = re.findall(r"[^\W\d_]+", text.lower())
-    return "es" if words and sum(w in _SPANISH for w in words) / len(words) > 0.12 else "en"
+    return "es" if looks_spanish([t.key for t in tokenize(text)]) else "en"
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from workflows.phi.features import Feature
+from workflows.phi.features import Feature, block_of
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 MODEL_PATH = MODEL_DIR / "phi-model.json"
@@ -35,15 +35,11 @@ def tfidf(features: Sequence[Feature], idf: dict[str, float]) -> dict[str, float
     """Sub-linear tf x idf over known features, L2-normalised per block."""
     counts = Counter(f.name for f in features if f.name in idf)
     values = {name: (1.0 + math.log(n)) * idf[name] for name, n in counts.items()}
-    char = sum(v * v for name, v in values.items() if name.startswith("h:"))
-    word = sum(v * v for name, v in values.items() if not name.startswith("h:"))
-    scale = {
-        "char": 1 / math.sqrt(char) if char else 0.0,
-        "word": 1 / math.sqrt(word) if word else 0.0,
-    }
-    return {
-        name: v * scale["char" if name.startswith("h:") else "word"] for name, v in values.items()
-    }
+    blocks = {name: block_of(name) for name in values}
+    norms: dict[str, float] = {}
+    for name, v in values.items():
+        norms[blocks[name]] = norms.get(blocks[name], 0.0) + v * v
+    return {name: v / math.sqrt(norms[blocks[name]]) for name, v in values.items()}
 
 
 def sigmoid(z: float) -> float:

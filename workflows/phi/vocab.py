@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -35,6 +35,17 @@ _FILES: dict[str, tuple[str, ...]] = {
 }
 
 _TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+_SPANISH_MARKERS = frozenset(
+    "el la los las de del que y en un una por para con no su sus usted nuestro nuestra "
+    "gracias es lo le muy pero como".split()
+)
+
+
+def looks_spanish(words: Sequence[str]) -> bool:
+    """Do these (folded) words read as Spanish? More than 12% common Spanish words."""
+    return bool(words) and sum(w in _SPANISH_MARKERS for w in words) / len(words) > 0.12
 
 
 def fold(word: str) -> str:
@@ -308,6 +319,7 @@ __all__ = [
     "default_vocabulary",
     "fold",
     "load_vocabulary",
+    "looks_spanish",
     "read_lines",
     "tokenize",
 ]
