@@ -7,6 +7,7 @@ replies exactly alike.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -15,7 +16,16 @@ from dataclasses import dataclass, field
 from presidio_analyzer import AnalyzerEngine, RecognizerResult
 
 from workflows.phi import patterns as P
-from workflows.phi.features import Entity, Feature, Term, cues, features, model_terms
+from workflows.phi.features import (
+    Entity,
+    Feature,
+    Term,
+    addressed,
+    cues,
+    features,
+    mention_context,
+    model_terms,
+)
 from workflows.phi.identifiers import RawFinding, Sentence, identifier_findings, org_entities
 from workflows.phi.names import NameProfile, build_profile
 from workflows.phi.normalize import Normalized, normalize
@@ -24,6 +34,7 @@ from workflows.phi.types import MentionContext, OrgContext
 from workflows.phi.vocab import Vocabulary, fold, looks_spanish, tokenize
 
 LANGUAGE = "en"
+_DIGITS = re.compile(r"\d")
 
 
 @dataclass(frozen=True)
@@ -34,6 +45,7 @@ class Analysis:
     terms: tuple[Term, ...]
     deterministic: tuple[RawFinding, ...]
     mention_keys: frozenset[str]
+    mention_words: tuple[str, ...]
     spanish: bool
     _cache: dict[tuple[int, int], list[Feature]] = field(
         default_factory=dict, compare=False, repr=False
@@ -54,7 +66,15 @@ class Analysis:
         else:
             terms = self.segment(start, end)
             det = any(start <= f.start < end for f in self.deterministic)
-        out = features(terms, cues(terms, self.entities, self.mention_keys, det))
+        cue_names = cues(terms, self.entities, self.mention_keys, det)
+        out = features(terms, cue_names)
+        if "c:reviewer" in cue_names:
+            out.extend(mention_context(self.mention_words))
+        lo = terms[0].start if terms else 0
+        hi = terms[-1].end if terms else 0
+        for s in self.sentences:
+            if s.end > lo and s.start < hi:
+                out.extend(addressed([t for t in terms if s.start <= t.start < s.end]))
         self._cache[key] = out
         return out
 
@@ -135,6 +155,7 @@ class Analyser:
         tokens = tokenize(text)
         terms = model_terms(tokens, entities)
         spanish = looks_spanish([t.key for t in tokens])
+        mention_tokens = frozenset(_DIGITS.sub("0", t.key) for t in tokenize(mention_text))
         mention_keys = frozenset(t.key for t in tokenize(mention_text)) | frozenset(
             fold(w) for w in mention_text.split()
         )
@@ -145,6 +166,7 @@ class Analyser:
             terms=tuple(terms),
             deterministic=tuple(det),
             mention_keys=mention_keys,
+            mention_words=tuple(sorted(mention_tokens)),
             spanish=spanish,
         )
 

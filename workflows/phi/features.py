@@ -8,8 +8,10 @@ training replies. On top of the words, a few *cues* the mention alone can tell:
 the reviewer is named, a clinical word the review never used, second person next to
 a clinical word, a deterministic identifier.
 
-Features are strings: ``w:`` word uni- and bigrams and cues, ``h:`` character 3-5
-grams of each unmasked word (padded with spaces). Each remembers the words it came
+Features are strings: ``w:`` word uni- and bigrams and cues, ``a:`` the words of
+sentences that address the reviewer, ``m:`` the mention's words where the reviewer is
+named, ``h:`` character 3-5 grams of each unmasked word
+(padded with spaces). Each remembers the words it came
 from, so a score can be explained by the words that weighed most.
 """
 
@@ -50,7 +52,7 @@ _PRIORITY: dict[str, int] = {e: len(MASKS) - i for i, e in enumerate(MASKS)}
 
 CLINICAL = frozenset({"PHI_CONDITION", "PHI_PROCEDURE", "PHI_MEDICATION", "PHI_TEST"})
 _SECOND_PERSON = frozenset(
-    "you your yours yourself ur usted ustedes su sus tu tus te le contigo".split()
+    "you your yours yourself ur u usted ustedes su sus tu tus te le contigo".split()
 )
 _DIGITS = re.compile(r"\d")
 CHAR_NGRAMS = (3, 5)
@@ -160,6 +162,21 @@ def features(terms: Sequence[Term], cue_names: Sequence[str]) -> list[Feature]:
     return out
 
 
+def addressed(sentence: Sequence[Term]) -> list[Feature]:
+    """``a:`` words of a sentence that speaks to or names the reviewer: "your club"
+    and "your knee" share "your", so a word's weight may differ there."""
+    if not any(t.text in _SECOND_PERSON or t.text == "<reviewer>" for t in sentence):
+        return []
+    return [Feature("a:" + t.text, (t.index,)) for t in sentence]
+
+
+def mention_context(words: Iterable[str]) -> list[Feature]:
+    """``m:`` words of the mention, for a segment that names the reviewer: "Thanks,
+    <reviewer>!" is a disclosure under a review about surgery, not under one about a
+    fun run."""
+    return [Feature("m:" + w, ()) for w in words]
+
+
 @lru_cache(maxsize=65536)
 def char_grams(word: str) -> tuple[str, ...]:
     """``h:`` features of one word: its character n-grams, padded with spaces."""
@@ -181,8 +198,10 @@ __all__ = [
     "Entity",
     "Feature",
     "Term",
+    "addressed",
     "block_of",
     "cues",
     "features",
+    "mention_context",
     "model_terms",
 ]

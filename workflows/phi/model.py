@@ -16,6 +16,7 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -52,8 +53,23 @@ def sigmoid(z: float) -> float:
 @dataclass(frozen=True)
 class Scored:
     probability: float
-    # contribution of each word (Term index) to the decision value
-    by_word: dict[int, float]
+    features: Sequence[Feature]
+    contributions: dict[str, float]
+
+    @cached_property
+    def by_word(self) -> dict[int, float]:
+        """Contribution of each word (Term index) to the decision value; computed only
+        when a finding is explained."""
+        by_word: dict[int, float] = {}
+        seen: set[str] = set()
+        for f in self.features:
+            if f.name in seen or f.name not in self.contributions or not f.words:
+                continue
+            seen.add(f.name)
+            share = self.contributions[f.name] / len(f.words)
+            for w in f.words:
+                by_word[w] = by_word.get(w, 0.0) + share
+        return by_word
 
 
 @dataclass(frozen=True)
@@ -122,16 +138,7 @@ class LinearModel:
             c = v * self.weight[name]
             z += c
             contrib[name] = c
-        by_word: dict[int, float] = {}
-        seen: set[str] = set()
-        for f in features:
-            if f.name in seen or f.name not in contrib or not f.words:
-                continue
-            seen.add(f.name)
-            share = contrib[f.name] / len(f.words)
-            for w in f.words:
-                by_word[w] = by_word.get(w, 0.0) + share
-        return Scored(sigmoid(z), by_word)
+        return Scored(sigmoid(z), features, contrib)
 
     def kind_scores(self, features: Sequence[Feature]) -> dict[str, float]:
         names = {f.name for f in features if not f.name.startswith("h:")}
