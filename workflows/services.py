@@ -18,8 +18,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, ParamSpec, TypeVar
 
-from sqlalchemy.exc import IntegrityError
-
 from models.tables import (
     ApproverRole,
     ChatInstallation,
@@ -34,8 +32,9 @@ from models.tables import (
     RoleMember,
     SignOff,
 )
-from models.uow import UnitOfWork
+from models.uow import Conflict, UnitOfWork
 from workflows import state_machine as sm
+from workflows.actions import typed_mention_id
 from workflows.errors import (
     CountersignError,
     Forbidden,
@@ -46,6 +45,7 @@ from workflows.errors import (
     StaleRevision,
 )
 from workflows.ingest import classify
+from workflows.permissions import Viewer, for_viewer, foreign, mention_for
 from workflows.phi.types import MentionContext, PhiScreen, ScreenResult
 from workflows.topics import Topic
 from workflows.types import APPROVER_ROLES, ROLES, Actor, Clock, MentionInput, Policy, Sentiment
@@ -88,14 +88,14 @@ def sha256(text: str) -> str:
 
 
 def parse_ref(ref: str | int) -> int:
+    """A mention id from an int, ``M-42`` or (on the command line) ``42``."""
     if isinstance(ref, int):
         return ref
-    value = ref.strip().upper()
-    if value.startswith("M-"):
-        value = value[2:]
-    if not value.isdigit() or len(value) > 12:
+    value = ref.strip()
+    found = typed_mention_id(f"M-{value}" if value.isdigit() else value)
+    if found is None:
         raise InvalidInput("that is not a mention id (they look like M-42)")
-    return int(value)
+    return found
 
 
 # -- refusals -------------------------------------------------------------------
@@ -130,6 +130,12 @@ def _audit_refusal(deps: Deps, actor: Actor, action: str, ref: Any, exc: Counter
         )
         uow.commit()
     _kick(deps)
+
+
+def record_refusal(deps: Deps, actor: Actor, action: str, ref: Any, exc: CountersignError) -> None:
+    """Audit the refusal of a request that never reached a use case (a button that did
+    not parse, a request from another workspace caught by an adapter)."""
+    _audit_refusal(deps, actor, action, ref, exc)
 
 
 def audited(action: str) -> Callable[[Callable[P, T]], Callable[P, T]]:
@@ -169,17 +175,18 @@ def _roles(uow: UnitOfWork, actor: Actor) -> set[str]:
 
 def _check_member(deps: Deps, uow: UnitOfWork, actor: Actor) -> set[str]:
     """Other workspaces/tenants are refused; then channel membership or any role."""
-    home = {"slack": deps.policy.slack_team_id, "teams": deps.policy.teams_tenant_id}.get(
-        actor.platform
-    )
-    if home and actor.team_id and actor.team_id != home:
-        raise Forbidden("Countersign only serves its own organisation's workspace")
-    if actor.platform in ("slack", "teams") and not actor.team_id and home:
-        raise Forbidden("this request does not say which workspace it came from")
+    refused = foreign(actor.platform, actor.team_id, home_of(deps.policy, actor.platform))
+    if refused is not None:
+        raise Forbidden(refused)
     roles = _roles(uow, actor)
     if not roles and not actor.channel_member:
         raise Forbidden("only members of the review channel or role holders can do this")
     return roles
+
+
+def home_of(policy: Policy, platform: str) -> str | None:
+    """Our own Slack workspace or Teams tenant."""
+    return {"slack": policy.slack_team_id, "teams": policy.teams_tenant_id}.get(platform)
 
 
 def _require_role(roles: set[str], *wanted: str) -> None:
@@ -199,14 +206,18 @@ def _load(uow: UnitOfWork, ref: str | int, *, lock: bool = True) -> Mention:
     return mention
 
 
-def _move(mention: Mention, event: sm.Event) -> tuple[str, str]:
-    before = mention.state
+def _state(mention: Mention) -> sm.State:
+    return sm.State(mention.state)
+
+
+def _move(mention: Mention, event: sm.Event) -> tuple[sm.State, sm.State]:
+    before = _state(mention)
     try:
-        after = sm.transition(sm.State(before), event)
+        after = sm.transition(before, event)
     except sm.IllegalTransition as exc:
         raise InvalidState(str(exc)) from None
-    mention.state = after.value
-    return before, after.value
+    mention.state = after
+    return before, after
 
 
 def _reason(reason: str | None, what: str) -> str:
@@ -285,7 +296,7 @@ def _audit(
     *,
     role: str | None = None,
     revision: Revision | None = None,
-    moved: tuple[str, str] | None = None,
+    moved: tuple[sm.State | str, sm.State] | None = None,
     reason: str | None = None,
     published_hash: str | None = None,
     detail: dict[str, Any] | None = None,
@@ -341,7 +352,7 @@ def _revision_view(uow: UnitOfWork, revision: Revision, is_latest: bool) -> Revi
         text=revision.text,
         text_sha256=revision.text_sha256,
         verdict=revision.screen_verdict,
-        state=_revision_state(revision, is_latest).value,
+        state=_revision_state(revision, is_latest),
         created_at=revision.created_at,
         findings=findings,
         signoffs=signoffs,
@@ -366,7 +377,7 @@ def _mention_view(uow: UnitOfWork, mention: Mention) -> MentionView:
         rating=mention.rating,
         severity=mention.severity,
         severity_reasons=tuple(mention.severity_reasons or ()),
-        state=mention.state,
+        state=_state(mention),
         received_at=mention.received_at,
         created_at=mention.created_at,
         sla_due_at=mention.sla_due_at,
@@ -377,6 +388,16 @@ def _mention_view(uow: UnitOfWork, mention: Mention) -> MentionView:
         published_hash=reply.published_hash if reply else None,
         published_at=reply.published_at if reply else None,
         posted_by=reply.posted_by if reply else None,
+        approvers=tuple((a.actor, a.role) for a in uow.repo.approver_roles(mention.id)),
+    )
+
+
+def _viewer(deps: Deps, actor: Actor, roles: set[str]) -> Viewer:
+    return Viewer.of(
+        actor.key,
+        roles,
+        private=actor.private,
+        allow_author_signoff=deps.policy.allow_author_signoff,
     )
 
 
@@ -395,7 +416,7 @@ def ingest(deps: Deps, inputs: Sequence[MentionInput]) -> list[IngestResult]:
     for attempt in range(3):
         try:
             return _ingest_once(deps, inputs)
-        except IntegrityError:
+        except Conflict:
             # A concurrent request stored one of these external ids first: re-read.
             if attempt == 2:
                 raise
@@ -434,7 +455,7 @@ def _ingest_once(deps: Deps, inputs: Sequence[MentionInput]) -> list[IngestResul
                 severity=c.severity,
                 severity_reasons=list(c.reasons),
                 sla_due_at=c.sla_due_at,
-                state="open" if c.negative else "ignored",
+                state=sm.State.OPEN if c.negative else sm.State.IGNORED,
                 legal_hold=False,
             )
             uow.repo.add(mention)
@@ -446,7 +467,7 @@ def _ingest_once(deps: Deps, inputs: Sequence[MentionInput]) -> list[IngestResul
                 Actor.system("ingest"),
                 "mention.ingested",
                 mention,
-                moved=("", mention.state),
+                moved=("", _state(mention)),
                 detail={"source": m.source, "severity": c.severity, "negative": c.negative},
             )
             if c.negative:
@@ -470,7 +491,7 @@ def open_for_reply(deps: Deps, actor: Actor, ref: str | int) -> MentionView:
     with deps.uow() as uow:
         _check_member(deps, uow, actor)
         mention = _load(uow, ref)
-        if mention.state in ("ignored", "dismissed"):
+        if sm.Event.OPEN_FOR_REPLY in sm.allowed_events(_state(mention)):
             moved = _move(mention, sm.Event.OPEN_FOR_REPLY)
             if mention.sla_due_at is None:
                 mention.sla_due_at = deps.clock() + timedelta(
@@ -495,7 +516,7 @@ def assign(deps: Deps, actor: Actor, ref: str | int, assignee: str | None = None
     with deps.uow() as uow:
         _check_member(deps, uow, actor)
         mention = _load(uow, ref)
-        if mention.state in ("released", "taken_down", "dismissed"):
+        if _state(mention) in (sm.State.RELEASED, sm.State.TAKEN_DOWN, sm.State.DISMISSED):
             raise InvalidState(f"{mention.ref} is {mention.state}; there is nothing to assign")
         mention.assignee = assignee or actor.key
         _audit(uow, deps, actor, "mention.assigned", mention, detail={"assignee": mention.assignee})
@@ -582,7 +603,7 @@ def create_revision(
                 f"{reply.latest_revision} is now the latest; reopen the draft"
             )
         moved_open = None
-        if mention.state in ("ignored", "dismissed"):
+        if sm.Event.OPEN_FOR_REPLY in sm.allowed_events(_state(mention)):
             moved_open = _move(mention, sm.Event.OPEN_FOR_REPLY)
         event = sm.Event.REVISION_BLOCKED if result.blocked else sm.Event.REVISION_CLEAN
         moved = _move(mention, event)
@@ -691,7 +712,7 @@ def _store_revision(
     reply.latest_revision = number
     mention.assignee = mention.assignee or actor.key
     uow.repo.flush()
-    uow.session.refresh(revision, ["findings"])
+    uow.repo.refresh(revision, ["findings"])
     return revision
 
 
@@ -749,9 +770,12 @@ def override_finding(
             )
         )
         uow.repo.flush()
-        uow.session.refresh(finding, ["override"])
+        uow.repo.refresh(finding, ["override"])
         moved = None
-        if _revision_state(revision) == sm.RevisionState.CLEARED and mention.state == "drafting":
+        if (
+            _revision_state(revision) == sm.RevisionState.CLEARED
+            and _state(mention) is sm.State.DRAFTING
+        ):
             moved = _move(mention, sm.Event.FINDINGS_CLEARED)
         _audit(
             uow,
@@ -811,7 +835,7 @@ def sign_off(deps: Deps, actor: Actor, ref: str | int, number: int, role: str) -
                 f"revision {number} is blocked by the PHI screen; "
                 "fix it or ask risk to review the findings"
             )
-        if mention.state != sm.State.IN_REVIEW.value:
+        if _state(mention) is not sm.State.IN_REVIEW:
             raise InvalidState(f"{mention.ref} is {mention.state.replace('_', ' ')}, not in review")
         if revision.author == actor.key and not deps.policy.allow_author_signoff:
             raise Forbidden("the author of a draft cannot sign it off")
@@ -904,7 +928,7 @@ def request_changes(
             raise Forbidden(
                 f"you act as the {role} approver on {mention.ref} but no longer hold that role"
             )
-        if mention.state != sm.State.IN_REVIEW.value:
+        if _state(mention) is not sm.State.IN_REVIEW:
             raise InvalidState(f"{mention.ref} is {mention.state.replace('_', ' ')}, not in review")
         if any(s.role == role for s in uow.repo.signoffs(revision.id)):
             raise InvalidState(f"revision {number} already has a {role} decision")
@@ -1184,8 +1208,11 @@ def take_down(deps: Deps, actor: Actor, ref: str | int, reason: str) -> Incident
 
 @audited("mention.status")
 def status(deps: Deps, actor: Actor, ref: str | int) -> Status:
+    """State, revisions and history, as this person may see them: the actions they may
+    take now, and a blocked draft's text and flagged words only for its author and risk
+    approvers, only where the answer reaches that person alone."""
     with deps.uow() as uow:
-        _check_member(deps, uow, actor)
+        roles = _check_member(deps, uow, actor)
         mention = _load(uow, ref, lock=False)
         revisions = uow.repo.revisions(mention.id)
         latest_no = revisions[-1].number if revisions else 0
@@ -1195,11 +1222,12 @@ def status(deps: Deps, actor: Actor, ref: str | int) -> Status:
             )
             for e in uow.repo.history(mention.id)
         )
-        return Status(
+        full = Status(
             _mention_view(uow, mention),
             tuple(_revision_view(uow, r, r.number == latest_no) for r in revisions),
             history,
         )
+        return for_viewer(full, _viewer(deps, actor, roles))
 
 
 @audited("revision.open")
@@ -1220,11 +1248,12 @@ def open_revision(deps: Deps, actor: Actor, ref: str | int, number: int | None) 
 def queue(deps: Deps, actor: Actor) -> Queue:
     with deps.uow() as uow:
         roles = _check_member(deps, uow, actor)
+        viewer = _viewer(deps, actor, roles)
         items: list[QueueItem] = []
         seen: set[int] = set()
         for mention, revision in uow.repo.drafts_by(actor.key):
             why = "your draft is blocked" if revision.screen_verdict == "block" else "your draft"
-            items.append(QueueItem(_mention_view(uow, mention), why))
+            items.append(QueueItem(mention_for(_mention_view(uow, mention), viewer), why))
             seen.add(mention.id)
         for role in APPROVER_ROLES:
             if role in roles and actor.platform not in ("cli", "system"):
@@ -1235,12 +1264,15 @@ def queue(deps: Deps, actor: Actor) -> Queue:
                     if held is not None and held.role != role:
                         continue
                     items.append(
-                        QueueItem(_mention_view(uow, mention), f"awaiting {role} sign-off")
+                        QueueItem(
+                            mention_for(_mention_view(uow, mention), viewer),
+                            f"awaiting {role} sign-off",
+                        )
                     )
                     seen.add(mention.id)
-        for mention in uow.repo.overdue(deps.clock(), ("open", "drafting", "in_review")):
+        for mention in uow.repo.overdue(deps.clock(), sm.OPEN_STATES):
             if mention.id not in seen and (mention.assignee in (None, actor.key)):
-                items.append(QueueItem(_mention_view(uow, mention), "overdue"))
+                items.append(QueueItem(mention_for(_mention_view(uow, mention), viewer), "overdue"))
                 seen.add(mention.id)
         return Queue(actor.key, tuple(sorted(roles)), tuple(items))
 

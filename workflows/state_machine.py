@@ -21,6 +21,27 @@ class State(StrEnum):
     TAKEN_DOWN = "taken_down"
 
 
+class Role(StrEnum):
+    """Who may act on a reply beyond any team member (SPEC §1)."""
+
+    MARKETING = "marketing"
+    RISK = "risk"
+    ADMIN = "admin"
+
+
+APPROVER_ROLES: tuple[Role, ...] = (Role.MARKETING, Role.RISK)
+
+# A mention that still needs an answer (SLA reminders, digests, queues).
+OPEN_STATES: tuple[State, ...] = (State.OPEN, State.DRAFTING, State.IN_REVIEW)
+# Nothing more will happen unless a person reopens it.
+TERMINAL_STATES: tuple[State, ...] = (
+    State.RELEASED,
+    State.DISMISSED,
+    State.IGNORED,
+    State.TAKEN_DOWN,
+)
+
+
 class Event(StrEnum):
     # /reply M-n on an ignored or dismissed mention: replies to praise leak PHI too.
     OPEN_FOR_REPLY = "open_for_reply"

@@ -28,6 +28,7 @@ from aiohttp import web
 from bot.slack.emulator import SlackEmulator, block_actions_body, slash_command_body
 from bot.slack.wiring import signed_headers
 from web.server import webhook_signature
+from workflows.state_machine import State
 
 CHANNEL = "C0DEMOREVIEWS"
 TEAM = "T0DEMO"
@@ -291,14 +292,14 @@ async def _flow(app_module: Any, emu: SlackEmulator, tmp: Path, out: TextIO) -> 
             steps.append("@mark signed off as marketing")
             await d.click(RISK, "reply_signoff_risk", value)
             await _until(
-                lambda: services.mention_view(container.deps, mid).state == "approved",
+                lambda: services.mention_view(container.deps, mid).state == State.APPROVED,
                 "the risk sign-off",
             )
             steps.append("@rita signed off as risk: approved, handed over for manual posting")
             await _deliver(container)
             await d.click(MARKETING, "reply_mark_posted", value)
             await _until(
-                lambda: services.mention_view(container.deps, mid).state == "released",
+                lambda: services.mention_view(container.deps, mid).state == State.RELEASED,
                 "the reply marked posted",
             )
             await _deliver(container)

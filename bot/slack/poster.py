@@ -42,9 +42,11 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot import delivery
 from bot.slack import blocks as b
 from workflows import services
+from workflows import state_machine as sm
 from workflows.errors import NotFound
 from workflows.relay import OutboxItem, Relay, Retry
 from workflows.services import Deps
+from workflows.state_machine import RevisionState, State
 from workflows.topics import CHAT_PREFIX, Topic
 from workflows.types import Actor
 from workflows.views import MentionView, RevisionView, ThreadRef
@@ -52,7 +54,7 @@ from workflows.views import MentionView, RevisionView, ThreadRef
 log = logging.getLogger("countersign.slack.poster")
 
 PLATFORM = "slack"
-OPEN_STATES = ("open", "drafting", "in_review")
+OPEN_STATES = sm.OPEN_STATES
 METADATA_EVENT = "countersign_delivery"
 SYSTEM = Actor.system("slack-poster")
 
@@ -221,14 +223,17 @@ class SlackPoster:
         mention = services.mention_view(self.deps, item.mention_id)
         thread = services.get_thread(self.deps, mention.id, PLATFORM)
         if thread is None or not thread.ts:
-            if mention.state == "ignored":
+            if mention.state == State.IGNORED:
                 return  # never posted; nothing to update
             raise Retry("parent_not_posted_yet", after=5)
         self._update_parent(mention, thread)
 
     def _revision(self, item: OutboxItem) -> None:
         def build(m: MentionView, r: RevisionView, p: dict[str, Any]) -> b.SlackMessage:
-            if r.verdict == "block" and r.state in ("blocked", "superseded"):
+            if r.verdict == "block" and r.state in (
+                RevisionState.BLOCKED,
+                RevisionState.SUPERSEDED,
+            ):
                 return b.revision_blocked(m, r)  # the channel sees only the kinds
             return b.revision_passed(m, r)
 
@@ -334,7 +339,7 @@ class SlackPoster:
         role = str(item.payload.get("role", ""))
         latest = mention.latest
         if (
-            mention.state != "in_review"
+            mention.state != State.IN_REVIEW
             or latest is None
             or latest.number != number
             or latest.signed_by(role) is not None

@@ -39,8 +39,10 @@ from bot.teams import cards
 from bot.teams.connector import DEFAULT_SERVICE_URL, Connector, TeamsDeliveryError
 from bot.teams.handlers import message
 from workflows import services
+from workflows import state_machine as sm
 from workflows.relay import OutboxItem, Relay, Retry
 from workflows.services import Deps
+from workflows.state_machine import RevisionState, State
 from workflows.topics import CHAT_PREFIX, Topic
 from workflows.types import Actor
 from workflows.views import MentionView, RevisionView, ThreadRef
@@ -49,7 +51,7 @@ log = logging.getLogger("countersign.teams.poster")
 
 PLATFORM = "teams"
 SYSTEM = Actor.system("teams-poster")
-OPEN_STATES = ("open", "drafting", "in_review")
+OPEN_STATES = sm.OPEN_STATES
 
 
 @dataclass(frozen=True)
@@ -159,14 +161,17 @@ class TeamsPoster:
         mention = services.mention_view(self.deps, item.mention_id)
         thread = services.get_thread(self.deps, mention.id, PLATFORM)
         if thread is None or not thread.ts:
-            if mention.state == "ignored":
+            if mention.state == State.IGNORED:
                 return
             raise Retry("parent_not_posted_yet", after=5)
         self._update_parent(mention, thread)
 
     def _revision(self, item: OutboxItem) -> None:
         def build(m: MentionView, r: RevisionView) -> cards.Card:
-            if r.verdict == "block" and r.state in ("blocked", "superseded"):
+            if r.verdict == "block" and r.state in (
+                RevisionState.BLOCKED,
+                RevisionState.SUPERSEDED,
+            ):
                 return cards.blocked_notice(m, r)  # the channel sees only the kinds
             return cards.revision_card(m, r)
 
@@ -239,7 +244,7 @@ class TeamsPoster:
         number = int(item.payload.get("number", 0) or 0)
         role = "".join(ch for ch in str(item.payload.get("role", "")) if ch.isalpha())[:20]
         latest = mention.latest
-        if mention.state != "in_review" or latest is None or latest.number != number:
+        if mention.state != State.IN_REVIEW or latest is None or latest.number != number:
             return
         if latest.signed_by(role) is not None:
             return

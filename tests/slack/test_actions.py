@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from bot.slack.ids import ActionId
 from tests.slack.conftest import (
     AUTHOR,
     AUTHOR2,
@@ -22,6 +21,7 @@ from tests.slack.conftest import (
     ingest,
     until,
 )
+from workflows.actions import ActionId
 
 CLEAN = "Thank you for the feedback. Please call our Patient Relations team."
 BLOCKED = "We reviewed your chart and we are sorry."
@@ -474,3 +474,14 @@ async def test_slow_screen_clean_draft(slack: Any, screen: Any, text: str) -> No
     final = slack.emulator.calls_to("views.update")[-1].params["view"]
     assert "passed the PHI screen" in str(final["blocks"])
     screen.delay = 0.0
+
+
+async def test_malformed_button_value_is_refused_and_audited(slack: Any) -> None:
+    mid = ingest(slack.container)
+    answer = await click(slack, AUTHOR, ActionId.MENTION_ASSIGN, f"M-{mid}:r1;DROP")
+    assert "out of date" in answer
+    await until(lambda: _refusals(slack, mid) == 1)
+    refused = [h for h in _status(slack, mid).history if h.outcome == "refused"]
+    assert refused[-1].actor == f"slack:{AUTHOR}"
+    assert refused[-1].action == "button.mention_assign"
+    assert _status(slack, mid).mention.assignee is None

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from bot.slack import blocks as b
 from bot.slack.emulator import flatten_blocks, validate_blocks
-from bot.slack.ids import ButtonValue
+from workflows.actions import ButtonValue
 from workflows.views import FindingView, MentionView, Queue, QueueItem, RevisionView, SignOffView
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

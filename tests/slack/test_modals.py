@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from bot.slack import modals
 from bot.slack.emulator import validate_blocks
-from bot.slack.ids import ButtonValue
+from workflows.actions import ButtonValue
 from workflows.views import FindingView, IncidentView, MentionView, RevisionView
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

@@ -10,9 +10,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.slack.ids import ActionId
 from tests.slack.conftest import GUEST, MARKETING, TEAM, Slack, build_slack_container, ingest
 from tests.slack.test_actions import CLEAN, click, draft
+from workflows.actions import ActionId
 
 
 @pytest.fixture

@@ -376,3 +376,11 @@ async def test_submit_fallback_runs_the_button(teams: Teams, connector: FakeConn
         services.mention_view(teams.container.deps, mention_id).assignee == f"teams:{aad(AUTHOR)}"
     )
     assert connector.to(CHANNEL)[-1].cards, "answered with the refreshed card"
+
+
+async def test_garbled_button_is_refused_and_audited(teams: Teams) -> None:
+    mention_id = ingest(teams.container)
+    r = await teams.click(MARKETING, "reply_signoff_marketing", f"M-{mention_id}:r1;DROP")
+    assert (await r.json())["value"] == "That button is out of date; use the latest card."
+    refused = [h for h in _history(teams.container, mention_id) if h.outcome == "refused"]
+    assert refused and refused[-1].action == "button.reply_signoff_marketing"
