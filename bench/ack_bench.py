@@ -50,10 +50,10 @@ async def main(clients: int, per_client: int) -> int:
     from pydantic import SecretStr
 
     from app import Settings, build_container, build_http_app
-    from bot.slack.emulator import SlackEmulator, block_actions_body, slash_command_body
     from bot.slack.wiring import signed_headers
     from models.crypto import Keyring
     from models.migrate import upgrade
+    from sandbox.slack_emulator import SlackEmulator, block_actions_body, slash_command_body
     from workflows import services
     from workflows.types import Actor, MentionInput
 

@@ -52,6 +52,51 @@ KIND_LABEL: dict[str, str] = {
 }
 
 
+# What a refused request was, in words a coordinator reading the thread understands
+# (keys are the audit trail's action names).
+REQUEST_LABEL: dict[str, str] = {
+    "mention.open": "opening the mention for a reply",
+    "mention.assign": "taking the mention",
+    "mention.dismiss": "dismissing the mention",
+    "mention.legal_hold": "a legal hold",
+    "mention.status": "looking at the status",
+    "revision.create": "a new draft",
+    "revision.open": "editing the draft",
+    "revision.send_to_risk": "sending the draft to risk",
+    "revision.signoff": "a sign-off",
+    "revision.request_changes": "a request for changes",
+    "finding.override": "overriding a PHI finding",
+    "reply.mark_posted": "marking the reply as posted",
+    "reply.retry_publish": "publishing again",
+    "reply.take_down": "taking the reply down",
+    "phi.check": "a PHI check",
+}
+
+# Why, by refusal code.
+REFUSAL_REASON: dict[str, str] = {
+    "forbidden": "not allowed for this person",
+    "stale_revision": "the draft had changed since",
+    "invalid_state": "not possible at this stage",
+    "not_found": "nothing to act on",
+    "invalid_input": "the request was incomplete",
+    "malformed_action": "an out-of-date button",
+    "screen_unavailable": "the PHI screen was unavailable",
+}
+
+
+def request_label(action: str) -> str:
+    if action in REQUEST_LABEL:
+        return REQUEST_LABEL[action]
+    if action.startswith("button."):
+        return "a button press"
+    cleaned = re.sub(r"[^a-z_.]", "", action.lower()).replace("_", " ").replace(".", " ")
+    return cleaned.strip() or "a request"
+
+
+def refusal_reason(code: str) -> str:
+    return REFUSAL_REASON.get(code, re.sub(r"[^a-z_]", "", code.lower()).replace("_", " "))
+
+
 def kind_label(kind: str) -> str:
     return KIND_LABEL.get(kind, re.sub(r"[^a-z_]", "", kind.lower()).replace("_", " ") or "other")
 
@@ -76,6 +121,10 @@ def stars(rating: int | None) -> str:
 
 
 __all__ = [
+    "REFUSAL_REASON",
+    "REQUEST_LABEL",
+    "refusal_reason",
+    "request_label",
     "KIND_LABEL",
     "PLATFORMS",
     "REVISION_STATE_LABEL",

@@ -15,8 +15,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.slack.emulator import SlackEmulator, block_actions_body, slash_command_body
 from bot.slack.wiring import signed_headers
+from sandbox.slack_emulator import SlackEmulator, block_actions_body, slash_command_body
 from tests.conftest import make_settings
 
 TOKEN = "xoxb-test-token"

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.slack import blocks as b
-from bot.slack.emulator import flatten_blocks, validate_blocks
+from sandbox.slack_emulator import flatten_blocks, validate_blocks
 from workflows.actions import ButtonValue
 from workflows.views import FindingView, MentionView, Queue, QueueItem, RevisionView, SignOffView
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.slack import modals
-from bot.slack.emulator import validate_blocks
+from sandbox.slack_emulator import validate_blocks
 from workflows.actions import ButtonValue
 from workflows.views import FindingView, IncidentView, MentionView, RevisionView
 

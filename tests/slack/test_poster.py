@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.slack.emulator import DEFAULT_TOKEN, SlackEmulator
 from bot.slack.poster import SlackPoster, client_factory, register_handlers
 from models.tables import OutboxMessage, Revision
+from sandbox.slack_emulator import DEFAULT_TOKEN, SlackEmulator
 from tests.support.relay import deliver
 from workflows import services
 from workflows.types import Actor, MentionInput

@@ -10,8 +10,8 @@ import json
 from typing import Any
 
 from bot.slack import blocks as b
-from bot.slack.emulator import SlackEmulator
 from bot.slack.poster import SlackPoster
+from sandbox.slack_emulator import SlackEmulator
 from tests.slack.test_poster import (
     AUTHOR,
     CH,

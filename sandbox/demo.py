@@ -1,12 +1,12 @@
 """``python app.py demo`` (and ``make run`` without chat credentials): the whole flow of
-SPEC §9 on a throw-away SQLite database against the built-in Slack emulator, through the
+the product on a throw-away SQLite database against the built-in Slack emulator, through the
 real HTTP app — a signed webhook brings a negative mention, the bot posts it, a draft
 with PHI is blocked, a clean draft is signed off by marketing and risk (signed Slack
 requests to ``/slack/events``), released for manual posting and marked posted — then
 the channel is printed as a person would read it, with how to connect a real workspace.
 
-The composition root (``app``) is imported inside ``run_demo`` only: this module is the
-one place in ``bot`` that builds a container, and only for the demo.
+It lives outside the production packages: it builds the whole application (``app``)
+the way ``python app.py serve`` does, and drives it like people would.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from typing import Any, ClassVar, TextIO
 import aiohttp
 from aiohttp import web
 
-from bot.slack.emulator import SlackEmulator, block_actions_body, slash_command_body
 from bot.slack.wiring import signed_headers
+from sandbox.slack_emulator import SlackEmulator, block_actions_body, slash_command_body
 from web.server import webhook_signature
 from workflows.state_machine import State
 
@@ -59,7 +59,7 @@ CLEAN_DRAFT = (
 
 CONNECT = """\
 To connect a real Slack workspace:
-  1. Create the app from slack/manifest.yml (api.slack.com/apps -> Create New App ->
+  1. Create the app from packaging/slack/manifest.yml (api.slack.com/apps -> Create New App ->
      From a manifest), replacing YOUR-HOST with this server's public https address.
   2. Install it to the workspace; copy the Bot User OAuth Token (xoxb-…) and the
      Signing Secret into .env as SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET
