@@ -282,7 +282,7 @@ def build_container(
     from web.metrics import Metrics
     from workflows.ingest import VaderSentiment
     from workflows.relay import Relay
-    from workflows.services import Deps
+    from workflows.services.shared import Deps
 
     keyring = build_keyring(settings)
     engine = make_engine(settings.DATABASE_URL, keyring)
@@ -333,7 +333,7 @@ def _known_revision(engine: Any, revision: str) -> bool:
 
 
 def build_http_app(container: Container) -> Any:
-    """The aiohttp application with every route of SPEC §4."""
+    """The aiohttp application with every route (chat, webhook, health, metrics)."""
     from web.server import WebConfig, build_web_app
 
     settings = container.settings
@@ -354,7 +354,7 @@ def build_http_app(container: Container) -> Any:
 
 
 def _not_configured(app: Any, path: str, surface: str, settings: str) -> None:
-    """Paths of SPEC §4 always exist: an unconfigured surface answers 503, not 404."""
+    """The chat paths always exist: an unconfigured surface answers 503, not 404."""
     if any(getattr(r.resource, "canonical", None) == path for r in app.router.routes()):
         return
     from aiohttp import web

@@ -137,13 +137,13 @@ def db_upgrade() -> None:
 @roles_cli.command("add")
 def roles_add(member: str, role: str) -> None:
     """Give MEMBER (slack:U0123ABC or teams:<object id>) ROLE (marketing|risk|admin)."""
-    from workflows import services
     from workflows.errors import CountersignError
+    from workflows.services import roles
     from workflows.types import Actor
 
     c = _container()
     try:
-        services.add_role(c.deps, Actor.cli(_operator()), member, role)
+        roles.add_role(c.deps, Actor.cli(_operator()), member, role)
     except CountersignError as exc:
         _fail(exc.message)
     typer.echo(f"{member} is now {role}")
@@ -153,13 +153,13 @@ def roles_add(member: str, role: str) -> None:
 @roles_cli.command("remove")
 def roles_remove(member: str, role: str) -> None:
     """Take ROLE away from MEMBER."""
-    from workflows import services
     from workflows.errors import CountersignError
+    from workflows.services import roles
     from workflows.types import Actor
 
     c = _container()
     try:
-        services.remove_role(c.deps, Actor.cli(_operator()), member, role)
+        roles.remove_role(c.deps, Actor.cli(_operator()), member, role)
     except CountersignError as exc:
         _fail(exc.message)
     typer.echo(f"{member} no longer holds {role}")
@@ -169,11 +169,11 @@ def roles_remove(member: str, role: str) -> None:
 @roles_cli.command("list")
 def roles_list() -> None:
     """Everyone who holds a role."""
-    from workflows import services
+    from workflows.services import roles
     from workflows.types import Actor
 
     c = _container()
-    rows = services.list_roles(c.deps, Actor.cli(_operator()))
+    rows = roles.list_roles(c.deps, Actor.cli(_operator()))
     if not rows:
         typer.echo("no role members yet (python app.py roles add slack:U0123ABC admin)")
     for member, role in rows:
@@ -212,9 +212,9 @@ def mentions_import(
     batch_size: int = typer.Option(200, min=1, max=1000),
 ) -> None:
     """Backfill mentions from a CSV or JSONL file (duplicates are absorbed)."""
-    from workflows import services
     from workflows.errors import FieldError
     from workflows.ingest import parse_mention
+    from workflows.services import mentions
 
     c = _container()
     imported = duplicates = 0
@@ -224,7 +224,7 @@ def mentions_import(
     def flush() -> None:
         nonlocal imported, duplicates
         if batch:
-            for r in services.ingest(c.deps, batch):
+            for r in mentions.ingest(c.deps, batch):
                 if r.duplicate:
                     duplicates += 1
                 else:

@@ -220,7 +220,7 @@ def _migrate(database_url: str, app_file: str) -> None:
 
 
 async def _flow(app_module: Any, emu: SlackEmulator, tmp: Path, out: TextIO) -> int:
-    from workflows import services
+    from workflows.services import roles, viewing
     from workflows.types import Actor
 
     db_url = f"sqlite:///{tmp / 'demo.db'}"
@@ -242,8 +242,8 @@ async def _flow(app_module: Any, emu: SlackEmulator, tmp: Path, out: TextIO) -> 
     screen, screen_name = _screen(app_module, settings)
     container = app_module.build_container(settings, screen=screen)
     cli = Actor.cli("demo")
-    services.add_role(container.deps, cli, f"slack:{MARKETING}", "marketing")
-    services.add_role(container.deps, cli, f"slack:{RISK}", "risk")
+    roles.add_role(container.deps, cli, f"slack:{MARKETING}", "marketing")
+    roles.add_role(container.deps, cli, f"slack:{RISK}", "risk")
     http = app_module.build_http_app(container)
     runner = web.AppRunner(http, access_log=None)
     await runner.setup()
@@ -262,19 +262,19 @@ async def _flow(app_module: Any, emu: SlackEmulator, tmp: Path, out: TextIO) -> 
             await _deliver(container)
 
             def revisions() -> int:
-                latest = services.mention_view(container.deps, mid).latest
+                latest = viewing.mention_view(container.deps, mid).latest
                 return latest.number if latest else 0
 
             await d.command(AUTHOR, f"{ref} {PHI_DRAFT}")
             await _until(lambda: revisions() >= 1, "the first draft")
-            first = services.mention_view(container.deps, mid).latest
+            first = viewing.mention_view(container.deps, mid).latest
             assert first is not None
             steps.append(
                 f"@ann drafted revision 1: {first.verdict} ({', '.join(first.finding_kinds)})"
             )
             await d.command(AUTHOR, f"{ref} {CLEAN_DRAFT}")
             await _until(lambda: revisions() >= 2, "the second draft")
-            second = services.mention_view(container.deps, mid).latest
+            second = viewing.mention_view(container.deps, mid).latest
             assert second is not None
             steps.append(f"@ann drafted revision 2: {second.verdict}")
             if second.verdict != "pass":
@@ -284,7 +284,7 @@ async def _flow(app_module: Any, emu: SlackEmulator, tmp: Path, out: TextIO) -> 
             await d.click(MARKETING, "reply_signoff_marketing", value)
             await _until(
                 lambda: (
-                    services.mention_view(container.deps, mid).latest.signed_by("marketing")  # type: ignore[union-attr]
+                    viewing.mention_view(container.deps, mid).latest.signed_by("marketing")  # type: ignore[union-attr]
                     is not None
                 ),
                 "the marketing sign-off",
@@ -292,18 +292,18 @@ async def _flow(app_module: Any, emu: SlackEmulator, tmp: Path, out: TextIO) -> 
             steps.append("@mark signed off as marketing")
             await d.click(RISK, "reply_signoff_risk", value)
             await _until(
-                lambda: services.mention_view(container.deps, mid).state == State.APPROVED,
+                lambda: viewing.mention_view(container.deps, mid).state == State.APPROVED,
                 "the risk sign-off",
             )
             steps.append("@rita signed off as risk: approved, handed over for manual posting")
             await _deliver(container)
             await d.click(MARKETING, "reply_mark_posted", value)
             await _until(
-                lambda: services.mention_view(container.deps, mid).state == State.RELEASED,
+                lambda: viewing.mention_view(container.deps, mid).state == State.RELEASED,
                 "the reply marked posted",
             )
             await _deliver(container)
-            final = services.mention_view(container.deps, mid)
+            final = viewing.mention_view(container.deps, mid)
             steps.append(f"@mark marked it posted: {final.state}, SHA-256 {final.published_hash}")
     finally:
         await runner.cleanup()

@@ -1,8 +1,9 @@
-"""Scheduled work (SPEC §7) as thin use cases over the same units of work and outbox.
+"""Scheduled work (SLA reminders, digests, retention) as thin use cases over the same
+units of work and outbox.
 
 Each job is idempotent: what it tells chat is keyed (outbox ``dedupe_key``) so running a
-job twice, or on two processes, posts once. The scheduler in app.py runs them on the one
-elected leader.
+job twice, or on two processes, posts once. The scheduler (``runtime/scheduler.py``) runs
+them on the one elected leader.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 from models.tables import Mention
 from models.uow import Conflict, UnitOfWork
 from workflows import state_machine as sm
-from workflows.services import Deps, _audit, _kick, _outbox
+from workflows.services.shared import Deps, _audit, _kick, _outbox
 from workflows.topics import Topic
 from workflows.types import Actor
 

@@ -121,16 +121,16 @@ def stars(rating: int | None) -> str:
 
 
 __all__ = [
-    "REFUSAL_REASON",
-    "REQUEST_LABEL",
-    "refusal_reason",
-    "request_label",
     "KIND_LABEL",
     "PLATFORMS",
+    "REFUSAL_REASON",
+    "REQUEST_LABEL",
     "REVISION_STATE_LABEL",
     "STATE_LABEL",
     "kind_label",
     "kinds_text",
     "platform_label",
+    "refusal_reason",
+    "request_label",
     "stars",
 ]

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from workflows import services
 from workflows.actions import CATALOGUE, ActionId, Click, MalformedAction, named_mention
+from workflows.services import drafting, mentions, release, reporting, shared, signoff, viewing
 from workflows.types import Actor
 from workflows.views import IncidentView, MentionView, RevisionView, Status
 
@@ -29,7 +29,7 @@ class Done:
     incident: IncidentView | None = None
 
 
-Runner = Callable[[services.Deps, Actor, Click, str], Done]
+Runner = Callable[[shared.Deps, Actor, Click, str], Done]
 
 
 def _number(click: Click) -> int:
@@ -37,51 +37,51 @@ def _number(click: Click) -> int:
     return click.value.revision or 0
 
 
-def _open(deps: services.Deps, actor: Actor, click: Click, reason: str) -> Done:
+def _open(deps: shared.Deps, actor: Actor, click: Click, reason: str) -> Done:
     """Open the editor (or the full text): the person may, and the revision is current."""
     number = click.value.revision if click.id is ActionId.REPLY_EDIT else None
-    st = services.open_revision(deps, actor, click.value.mention_id, number)
+    st = reporting.open_revision(deps, actor, click.value.mention_id, number)
     return Done(click.id, status=st, mention=st.mention)
 
 
-def _assign(deps: services.Deps, actor: Actor, click: Click, reason: str) -> Done:
-    view = services.assign(deps, actor, click.value.mention_id, None)
+def _assign(deps: shared.Deps, actor: Actor, click: Click, reason: str) -> Done:
+    view = mentions.assign(deps, actor, click.value.mention_id, None)
     return Done(click.id, f"{view.ref} is assigned to you.", view)
 
 
-def _dismiss(deps: services.Deps, actor: Actor, click: Click, reason: str) -> Done:
-    view = services.dismiss(deps, actor, click.value.mention_id, reason)
+def _dismiss(deps: shared.Deps, actor: Actor, click: Click, reason: str) -> Done:
+    view = mentions.dismiss(deps, actor, click.value.mention_id, reason)
     return Done(click.id, f"{view.ref} was dismissed.", view)
 
 
-def _sign_off(deps: services.Deps, actor: Actor, click: Click, reason: str) -> Done:
+def _sign_off(deps: shared.Deps, actor: Actor, click: Click, reason: str) -> Done:
     role = click.spec.signs_as
     assert role is not None
     n = _number(click)
-    view = services.sign_off(deps, actor, click.value.mention_id, n, role.value)
+    view = signoff.sign_off(deps, actor, click.value.mention_id, n, role.value)
     text = f"You signed off revision {n} of {view.ref} as {role.value}."
     if view.state in ("approved", "released"):
         text += " Both sign-offs are in: the reply is approved for release."
     return Done(click.id, text, view, view.latest)
 
 
-def _request_changes(deps: services.Deps, actor: Actor, click: Click, reason: str) -> Done:
+def _request_changes(deps: shared.Deps, actor: Actor, click: Click, reason: str) -> Done:
     n = _number(click)
-    view = services.request_changes(deps, actor, click.value.mention_id, n, reason)
+    view = signoff.request_changes(deps, actor, click.value.mention_id, n, reason)
     return Done(click.id, f"You asked for changes to revision {n} of {view.ref}.", view)
 
 
-def _override(deps: services.Deps, actor: Actor, click: Click, reason: str) -> Done:
+def _override(deps: shared.Deps, actor: Actor, click: Click, reason: str) -> Done:
     n, finding = _number(click), click.value.finding or 0
-    outcome = services.override_finding(deps, actor, click.value.mention_id, n, finding, reason)
+    outcome = drafting.override_finding(deps, actor, click.value.mention_id, n, finding, reason)
     text = f"Finding {finding + 1} of revision {n} of {outcome.mention.ref} is overridden."
     if outcome.revision.state == "cleared":
         text += " Every finding is now overridden: the draft goes to sign-off."
     return Done(click.id, text, outcome.mention, outcome.revision)
 
 
-def _mark_posted(deps: services.Deps, actor: Actor, click: Click, reason: str) -> Done:
-    view = services.mark_posted(deps, actor, click.value.mention_id, click.value.revision)
+def _mark_posted(deps: shared.Deps, actor: Actor, click: Click, reason: str) -> Done:
+    view = release.mark_posted(deps, actor, click.value.mention_id, click.value.revision)
     return Done(
         click.id,
         f"Recorded: the approved reply to {view.ref} was posted by hand. It is released.",
@@ -89,22 +89,22 @@ def _mark_posted(deps: services.Deps, actor: Actor, click: Click, reason: str) -
     )
 
 
-def _retry(deps: services.Deps, actor: Actor, click: Click, reason: str) -> Done:
-    view = services.retry_publish(deps, actor, click.value.mention_id)
+def _retry(deps: shared.Deps, actor: Actor, click: Click, reason: str) -> Done:
+    view = release.retry_publish(deps, actor, click.value.mention_id)
     return Done(click.id, f"Publishing the approved reply to {view.ref} again.", view)
 
 
-def _take_down(deps: services.Deps, actor: Actor, click: Click, reason: str) -> Done:
-    incident = services.take_down(deps, actor, click.value.mention_id, reason)
-    view = services.mention_view(deps, click.value.mention_id)
+def _take_down(deps: shared.Deps, actor: Actor, click: Click, reason: str) -> Done:
+    incident = release.take_down(deps, actor, click.value.mention_id, reason)
+    view = viewing.mention_view(deps, click.value.mention_id)
     return Done(
         click.id, f"{incident.mention_ref} is being taken down.", view, None, None, incident
     )
 
 
-def _send_to_risk(deps: services.Deps, actor: Actor, click: Click, reason: str) -> Done:
+def _send_to_risk(deps: shared.Deps, actor: Actor, click: Click, reason: str) -> Done:
     n = _number(click)
-    view = services.send_to_risk(deps, actor, click.value.mention_id, n)
+    view = drafting.send_to_risk(deps, actor, click.value.mention_id, n)
     return Done(click.id, f"Revision {n} of {view.ref} was sent to risk for review.", view)
 
 
@@ -125,20 +125,20 @@ RUN: dict[ActionId, Runner] = {
 }
 
 
-def perform(deps: services.Deps, actor: Actor, click: Click, reason: str = "") -> Done:
+def perform(deps: shared.Deps, actor: Actor, click: Click, reason: str = "") -> Done:
     """Run the press. Refusals raise CountersignError (already audited by the service)."""
     return RUN[click.id](deps, actor, click, reason)
 
 
 def refuse_malformed(
-    deps: services.Deps, actor: Actor, action_id: str, value: str, exc: MalformedAction
+    deps: shared.Deps, actor: Actor, action_id: str, value: str, exc: MalformedAction
 ) -> None:
     """A press that does not parse (an old, garbled or forged button) is refused; the
     refusal of an authenticated user goes to the audit trail like any other. Neither
     the raw id nor the raw value is stored (they are outside text): a known action id,
     and the mention the value starts by naming, if any."""
     action = f"button.{action_id}" if action_id in CATALOGUE else "button.unknown"
-    services.record_refusal(deps, actor, action, named_mention(value), exc)
+    shared.record_refusal(deps, actor, action, named_mention(value), exc)
 
 
 __all__ = ["RUN", "Done", "perform", "refuse_malformed"]

@@ -1,4 +1,4 @@
-"""The mention lifecycle of SPEC §2 as one pure transition table.
+"""The mention lifecycle (docs/architecture.md) as one pure transition table.
 
 Standard library only (enforced by an import-linter contract and a unit test).
 Every move not in the table raises :class:`IllegalTransition`.
@@ -22,7 +22,7 @@ class State(StrEnum):
 
 
 class Role(StrEnum):
-    """Who may act on a reply beyond any team member (SPEC §1)."""
+    """Who may act on a reply beyond any team member."""
 
     MARKETING = "marketing"
     RISK = "risk"

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from workflows.actions import ActionId
+from workflows.actions import ActionId, mention_ref
 from workflows.state_machine import RevisionState, State
 
 
@@ -109,7 +109,7 @@ class MentionView:
 
     @property
     def ref(self) -> str:
-        return f"M-{self.id}"
+        return mention_ref(self.id)
 
     def approver_role_of(self, actor: str) -> str | None:
         return next((role for who, role in self.approvers if who == actor), None)
@@ -155,7 +155,7 @@ class IngestResult:
 
     @property
     def ref(self) -> str:
-        return f"M-{self.id}"
+        return mention_ref(self.id)
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,8 @@ from workflows.labels import (
     kind_label,
     kinds_text,
     platform_label,
+    refusal_reason,
+    request_label,
     stars,
 )
 from workflows.permissions import Viewer, announced, offered, pick
@@ -725,12 +727,19 @@ def reminder_note(m: MentionView, number: int, role: str) -> SlackMessage:
     )
 
 
-def refusal_note(ref: str, action: str, code: str) -> SlackMessage:
-    what = re.sub(r"[^a-z_.]", "", action.lower()).replace("_", " ").replace(".", " ") or "an"
-    why = re.sub(r"[^a-z_]", "", code.lower()).replace("_", " ") or "refused"
+def refusal_note(ref: str, action: str, code: str, actor: str | None = None) -> SlackMessage:
+    """For the thread: who was refused what, and why in plain words (the full answer went
+    to that person only)."""
+    what = request_label(action)
+    why = refusal_reason(code) or "refused"
+    short = re.sub(r"[^a-z_]", "", code.lower()).replace("_", " ") or "refused"
+    if actor:
+        text = f"{who(actor)} asked for {escape(what)} on {escape(ref)}; it was refused"
+    else:
+        text = f"{escape(what[:1].upper() + what[1:])} on {escape(ref)} was refused"
     return SlackMessage(
         _fallback(f"{ref}: a request was refused"),
-        [context(f":no_entry_sign: A *{what}* request on {escape(ref)} was refused ({why}).")],
+        [context(f":no_entry_sign: {text} ({short}): {escape(why)}.")],
     )
 
 

@@ -24,18 +24,20 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import answers, blocks, commands, modals
 from bot.slack.mrkdwn import escape
-from workflows import perform, services
+from workflows import perform
 from workflows.actions import (
     CATALOGUE,
     FORMS,
     ActionId,
     ButtonValue,
+    Carries,
     Click,
     MalformedAction,
     Needs,
     parse_click,
 )
 from workflows.errors import CountersignError
+from workflows.services import drafting, release, reporting, roles
 from workflows.state_machine import RevisionState
 from workflows.types import Actor
 from workflows.views import MentionView, RevisionView
@@ -48,7 +50,8 @@ T = TypeVar("T")
 SEND_TO_RISK_ACTION = ActionId.REPLY_SEND_TO_RISK.value
 FULL_TEXT_ACTION = ActionId.MENTION_FULL_TEXT.value
 
-# The forms that ask for a reason before the service runs, by the catalogue's form name.
+# Forms of their own for actions that need a reason (any other gets the generic one); the
+# override form is opened once the service said whether this person may read the words.
 FORM_MODALS: dict[str, Callable[[ButtonValue, int], dict[str, Any]]] = {
     "dismiss": lambda value, days: modals.dismiss_modal(value),
     "takedown": modals.takedown_modal,
@@ -273,33 +276,33 @@ class SlackHandlers:
             await self.open_drafting(client, body, actor, cmd.mention_id, None, respond)
         elif isinstance(cmd, commands.Draft):
             outcome, err = await self.call(
-                services.create_revision, deps, actor, cmd.mention_id, cmd.text, None
+                drafting.create_revision, deps, actor, cmd.mention_id, cmd.text, None
             )
             if err is not None:
                 await self.refuse(client, body, err, respond)
             elif outcome is not None:
                 await say(answers.draft_saved(outcome.mention, outcome.revision))
         elif isinstance(cmd, commands.Check):
-            result, err = await self.call(services.check_text, deps, actor, cmd.text)
+            result, err = await self.call(drafting.check_text, deps, actor, cmd.text)
             if err is not None:
                 await self.refuse(client, body, err, respond)
             elif result is not None:
                 await say(answers.check_result(result))
         elif isinstance(cmd, commands.QueueCmd):
-            queue, err = await self.call(services.queue, deps, actor)
+            queue, err = await self.call(reporting.queue, deps, actor)
             if err is not None:
                 await self.refuse(client, body, err, respond)
             elif queue is not None:
                 await say(answers.queue_text(queue))
         elif isinstance(cmd, commands.StatusCmd):
-            st, err = await self.call(services.status, deps, actor, cmd.mention_id)
+            st, err = await self.call(reporting.status, deps, actor, cmd.mention_id)
             if err is not None:
                 await self.refuse(client, body, err, respond)
             elif st is not None:
                 await say(answers.status_text(st, may_see_blocked=False))
         elif isinstance(cmd, commands.Takedown):
             incident, err = await self.call(
-                services.take_down, deps, actor, cmd.mention_id, cmd.reason
+                release.take_down, deps, actor, cmd.mention_id, cmd.reason
             )
             if err is not None:
                 await self.refuse(client, body, err, respond)
@@ -307,9 +310,9 @@ class SlackHandlers:
                 await say(answers.incident_text(incident))
         elif isinstance(cmd, commands.Roles):
             if cmd.op == "list":
-                rows, err = await self.call(services.list_roles, deps, actor)
+                rows, err = await self.call(roles.list_roles, deps, actor)
             else:
-                fn = services.add_role if cmd.op == "add" else services.remove_role
+                fn = roles.add_role if cmd.op == "add" else roles.remove_role
                 rows, err = await self.call(fn, deps, actor, f"slack:{cmd.user_id}", cmd.role)
             if err is not None:
                 await self.refuse(client, body, err, respond)
@@ -327,7 +330,7 @@ class SlackHandlers:
     ) -> tuple[Any, RevisionView | None] | None:
         """The mention's status and latest revision; None (after answering the user) when
         refused, or when ``number`` is given and is no longer the latest revision."""
-        st, err = await self.call(services.open_revision, self.deps, actor, mention_id, number)
+        st, err = await self.call(reporting.open_revision, self.deps, actor, mention_id, number)
         if err is not None or st is None:
             if err is not None:
                 await self.refuse(client, body, err, respond)
@@ -420,7 +423,7 @@ class SlackHandlers:
             if ticked and remembered is not None and remembered[1] == _sha(text):
                 # Same text as the blocked revision this modal just made: send that one.
                 mention, err = await self.call(
-                    services.send_to_risk, self.deps, actor, meta.mention_id, remembered[0]
+                    drafting.send_to_risk, self.deps, actor, meta.mention_id, remembered[0]
                 )
                 if err is not None or mention is None:
                     return DraftResult(error=err)
@@ -429,7 +432,7 @@ class SlackHandlers:
             if remembered is not None:
                 base = max(base, remembered[0])
             outcome, err = await self.call(
-                services.create_revision, self.deps, actor, meta.mention_id, text, base
+                drafting.create_revision, self.deps, actor, meta.mention_id, text, base
             )
             if err is not None or outcome is None:
                 return DraftResult(error=err)
@@ -439,7 +442,7 @@ class SlackHandlers:
                     self._remember(view_id, outcome.revision.number, text)
                 if ticked:
                     _, err2 = await self.call(
-                        services.send_to_risk,
+                        drafting.send_to_risk,
                         self.deps,
                         actor,
                         meta.mention_id,
@@ -589,6 +592,9 @@ class SlackHandlers:
         if spec.needs is Needs.REASON and spec.form in FORM_MODALS:
             await open_modal(FORM_MODALS[spec.form](click.value, self.assessment_days))
             return
+        if spec.needs is Needs.REASON and spec.carries is not Carries.FINDING:
+            await open_modal(modals.reason_modal(spec.form, spec.label, spec.prompt, click.value))
+            return
 
         actor = await self.actor(client, body)
         if spec.needs is Needs.EDITOR:
@@ -640,7 +646,7 @@ class SlackHandlers:
         user_id = str(event.get("user") or "")
         member = await self.membership.is_member(client, user_id)
         actor = Actor("slack", user_id, body.get("team_id"), member, private=True)
-        queue, err = await self.call(services.queue, self.deps, actor)
+        queue, err = await self.call(reporting.queue, self.deps, actor)
         if err is not None or queue is None:
             message = err.message if err is not None else OOPS
             view: dict[str, Any] = {

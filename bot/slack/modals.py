@@ -435,6 +435,21 @@ def _reason_input(label: str, placeholder: str) -> Block:
     }
 
 
+def reason_modal(form: str, label: str, prompt: str, value: ButtonValue) -> View:
+    """The form for any catalogue action that needs a reason and has no form of its own."""
+    return _modal(
+        CB_REASON,
+        f"{label} M-{value.mention_id}",
+        [
+            _md(f"{escape(label)}: *M-{value.mention_id}*."),
+            _reason_input(prompt, "Keep it free of patient details."),
+        ],
+        submit=label,
+        close="Cancel",
+        private_metadata=reason_metadata(form, value),
+    )
+
+
 def request_changes_modal(value: ButtonValue) -> View:
     return _modal(
         CB_REASON,

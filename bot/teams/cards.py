@@ -34,6 +34,8 @@ from workflows.labels import (
     kind_label,
     kinds_text,
     platform_label,
+    refusal_reason,
+    request_label,
     stars,
 )
 from workflows.permissions import Viewer, announced, offered, pick
@@ -549,18 +551,17 @@ def taken_down_note(m: MentionView) -> Card:
     )
 
 
-def refusal_note(ref: str, action_name: str, code: str) -> Card:
-    what = re.sub(r"[^a-z_.]", "", action_name.lower()).replace("_", " ").replace(".", " ")
-    why = re.sub(r"[^a-z_]", "", code.lower()).replace("_", " ") or "refused"
-    return card(
-        [
-            text_block(
-                f"🚫 A {what or 'request'} on {escape(ref)} was refused ({why}).",
-                isSubtle=True,
-                size="Small",
-            )
-        ]
-    )
+def refusal_note(ref: str, action_name: str, code: str, actor: str | None = None) -> Card:
+    """For the thread: who was refused what, and why in plain words (the full answer went
+    to that person only, in their personal chat or the card)."""
+    what = request_label(action_name)
+    why = refusal_reason(code) or "refused"
+    short = re.sub(r"[^a-z_]", "", code.lower()).replace("_", " ") or "refused"
+    if actor:
+        text = f"{who(actor)} asked for {escape(what)} on {escape(ref)}; it was refused"
+    else:
+        text = f"{escape(what[:1].upper() + what[1:])} on {escape(ref)} was refused"
+    return card([text_block(f"🚫 {text} ({short}): {escape(why)}.", isSubtle=True, size="Small")])
 
 
 def risk_review_note(m: MentionView, rev: RevisionView) -> Card:

@@ -12,7 +12,7 @@ client — botbuilder 4.17.1's repository is archived).
   ``InvokeResponse`` whose body is an msrest model (``AdaptiveCardInvokeResponse``): the
   refreshed card, or a message for the clicker only (refusals, instructions).
 - ``conversationUpdate`` / ``installationUpdate``: the bot added to a team or channel →
-  ``services.save_installation(deps, "teams", reference)`` for proactive posting.
+  ``chat.save_installation(deps, "teams", reference)`` for proactive posting.
 
 Tenant: ``Actor.team_id`` is the activity's tenant (``channelData.tenant.id`` or
 ``conversation.tenantId``). Activities from another tenant are not served: installs are
@@ -46,11 +46,12 @@ from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, Attachment, 
 from bot.teams import cards
 from bot.teams.commands import HELP, Command, parse
 from bot.teams.connector import Connector, TeamsDeliveryError
-from workflows import perform, services
+from workflows import perform
 from workflows.actions import CATALOGUE, MalformedAction, Needs, Refresh, parse_click
 from workflows.errors import CountersignError
 from workflows.permissions import foreign
 from workflows.relay import Retry
+from workflows.services import chat, drafting, reporting, shared
 from workflows.types import Actor
 
 log = logging.getLogger("countersign.teams")
@@ -189,7 +190,7 @@ def message_response(text: str) -> InvokeResponse:
 class TeamsBot:
     """Processes one activity; returns an ``InvokeResponse`` for invokes, else None."""
 
-    deps: services.Deps
+    deps: shared.Deps
     connector: Connector
     tenant_id: str | None
     channel_id: str | None = None
@@ -224,7 +225,7 @@ class TeamsBot:
     async def review_channel(self) -> tuple[str | None, str | None]:
         """The review channel, and the team to ask about membership (the installed
         team when known, else the channel itself)."""
-        ref = _dict(await asyncio.to_thread(services.get_installation, self.deps, PLATFORM))
+        ref = _dict(await asyncio.to_thread(chat.get_installation, self.deps, PLATFORM))
         team = _str(_dict(_dict(ref.get("channelData")).get("team")).get("id"))
         channel = self.channel_id or _str(_dict(ref.get("conversation")).get("id")) or None
         return channel, (team or channel)
@@ -328,7 +329,7 @@ class TeamsBot:
             if command.name == "draft":
                 assert command.mention_id is not None
                 outcome = await self.call(
-                    services.create_revision, self.deps, actor, command.mention_id, command.text
+                    drafting.create_revision, self.deps, actor, command.mention_id, command.text
                 )
                 rev = outcome.revision
                 if outcome.blocked:
@@ -341,15 +342,15 @@ class TeamsBot:
                     "screen and is now waiting for sign-off in the channel."
                 )
             if command.name == "check":
-                result = await self.call(services.check_text, self.deps, actor, command.text)
+                result = await self.call(drafting.check_text, self.deps, actor, command.text)
                 return message(card=cards.check_result(result.verdict, result.findings))
             if command.name == "queue":
-                queue = await self.call(services.queue, self.deps, actor)
+                queue = await self.call(reporting.queue, self.deps, actor)
                 return message(card=cards.queue_card(queue))
             if command.name == "status":
                 assert command.mention_id is not None
                 # The core decides what this person may read here (``actor.private``).
-                status = await self.call(services.status, self.deps, actor, command.mention_id)
+                status = await self.call(reporting.status, self.deps, actor, command.mention_id)
                 return message(card=cards.status_card(status, show_blocked_text=True))
         except CountersignError as exc:
             return message(exc.message)
@@ -433,7 +434,7 @@ class TeamsBot:
         if not self._ours(activity.tenant_id):
             log.warning("teams: installation in another tenant ignored")
             return
-        await self.call(services.save_installation, self.deps, PLATFORM, activity.reference())
+        await self.call(chat.save_installation, self.deps, PLATFORM, activity.reference())
         log.info("teams: installed in a team channel")
 
 

@@ -28,10 +28,10 @@ BLOCKED = "We reviewed your chart and we are sorry."
 
 
 def _status(slack: Any, mid: int) -> Any:
-    from workflows import services
+    from workflows.services import reporting
     from workflows.types import Actor
 
-    return services.status(slack.container.deps, Actor.cli(), mid)
+    return reporting.status(slack.container.deps, Actor.cli(), mid)
 
 
 def _values(text: str, send_to_risk: bool = False, block: str = "draft_text") -> dict[str, Any]:
@@ -271,7 +271,7 @@ async def test_override_modal_hides_words_from_non_risk(slack: Any) -> None:
 
 
 async def test_retry_publish(slack: Any) -> None:
-    from workflows import services
+    from workflows.services import release as release_cases
 
     mid = ingest(slack.container)
     await draft(slack, AUTHOR, mid, CLEAN)
@@ -279,7 +279,7 @@ async def test_retry_publish(slack: Any) -> None:
     await click(slack, RISK, ActionId.REPLY_SIGNOFF_RISK, f"M-{mid}:r1")
     with slack.container.deps.uow() as uow:
         revision_id = uow.repo.revision(mid, 1).id
-    services.record_publish_failure(slack.container.deps, revision_id, "platform_refused")
+    release_cases.record_publish_failure(slack.container.deps, revision_id, "platform_refused")
     assert _status(slack, mid).mention.state == "publish_failed"
     answer = await click(slack, AUTHOR, ActionId.REPLY_RETRY_PUBLISH, f"M-{mid}:r1")
     assert "again" in answer
@@ -331,7 +331,7 @@ async def test_app_home_shows_queue(slack: Any) -> None:
 
 
 async def test_refusals_are_answered_audited_and_change_nothing(slack: Any) -> None:
-    from workflows import services
+    from workflows.services import roles
     from workflows.types import Actor
 
     mid = ingest(slack.container)
@@ -361,8 +361,8 @@ async def test_refusals_are_answered_audited_and_change_nothing(slack: Any) -> N
 
     # the same person in both roles
     cli = Actor.cli("test")
-    services.add_role(slack.container.deps, cli, f"slack:{AUTHOR2}", "marketing")
-    services.add_role(slack.container.deps, cli, f"slack:{AUTHOR2}", "risk")
+    roles.add_role(slack.container.deps, cli, f"slack:{AUTHOR2}", "marketing")
+    roles.add_role(slack.container.deps, cli, f"slack:{AUTHOR2}", "risk")
     await click(slack, AUTHOR2, ActionId.REPLY_SIGNOFF_MARKETING, f"M-{mid}:r1")
     answer = await click(slack, AUTHOR2, ActionId.REPLY_SIGNOFF_RISK, f"M-{mid}:r1")
     assert "other role" in answer or "both approver roles" in answer
