@@ -31,7 +31,6 @@ from dataclasses import dataclass, replace
 from workflows.actions import CATALOGUE, ActionId, ActionSpec
 from workflows.state_machine import (
     APPROVER_ROLES,
-    Event,
     RevisionState,
     Role,
     State,
@@ -99,16 +98,12 @@ _ASSIGNABLE = frozenset(
 )
 
 
-def _latest(m: MentionView) -> RevisionView | None:
-    return m.latest
-
-
 def _unsigned_roles(rev: RevisionView) -> list[Role]:
     return [r for r in APPROVER_ROLES if rev.signed_by(r) is None]
 
 
 def _may_be_signed(m: MentionView, spec: ActionSpec) -> bool:
-    rev = _latest(m)
+    rev = m.latest
     return (
         rev is not None
         and spec.signs_as is not None
@@ -216,17 +211,6 @@ def announced(m: MentionView, state: State, group: Iterable[ActionId]) -> tuple[
     return pick(replace(m, state=state, latest=latest, actions=None), group)
 
 
-def sign_off_completes(rev: RevisionView, role: str) -> bool:
-    """Whether ``role``'s sign-off would be the second one (the lifecycle's
-    FULLY_SIGNED rather than SIGNED_OFF)."""
-    others = {s.role for s in rev.signoffs if s.decision == "approve"}
-    return others | {role} >= set(APPROVER_ROLES)
-
-
-def sign_off_event(rev: RevisionView, role: str) -> Event:
-    return Event.FULLY_SIGNED if sign_off_completes(rev, role) else Event.SIGNED_OFF
-
-
 # ----------------------------------------------------------------- what the person may read
 
 
@@ -277,7 +261,5 @@ __all__ = [
     "person_may",
     "pick",
     "revision_for",
-    "sign_off_completes",
-    "sign_off_event",
     "state_allows",
 ]

@@ -6,14 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.tables import (
-    ChatInstallation,
-    ChatThread,
-)
+from models.tables import ChatInstallation, ChatThread
 from workflows.services.shared import Deps
-from workflows.views import (
-    ThreadRef,
-)
+from workflows.views import ThreadRef
 
 
 def save_thread(

@@ -7,22 +7,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from models.tables import (
-    Mention,
-    PhiFinding,
-    PhiOverride,
-    Reply,
-    Revision,
-)
+from models.tables import Mention, PhiFinding, PhiOverride, Reply, Revision
 from models.uow import UnitOfWork
 from workflows import state_machine as sm
-from workflows.errors import (
-    Forbidden,
-    InvalidInput,
-    InvalidState,
-    NotFound,
-    StaleRevision,
-)
+from workflows.errors import Forbidden, InvalidInput, InvalidState, NotFound, StaleRevision
 from workflows.phi.types import MentionContext, ScreenResult
 from workflows.services.shared import (
     MAX_REPLY_CHARS,
@@ -44,13 +32,10 @@ from workflows.services.shared import (
     audited,
     sha256,
 )
-from workflows.services.viewing import _mention_view, _revision_view
+from workflows.services.viewing import _committed, _mention_view, _revision_view
 from workflows.topics import Topic
 from workflows.types import Actor
-from workflows.views import (
-    MentionView,
-    RevisionView,
-)
+from workflows.views import MentionView, RevisionView
 
 
 @dataclass(frozen=True)
@@ -213,10 +198,7 @@ def send_to_risk(deps: Deps, actor: Actor, ref: str | int, number: int) -> Menti
             revision_id=revision.id,
             payload={"number": number},
         )
-        view = _mention_view(uow, mention)
-        uow.commit()
-    _kick(deps)
-    return view
+        return _committed(deps, uow, mention)
 
 
 @audited("finding.override")

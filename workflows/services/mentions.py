@@ -8,15 +8,10 @@ import uuid
 from collections.abc import Sequence
 from datetime import timedelta
 
-from models.tables import (
-    Mention,
-)
+from models.tables import Mention
 from models.uow import Conflict
 from workflows import state_machine as sm
-from workflows.errors import (
-    Forbidden,
-    InvalidState,
-)
+from workflows.errors import Forbidden, InvalidState
 from workflows.ingest import classify
 from workflows.services.shared import (
     Deps,
@@ -31,13 +26,10 @@ from workflows.services.shared import (
     _state,
     audited,
 )
-from workflows.services.viewing import _mention_view
+from workflows.services.viewing import _committed, _mention_view
 from workflows.topics import Topic
 from workflows.types import Actor, MentionInput
-from workflows.views import (
-    IngestResult,
-    MentionView,
-)
+from workflows.views import IngestResult, MentionView
 
 
 def ingest(deps: Deps, inputs: Sequence[MentionInput]) -> list[IngestResult]:
@@ -132,10 +124,7 @@ def open_for_reply(deps: Deps, actor: Actor, ref: str | int) -> MentionView:
                 mention.id,
                 key=f"chat.mention_new:{mention.id}:{uuid.uuid4().hex}",
             )
-        view = _mention_view(uow, mention)
-        uow.commit()
-    _kick(deps)
-    return view
+        return _committed(deps, uow, mention)
 
 
 @audited("mention.assign")
@@ -148,10 +137,7 @@ def assign(deps: Deps, actor: Actor, ref: str | int, assignee: str | None = None
         mention.assignee = assignee or actor.key
         _audit(uow, deps, actor, "mention.assigned", mention, detail={"assignee": mention.assignee})
         _outbox(uow, deps, Topic.MENTION_UPDATED, mention.id)
-        view = _mention_view(uow, mention)
-        uow.commit()
-    _kick(deps)
-    return view
+        return _committed(deps, uow, mention)
 
 
 @audited("mention.dismiss")
@@ -166,10 +152,7 @@ def dismiss(deps: Deps, actor: Actor, ref: str | int, reason: str) -> MentionVie
         _audit(uow, deps, actor, "mention.dismissed", mention, moved=moved, reason=why)
         mention.dismiss_reason = why
         _outbox(uow, deps, Topic.MENTION_UPDATED, mention.id)
-        view = _mention_view(uow, mention)
-        uow.commit()
-    _kick(deps)
-    return view
+        return _committed(deps, uow, mention)
 
 
 @audited("mention.legal_hold")

@@ -6,15 +6,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from models.tables import (
-    Incident,
-)
+from models.tables import Incident, Mention, Revision
+from models.uow import UnitOfWork
 from workflows import state_machine as sm
-from workflows.errors import (
-    InvalidState,
-    NotFound,
-    StaleRevision,
-)
+from workflows.errors import InvalidState, NotFound, StaleRevision
 from workflows.services.shared import (
     Deps,
     _audit,
@@ -28,13 +23,10 @@ from workflows.services.shared import (
     _require_role,
     audited,
 )
-from workflows.services.viewing import _mention_view
+from workflows.services.viewing import _committed
 from workflows.topics import Topic
 from workflows.types import Actor
-from workflows.views import (
-    IncidentView,
-    MentionView,
-)
+from workflows.views import IncidentView, MentionView
 
 
 @audited("reply.mark_posted")
@@ -78,10 +70,15 @@ def mark_posted(deps: Deps, actor: Actor, ref: str | int, number: int | None = N
             revision_id=revision.id,
             payload={"number": revision.number, "manual": True},
         )
-        view = _mention_view(uow, mention)
-        uow.commit()
-    _kick(deps)
-    return view
+        return _committed(deps, uow, mention)
+
+
+def _published(uow: UnitOfWork, revision_id: int) -> tuple[Revision, Mention]:
+    """The revision a publisher reports on, and its mention (locked)."""
+    revision = uow.repo.revision_by_id(revision_id)
+    if revision is None:
+        raise NotFound("no such revision")
+    return revision, _load(uow, revision.mention_id)
 
 
 def record_published(
@@ -90,10 +87,7 @@ def record_published(
     """The publisher confirms the platform holds exactly the approved text."""
     actor = Actor.system("publisher")
     with deps.uow() as uow:
-        revision = uow.repo.revision_by_id(revision_id)
-        if revision is None:
-            raise NotFound("no such revision")
-        mention = _load(uow, revision.mention_id)
+        revision, mention = _published(uow, revision_id)
         if text_sha256 != revision.text_sha256:
             raise InvalidState("the published text's hash differs from the approved revision")
         moved = _move(mention, sm.Event.PUBLISHED)
@@ -120,19 +114,13 @@ def record_published(
             revision_id=revision.id,
             payload={"number": revision.number, "manual": False},
         )
-        view = _mention_view(uow, mention)
-        uow.commit()
-    _kick(deps)
-    return view
+        return _committed(deps, uow, mention)
 
 
 def record_publish_failure(deps: Deps, revision_id: int, code: str) -> MentionView:
     actor = Actor.system("publisher")
     with deps.uow() as uow:
-        revision = uow.repo.revision_by_id(revision_id)
-        if revision is None:
-            raise NotFound("no such revision")
-        mention = _load(uow, revision.mention_id)
+        revision, mention = _published(uow, revision_id)
         moved = _move(mention, sm.Event.PUBLISH_FAILED)
         _audit(
             uow,
@@ -152,10 +140,7 @@ def record_publish_failure(deps: Deps, revision_id: int, code: str) -> MentionVi
             revision_id=revision.id,
             payload={"number": revision.number, "code": code[:64]},
         )
-        view = _mention_view(uow, mention)
-        uow.commit()
-    _kick(deps)
-    return view
+        return _committed(deps, uow, mention)
 
 
 @audited("reply.retry_publish")
@@ -184,10 +169,7 @@ def retry_publish(deps: Deps, actor: Actor, ref: str | int) -> MentionView:
             },
             key=f"publish:{revision.id}:{attempt}",
         )
-        view = _mention_view(uow, mention)
-        uow.commit()
-    _kick(deps)
-    return view
+        return _committed(deps, uow, mention)
 
 
 @audited("reply.take_down")

@@ -6,19 +6,12 @@ read).
 from __future__ import annotations
 
 from workflows import state_machine as sm
-from workflows.errors import (
-    StaleRevision,
-)
+from workflows.errors import StaleRevision
 from workflows.permissions import for_viewer, mention_for
 from workflows.services.shared import Deps, _check_member, _load, audited
 from workflows.services.viewing import _mention_view, _revision_view, _viewer
 from workflows.types import APPROVER_ROLES, Actor
-from workflows.views import (
-    HistoryEntry,
-    Queue,
-    QueueItem,
-    Status,
-)
+from workflows.views import HistoryEntry, Queue, QueueItem, Status
 
 
 @audited("mention.status")

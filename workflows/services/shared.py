@@ -18,13 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
-from models.tables import (
-    ApproverRole,
-    Mention,
-    OutboxMessage,
-    Reply,
-    Revision,
-)
+from models.tables import ApproverRole, Mention, OutboxMessage, Reply, Revision
 from models.uow import UnitOfWork
 from workflows import state_machine as sm
 from workflows.actions import typed_mention_id

@@ -4,21 +4,14 @@ reply and queues publishing in the same transaction), or ask for changes.
 
 from __future__ import annotations
 
-from models.tables import (
-    SignOff,
-)
+from models.tables import SignOff
 from workflows import state_machine as sm
-from workflows.errors import (
-    Forbidden,
-    InvalidInput,
-    InvalidState,
-)
+from workflows.errors import Forbidden, InvalidInput, InvalidState
 from workflows.services.shared import (
     Deps,
     _audit,
     _check_member,
     _check_single_role,
-    _kick,
     _latest,
     _load,
     _move,
@@ -30,12 +23,10 @@ from workflows.services.shared import (
     _state,
     audited,
 )
-from workflows.services.viewing import _mention_view
+from workflows.services.viewing import _committed
 from workflows.topics import Topic
 from workflows.types import APPROVER_ROLES, Actor
-from workflows.views import (
-    MentionView,
-)
+from workflows.views import MentionView
 
 
 @audited("revision.signoff")
@@ -124,10 +115,7 @@ def sign_off(deps: Deps, actor: Actor, ref: str | int, number: int, role: str) -
                 },
                 key=f"publish:{revision.id}:1",
             )
-        view = _mention_view(uow, mention)
-        uow.commit()
-    _kick(deps)
-    return view
+        return _committed(deps, uow, mention)
 
 
 @audited("revision.request_changes")
@@ -184,7 +172,4 @@ def request_changes(
             revision_id=revision.id,
             payload={"number": number, "role": role},
         )
-        view = _mention_view(uow, mention)
-        uow.commit()
-    _kick(deps)
-    return view
+        return _committed(deps, uow, mention)

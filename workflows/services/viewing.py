@@ -4,20 +4,12 @@ viewer they are built for.
 
 from __future__ import annotations
 
-from models.tables import (
-    Mention,
-    Revision,
-)
+from models.tables import Mention, Revision
 from models.uow import UnitOfWork
 from workflows.permissions import Viewer
-from workflows.services.shared import Deps, _load, _revision_state, _state
+from workflows.services.shared import Deps, _kick, _load, _revision_state, _state
 from workflows.types import Actor
-from workflows.views import (
-    FindingView,
-    MentionView,
-    RevisionView,
-    SignOffView,
-)
+from workflows.views import FindingView, MentionView, RevisionView, SignOffView
 
 
 def _revision_view(uow: UnitOfWork, revision: Revision, is_latest: bool) -> RevisionView:
@@ -85,6 +77,15 @@ def _mention_view(uow: UnitOfWork, mention: Mention) -> MentionView:
         posted_by=reply.posted_by if reply else None,
         approvers=tuple((a.actor, a.role) for a in uow.repo.approver_roles(mention.id)),
     )
+
+
+def _committed(deps: Deps, uow: UnitOfWork, mention: Mention) -> MentionView:
+    """Commit the change and return the mention as it now is; the relay is woken after
+    the commit (outbox rows may be waiting)."""
+    view = _mention_view(uow, mention)
+    uow.commit()
+    _kick(deps)
+    return view
 
 
 def _viewer(deps: Deps, actor: Actor, roles: set[str]) -> Viewer:
