@@ -44,7 +44,7 @@ from workflows.labels import (
     stars,
 )
 from workflows.permissions import Viewer, announced, offered, pick
-from workflows.state_machine import RevisionState, Role, State
+from workflows.state_machine import APPROVER_ROLES, RevisionState, Role, State
 from workflows.views import FindingView, MentionView, Queue, RevisionView
 
 Block = dict[str, Any]
@@ -589,7 +589,7 @@ def signoff_note(m: MentionView, rev: RevisionView, role: str, complete: bool) -
             f"{who(_actor(rev, 'risk'))}. Releasing it now."
         )
     else:
-        other = "risk" if role == "marketing" else "marketing"
+        other = next(r.value for r in APPROVER_ROLES if r != role)
         text = (
             f":white_check_mark: {by} signed off *revision {rev.number}* of *{m.ref}* as "
             f"{escape(role)}. Waiting for {other}."

@@ -39,7 +39,7 @@ from workflows.labels import (
     stars,
 )
 from workflows.permissions import Viewer, announced, offered, pick
-from workflows.state_machine import RevisionState, Role, State
+from workflows.state_machine import APPROVER_ROLES, RevisionState, Role, State
 from workflows.views import FindingView, MentionView, Queue, RevisionView, Status
 
 Card = dict[str, Any]
@@ -474,7 +474,7 @@ def signoff_note(m: MentionView, rev: RevisionView, role: str, complete: bool) -
             f"✅✅ **Revision {rev.number}** of **{m.ref}** is approved by marketing and risk. "
             "Releasing it now."
         )
-    other = "risk" if role == "marketing" else "marketing"
+    other = next(r.value for r in APPROVER_ROLES if r != role)
     return note(
         f"✅ Revision {rev.number} of **{m.ref}** was signed off as {escape(role)}. "
         f"Waiting for {other}."

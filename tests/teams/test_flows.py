@@ -380,3 +380,24 @@ async def test_garbled_button_is_refused_and_audited(teams: Teams) -> None:
     assert (await r.json())["value"] == "That button is out of date; use the latest card."
     refused = [h for h in _history(teams.container, mention_id) if h.outcome == "refused"]
     assert refused and refused[-1].action == "button.reply_signoff_marketing"
+
+
+async def test_without_a_tenant_setting_nobody_is_served(
+    sqlite_url: str, clock: Any, screen: Any, connector: FakeConnector
+) -> None:
+    """Fail-closed: with TEAMS_APP_TENANT_ID unset (allowed only with authentication off,
+    on loopback) a role holder's button is refused and audited, and installs are ignored."""
+    c = build(teams_settings(sqlite_url, TEAMS_APP_TENANT_ID=None), clock, screen)
+    teams, client = await serve(c, connector)
+    try:
+        mention_id = ingest(c)
+        r = await teams.click(ADMIN, "mention_assign", f"M-{mention_id}")
+        assert "does not know which workspace" in (await r.json())["value"]
+        assert viewing.mention_view(c.deps, mention_id).assignee is None
+        refused = [h for h in _history(c, mention_id) if h.outcome == "refused"]
+        assert refused and refused[-1].action == "mention.assign"
+        await teams.install()
+        assert chat.get_installation(c.deps, "teams") is None
+    finally:
+        await client.close()
+        c.close()
