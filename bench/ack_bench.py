@@ -50,11 +50,11 @@ async def main(clients: int, per_client: int) -> int:
     from pydantic import SecretStr
 
     from app import Settings, build_container, build_http_app
-    from bot.slack.emulator import SlackEmulator, block_actions_body, slash_command_body
     from bot.slack.wiring import signed_headers
     from models.crypto import Keyring
     from models.migrate import upgrade
-    from workflows import services
+    from sandbox.slack_emulator import SlackEmulator, block_actions_body, slash_command_body
+    from workflows.services import mentions, roles
     from workflows.types import Actor, MentionInput
 
     logging_off()
@@ -79,10 +79,10 @@ async def main(clients: int, per_client: int) -> int:
     container = build_container(settings, screen=PassScreen())
     upgrade(container.engine)
     cli = Actor.cli("bench")
-    services.add_role(container.deps, cli, f"slack:{users[0]}", "marketing")
+    roles.add_role(container.deps, cli, f"slack:{users[0]}", "marketing")
     ids = [
         r.id
-        for r in services.ingest(
+        for r in mentions.ingest(
             container.deps,
             [
                 MentionInput("bench", f"e{i}", "google", "Reviewer", "Long wait.", rating=1)

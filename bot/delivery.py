@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from workflows import services
 from workflows.relay import OutboxItem, Retry
+from workflows.services import chat, reporting, shared, viewing
 from workflows.types import Actor
 from workflows.views import MentionView, RevisionView, ThreadRef
 
@@ -11,21 +11,21 @@ _SYSTEM = Actor.system("chat-delivery")
 
 
 def mention_and_thread(
-    deps: services.Deps, item: OutboxItem, platform: str
+    deps: shared.Deps, item: OutboxItem, platform: str
 ) -> tuple[MentionView, ThreadRef]:
     """The mention and where it lives on ``platform``; retry until its parent is posted."""
     assert item.mention_id is not None
-    mention = services.mention_view(deps, item.mention_id)
-    thread = services.get_thread(deps, mention.id, platform)
+    mention = viewing.mention_view(deps, item.mention_id)
+    thread = chat.get_thread(deps, mention.id, platform)
     if thread is None or not thread.ts or not thread.channel:
         # The parent has not been posted yet (its row is retrying): wait for it.
         raise Retry("parent_not_posted_yet", after=5)
     return mention, thread
 
 
-def revision_of(deps: services.Deps, mention: MentionView, number: int) -> RevisionView | None:
+def revision_of(deps: shared.Deps, mention: MentionView, number: int) -> RevisionView | None:
     """Revision ``number`` of the mention (the latest is already in the view)."""
     if mention.latest is not None and mention.latest.number == number:
         return mention.latest
-    status = services.status(deps, _SYSTEM, mention.id)
+    status = reporting.status(deps, _SYSTEM, mention.id)
     return next((r for r in status.revisions if r.number == number), None)

@@ -27,6 +27,7 @@ from models.tables import (
     SignOff,
     SourceCursor,
 )
+from workflows.state_machine import TERMINAL_STATES, State
 
 
 class Repository:
@@ -69,6 +70,10 @@ class Repository:
     def flush(self) -> None:
         self.session.flush()
 
+    def refresh(self, obj: Any, attributes: Sequence[str]) -> None:
+        """Reload relationships written in this transaction (findings, an override)."""
+        self.session.refresh(obj, list(attributes))
+
     def mentions_in_states(self, states: Sequence[str], limit: int = 200) -> list[Mention]:
         return list(
             self.session.execute(
@@ -98,7 +103,7 @@ class Repository:
         return list(
             self.session.execute(
                 select(Mention)
-                .where(Mention.state == "ignored", Mention.received_at >= since)
+                .where(Mention.state == State.IGNORED, Mention.received_at >= since)
                 .order_by(Mention.id)
             ).scalars()
         )
@@ -143,6 +148,15 @@ class Repository:
             )
         ).scalar_one_or_none()
 
+    def approver_roles(self, mention_id: int) -> list[ApproverRole]:
+        return list(
+            self.session.execute(
+                select(ApproverRole)
+                .where(ApproverRole.mention_id == mention_id)
+                .order_by(ApproverRole.actor)
+            ).scalars()
+        )
+
     def overrides(self, revision_id: int) -> list[PhiOverride]:
         return list(
             self.session.execute(
@@ -160,7 +174,7 @@ class Repository:
                 Revision,
                 and_(Revision.reply_id == Reply.id, Revision.number == Reply.latest_revision),
             )
-            .where(Mention.state == "in_review", Revision.id.not_in(signed))
+            .where(Mention.state == State.IN_REVIEW, Revision.id.not_in(signed))
             .order_by(Mention.id)
         )
         return [(m, r) for m, r in rows]
@@ -175,7 +189,7 @@ class Repository:
             )
             .where(
                 Revision.author == author,
-                Mention.state.in_(("drafting", "in_review", "publish_failed")),
+                Mention.state.in_((State.DRAFTING, State.IN_REVIEW, State.PUBLISH_FAILED)),
             )
             .order_by(Mention.id)
         )
@@ -292,7 +306,7 @@ class Repository:
                     Mention.received_at < before,
                     Mention.legal_hold.is_(False),
                     Mention.redacted_at.is_(None),
-                    or_(Mention.state.in_(("released", "dismissed", "ignored", "taken_down"))),
+                    or_(Mention.state.in_(TERMINAL_STATES)),
                 )
             ).scalars()
         )

@@ -23,6 +23,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from models.crypto import EncryptedText
+from workflows.state_machine import APPROVER_ROLES as APPROVER_ROLE_ENUMS
+from workflows.state_machine import Role, State
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -32,19 +34,11 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-MENTION_STATES = (
-    "ignored",
-    "open",
-    "drafting",
-    "in_review",
-    "approved",
-    "released",
-    "publish_failed",
-    "dismissed",
-    "taken_down",
-)
-ROLES = ("marketing", "risk", "admin")
-APPROVER_ROLES = ("marketing", "risk")
+# The check constraints below derive from the core's enums (a test compares them with
+# the migrated schema, so a new state or role needs a migration).
+MENTION_STATES: tuple[str, ...] = tuple(s.value for s in State)
+ROLES: tuple[str, ...] = tuple(r.value for r in Role)
+APPROVER_ROLES: tuple[str, ...] = tuple(r.value for r in APPROVER_ROLE_ENUMS)
 
 
 def _in(col: str, values: tuple[str, ...]) -> str:

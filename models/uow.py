@@ -5,9 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from types import TracebackType
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from models.repository import Repository
+
+# A unique key or foreign key refused the change (e.g. two requests stored the same
+# external id at once). The core catches this name, never the driver's own.
+Conflict = IntegrityError
 
 
 class UnitOfWork:

@@ -15,15 +15,15 @@ from aiohttp import web
 
 from web.body import read_body
 from web.metrics import Metrics
-from workflows import services
 from workflows.errors import FieldError
 from workflows.ingest import parse_batch
+from workflows.services import mentions, shared
 
 log = logging.getLogger("countersign.web")
 
 MAX_WEBHOOK_BYTES = 256 * 1024
 
-DEPS_KEY: web.AppKey[services.Deps] = web.AppKey("deps", services.Deps)
+DEPS_KEY: web.AppKey[shared.Deps] = web.AppKey("deps", shared.Deps)
 METRICS_KEY: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
 
 
@@ -38,7 +38,7 @@ def _json(status: int, body: object) -> web.Response:
 
 
 def webhook_signature(secret: str, body: bytes) -> str:
-    """The ``X-Countersign-Signature`` value for ``body`` (SPEC §3)."""
+    """The ``X-Countersign-Signature`` value for ``body`` (see docs/architecture.md)."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
@@ -50,7 +50,7 @@ def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
 
 
 def make_webhook_handler(
-    deps: services.Deps, metrics: Metrics, secret: str | None
+    deps: shared.Deps, metrics: Metrics, secret: str | None
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
     async def webhook(request: web.Request) -> web.Response:
         # 1. size, before any hashing
@@ -74,7 +74,7 @@ def make_webhook_handler(
             inputs = parse_batch(payload)
         except FieldError as exc:
             return _json(400, {"error": exc.message, "field": exc.field})
-        results = await asyncio.to_thread(services.ingest, deps, inputs)
+        results = await asyncio.to_thread(mentions.ingest, deps, inputs)
         for r in results:
             metrics.mentions_ingested.labels("duplicate" if r.duplicate else "stored").inc()
         return _json(
@@ -114,7 +114,7 @@ async def _count_requests(
     return response
 
 
-def build_web_app(deps: services.Deps, metrics: Metrics, config: WebConfig) -> web.Application:
+def build_web_app(deps: shared.Deps, metrics: Metrics, config: WebConfig) -> web.Application:
     app = web.Application(middlewares=[_count_requests], client_max_size=4 * 1024 * 1024)
     app[DEPS_KEY] = deps
     app[METRICS_KEY] = metrics

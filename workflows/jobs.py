@@ -1,8 +1,9 @@
-"""Scheduled work (SPEC §7) as thin use cases over the same units of work and outbox.
+"""Scheduled work (SLA reminders, digests, retention) as thin use cases over the same
+units of work and outbox.
 
 Each job is idempotent: what it tells chat is keyed (outbox ``dedupe_key``) so running a
-job twice, or on two processes, posts once. The scheduler in app.py runs them on the one
-elected leader.
+job twice, or on two processes, posts once. The scheduler (``runtime/scheduler.py``) runs
+them on the one elected leader.
 """
 
 from __future__ import annotations
@@ -11,18 +12,15 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
-
 from models.tables import Mention
-from models.uow import UnitOfWork
-from workflows.services import Deps, _audit, _kick, _outbox
+from models.uow import Conflict, UnitOfWork
+from workflows import state_machine as sm
+from workflows.services.shared import Deps, _audit, _kick, _outbox
 from workflows.topics import Topic
 from workflows.types import Actor
 
 log = logging.getLogger("countersign.jobs")
 
-OPEN_STATES = ("open", "drafting", "in_review")
-TERMINAL_STATES = ("released", "dismissed", "ignored", "taken_down")
 REDACTED = "[redacted under the retention policy]"
 
 
@@ -51,7 +49,7 @@ def _commit_quietly(uow: UnitOfWork) -> bool:
     """Commit; a concurrent run that queued the same key first is not an error."""
     try:
         uow.commit()
-    except IntegrityError:
+    except Conflict:
         uow.rollback()
         return False
     return True
@@ -62,7 +60,7 @@ def sla_sweep(deps: Deps) -> JobResult:
     queued = 0
     now = deps.clock()
     with deps.uow() as uow:
-        for m in uow.repo.overdue(now, OPEN_STATES):
+        for m in uow.repo.overdue(now, sm.OPEN_STATES):
             key = f"chat.sla_overdue:{m.id}:{m.sla_due_at.isoformat() if m.sla_due_at else ''}"
             payload: dict[str, object] = {
                 "severity": m.severity,
@@ -103,8 +101,8 @@ def daily_digest(deps: Deps) -> JobResult:
     day = now.date().isoformat()
     with deps.uow() as uow:
         ignored = [m.id for m in uow.repo.ignored_since(now - timedelta(days=1))]
-        open_ids = [m.id for m in uow.repo.mentions_in_states(OPEN_STATES, limit=500)]
-        overdue = [m.id for m in uow.repo.overdue(now, OPEN_STATES)]
+        open_ids = [m.id for m in uow.repo.mentions_in_states(sm.OPEN_STATES, limit=500)]
+        overdue = [m.id for m in uow.repo.overdue(now, sm.OPEN_STATES)]
         payload: dict[str, object] = {
             "date": day,
             "ignored": ignored,
@@ -130,7 +128,7 @@ def retention_sweep(deps: Deps, batch: int = 200) -> JobResult:
             m = uow.repo.mention(mention_id, for_update=True)
             if m is None or m.legal_hold or m.redacted_at is not None:
                 continue
-            if m.state not in TERMINAL_STATES:
+            if m.state not in sm.TERMINAL_STATES:
                 continue
             _redact(uow, m, now)
             _audit(uow, deps, Actor.system("retention"), "mention.redacted", m)

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from workflows import services
-from workflows.services import Deps
+from workflows.services import release
+from workflows.services.shared import Deps
 from workflows.topics import Topic
 
 log = logging.getLogger("countersign.relay")
@@ -177,7 +177,7 @@ class Relay:
         """A publish the platform refused, or whose retries ran out: the mention moves to
         publish_failed, the thread is told and the audit trail records it."""
         try:
-            services.record_publish_failure(self.deps, revision_id, code)
+            release.record_publish_failure(self.deps, revision_id, code)
         except Exception as exc:  # the mention moved on meanwhile (edited, taken down)
             log.warning(
                 "publish failure not recorded",

@@ -1,4 +1,4 @@
-"""Audit export (SPEC §8): one row per event with the fields an auditor needs."""
+"""Audit export: one row per event with the fields an auditor needs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 
 from models import audit
 from workflows.errors import Forbidden
-from workflows.services import Deps, _check_member, _load, audited, parse_ref
+from workflows.services.shared import Deps, _check_member, _load, audited, parse_ref
 from workflows.types import Actor
 
 

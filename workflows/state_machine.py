@@ -1,4 +1,4 @@
-"""The mention lifecycle of SPEC §2 as one pure transition table.
+"""The mention lifecycle (docs/architecture.md) as one pure transition table.
 
 Standard library only (enforced by an import-linter contract and a unit test).
 Every move not in the table raises :class:`IllegalTransition`.
@@ -19,6 +19,27 @@ class State(StrEnum):
     PUBLISH_FAILED = "publish_failed"
     DISMISSED = "dismissed"
     TAKEN_DOWN = "taken_down"
+
+
+class Role(StrEnum):
+    """Who may act on a reply beyond any team member."""
+
+    MARKETING = "marketing"
+    RISK = "risk"
+    ADMIN = "admin"
+
+
+APPROVER_ROLES: tuple[Role, ...] = (Role.MARKETING, Role.RISK)
+
+# A mention that still needs an answer (SLA reminders, digests, queues).
+OPEN_STATES: tuple[State, ...] = (State.OPEN, State.DRAFTING, State.IN_REVIEW)
+# Nothing more will happen unless a person reopens it.
+TERMINAL_STATES: tuple[State, ...] = (
+    State.RELEASED,
+    State.DISMISSED,
+    State.IGNORED,
+    State.TAKEN_DOWN,
+)
 
 
 class Event(StrEnum):

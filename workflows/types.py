@@ -22,6 +22,9 @@ class Actor:
     team_id: str | None = None
     channel_member: bool = False
     display_name: str = ""
+    # The answer reaches only this person (an ephemeral message, a modal, a personal
+    # chat): this decides whether a blocked draft's text may be in it.
+    private: bool = False
 
     @property
     def key(self) -> str:
@@ -29,11 +32,11 @@ class Actor:
 
     @classmethod
     def system(cls, name: str = "countersign") -> Actor:
-        return cls(platform="system", user_id=name)
+        return cls(platform="system", user_id=name, private=True)
 
     @classmethod
     def cli(cls, user: str = "operator") -> Actor:
-        return cls(platform="cli", user_id=user)
+        return cls(platform="cli", user_id=user, private=True)
 
 
 @dataclass(frozen=True)

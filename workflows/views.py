@@ -1,13 +1,21 @@
 """Read models the services return to adapters (plain frozen dataclasses).
 
-Sensitive fields (mention text, author, draft text, flagged words) are present because
-the adapters need them to render for the right audience; adapters decide who sees what.
+A view answers two questions for whoever asked: which actions they may take now
+(``MentionView.actions``, decided by ``workflows.permissions``) and what they may read.
+Views built for one person (status, queue, the draft being edited) have a blocked
+draft's text and the flagged words removed (``None``, with ``RevisionView.text_hidden``
+set) unless that person is the draft's author or a risk approver. Views built for
+delivery to a channel (``services.mention_view``) keep them, and the channel renderers
+never show them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+
+from workflows.actions import ActionId, mention_ref
+from workflows.state_machine import RevisionState, State
 
 
 @dataclass(frozen=True)
@@ -39,11 +47,13 @@ class RevisionView:
     text: str | None
     text_sha256: str
     verdict: str  # block | pass
-    state: str  # clean | blocked | cleared | superseded
+    state: RevisionState
     created_at: datetime
     findings: tuple[FindingView, ...] = ()
     signoffs: tuple[SignOffView, ...] = ()
     sent_to_risk: bool = False
+    # The text and flagged words were withheld from this viewer (not removed by retention).
+    text_hidden: bool = False
 
     @property
     def finding_kinds(self) -> tuple[str, ...]:
@@ -53,11 +63,20 @@ class RevisionView:
     def open_findings(self) -> tuple[FindingView, ...]:
         return tuple(f for f in self.findings if f.overridden_by is None)
 
+    @property
+    def blocked_text(self) -> bool:
+        """The screen blocked this text and not every finding was overridden."""
+        return self.verdict == "block" and bool(self.open_findings)
+
     def signed_by(self, role: str) -> SignOffView | None:
         for s in self.signoffs:
             if s.role == role and s.decision == "approve":
                 return s
         return None
+
+    def decided_by(self, role: str) -> SignOffView | None:
+        """The role's sign-off or request for changes on this revision."""
+        return next((s for s in self.signoffs if s.role == role), None)
 
 
 @dataclass(frozen=True)
@@ -71,7 +90,7 @@ class MentionView:
     rating: int | None
     severity: str
     severity_reasons: tuple[str, ...]
-    state: str
+    state: State
     received_at: datetime
     created_at: datetime | None = None
     sla_due_at: datetime | None = None
@@ -82,10 +101,18 @@ class MentionView:
     published_hash: str | None = None
     published_at: datetime | None = None
     posted_by: str | None = None
+    # Who acts in which approver role on this reply (one role per person, all revisions).
+    approvers: tuple[tuple[str, str], ...] = ()
+    # What the viewer may do now; None when the view was built for no one in particular
+    # (ask ``workflows.permissions.offered``, which then answers for the channel).
+    actions: tuple[ActionId, ...] | None = None
 
     @property
     def ref(self) -> str:
-        return f"M-{self.id}"
+        return mention_ref(self.id)
+
+    def approver_role_of(self, actor: str) -> str | None:
+        return next((role for who, role in self.approvers if who == actor), None)
 
 
 @dataclass(frozen=True)
@@ -128,7 +155,7 @@ class IngestResult:
 
     @property
     def ref(self) -> str:
-        return f"M-{self.id}"
+        return mention_ref(self.id)
 
 
 @dataclass(frozen=True)

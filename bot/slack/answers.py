@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.slack.mrkdwn import escape
 from workflows.phi.types import ScreenResult
+from workflows.state_machine import RevisionState
 from workflows.views import IncidentView, MentionView, Queue, RevisionView, Status
 
 MAX_LINES = 40
@@ -29,7 +30,7 @@ def check_result(result: ScreenResult) -> str:
 
 
 def draft_saved(mention: MentionView, revision: RevisionView, sent_to_risk: bool = False) -> str:
-    if revision.state == "blocked":
+    if revision.state == RevisionState.BLOCKED:
         lines = [
             f":no_entry: Revision {revision.number} of *{mention.ref}* is *blocked* by the PHI "
             "screen. It is kept; only you and risk approvers see these words:"

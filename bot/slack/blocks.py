@@ -18,13 +18,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote
 
-from bot.slack.ids import ActionId, ButtonValue
 from bot.slack.mrkdwn import escape
+from workflows.actions import (
+    CATALOGUE,
+    ON_HOME,
+    ON_MENTION,
+    ON_PUBLISH_FAILURE,
+    ON_REVISION,
+    ActionId,
+    ButtonValue,
+)
+from workflows.labels import (
+    REVISION_STATE_LABEL,
+    STATE_LABEL,
+    kind_label,
+    kinds_text,
+    platform_label,
+    refusal_reason,
+    request_label,
+    stars,
+)
+from workflows.permissions import Viewer, announced, offered, pick
+from workflows.state_machine import APPROVER_ROLES, RevisionState, Role, State
 from workflows.views import FindingView, MentionView, Queue, RevisionView
 
 Block = dict[str, Any]
@@ -37,53 +57,11 @@ FALLBACK_LIMIT = 300
 FULL_TEXT_ACTION = ActionId.MENTION_FULL_TEXT.value  # "See full text": opens a modal
 MAX_CONTINUATIONS = 12
 
-PLATFORMS = {
-    "google": "Google",
-    "gbp": "Google",
-    "yelp": "Yelp",
-    "facebook": "Facebook",
-    "x": "X",
-    "twitter": "X",
-    "rss": "Web",
-    "web": "Web",
-    "healthgrades": "Healthgrades",
-    "instagram": "Instagram",
-    "tripadvisor": "Tripadvisor",
-}
 SEVERITY_ICON = {
     "critical": ":red_circle:",
     "high": ":large_orange_circle:",
     "normal": ":white_circle:",
 }
-STATE_LABEL = {
-    "open": "Open — no draft yet",
-    "ignored": "Not negative (ignored)",
-    "drafting": "Drafting",
-    "in_review": "In review",
-    "approved": "Approved — publishing",
-    "released": "Released",
-    "publish_failed": "Publishing failed — needs a decision",
-    "dismissed": "Dismissed",
-    "taken_down": "Taken down",
-}
-REVISION_STATE_LABEL = {
-    "blocked": "blocked by the PHI screen",
-    "cleared": "findings overridden by risk",
-    "clean": "passed the PHI screen",
-}
-KIND_LABEL = {
-    "patient_name": "patient name",
-    "confirms_patient": "confirms a care relationship",
-    "visit_date": "visit date",
-    "clinical_detail": "clinical detail",
-    "appointment_history": "appointment history",
-    "billing_insurance": "billing or insurance",
-    "identifier": "identifier",
-    "staff_patient_link": "clinician linked to the patient",
-    "family_member": "family member's care",
-    "new_fact": "fact the review did not state",
-}
-
 _SLACK_USER = re.compile(r"^slack:([UW][A-Z0-9]{2,30})$")
 _URL_OK = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
 
@@ -262,29 +240,6 @@ def who(actor: str | None) -> str:
     return escape(rest or actor)
 
 
-def platform_label(platform: str) -> str:
-    key = (platform or "").strip().lower()
-    if key in PLATFORMS:
-        return PLATFORMS[key]
-    cleaned = re.sub(r"[^A-Za-z0-9 ._-]", "", platform or "")[:30].strip()
-    return cleaned.title() or "Unknown source"
-
-
-def stars(rating: int | None) -> str:
-    if rating is None:
-        return "no rating"
-    r = max(0, min(5, int(rating)))
-    return "★" * r + "☆" * (5 - r)
-
-
-def kind_label(kind: str) -> str:
-    return KIND_LABEL.get(kind, re.sub(r"[^a-z_]", "", kind.lower()).replace("_", " ") or "other")
-
-
-def kinds_text(kinds: Sequence[str]) -> str:
-    return ", ".join(kind_label(k) for k in kinds) or "none"
-
-
 def when(dt: datetime | None, fmt: str = "{date_short_pretty} {time}") -> str:
     """A Slack date token: each reader sees their own time zone; the fallback is UTC."""
     if dt is None:
@@ -327,16 +282,21 @@ def state_line(m: MentionView) -> str:
     """The mention's state and who holds what."""
     label = STATE_LABEL.get(m.state, escape(m.state))
     parts = [f"*State:* {label}"]
-    if m.assignee and m.state not in ("released", "taken_down", "dismissed", "ignored"):
+    if m.assignee and m.state not in (
+        State.RELEASED,
+        State.TAKEN_DOWN,
+        State.DISMISSED,
+        State.IGNORED,
+    ):
         parts.append(f"*Owner:* {who(m.assignee)}")
     rev = m.latest
-    if rev is not None and m.state not in ("open", "ignored"):
+    if rev is not None and m.state not in (State.OPEN, State.IGNORED):
         rev_state = REVISION_STATE_LABEL.get(rev.state, escape(rev.state))
         parts.append(f"*Draft:* revision {rev.number} by {who(rev.author)} ({rev_state})")
-        if m.state in ("in_review", "approved", "released", "publish_failed"):
+        if m.state in (State.IN_REVIEW, State.APPROVED, State.RELEASED, State.PUBLISH_FAILED):
             parts.append(f"*Marketing:* {_signed(rev, 'marketing')}")
             parts.append(f"*Risk:* {_signed(rev, 'risk')}")
-    if m.state == "released":
+    if m.state == State.RELEASED:
         parts.append(
             f"*Published:* {when(m.published_at)}"
             + (
@@ -349,26 +309,26 @@ def state_line(m: MentionView) -> str:
     return "\n".join(parts)
 
 
+def _style(action: ActionId) -> str | None:
+    spec = CATALOGUE[action]
+    return "danger" if spec.danger else "primary" if spec.primary else None
+
+
+def _buttons(block_id: str, value: ButtonValue, shown: Sequence[ActionId], **labels: str) -> Block:
+    """Buttons for the actions the core offers (ids and numbers only in the values)."""
+    elements = [
+        button(labels.get(a.value, CATALOGUE[a].label), a, value, style=_style(a)) for a in shown
+    ]
+    return actions(block_id, *elements)
+
+
 def mention_buttons(m: MentionView) -> Block | None:
-    value = ButtonValue(m.id)
-    if m.state == "released":
-        return actions(
-            f"mention:{m.id}:released",
-            button(
-                "Take down",
-                ActionId.REPLY_TAKEDOWN,
-                value,
-                style="danger",
-            ),
-        )
-    if m.state in ("approved", "taken_down"):
+    """What the channel can do with the mention now (the core decides)."""
+    shown = pick(m, ON_MENTION)
+    if not shown:
         return None
-    draft_label = "Edit draft" if m.latest is not None else "Draft reply"
-    elements = [button(draft_label, ActionId.MENTION_DRAFT, value, style="primary")]
-    if m.state not in ("dismissed",):
-        elements.append(button("Assign to me", ActionId.MENTION_ASSIGN, value))
-        elements.append(button("Dismiss", ActionId.MENTION_DISMISS, value))
-    return actions(f"mention:{m.id}:{m.state}", *elements)
+    draft = "Edit draft" if m.latest is not None else "Draft reply"
+    return _buttons(f"mention:{m.id}:{m.state}", ButtonValue(m.id), shown, mention_draft=draft)
 
 
 def mention_message(
@@ -384,7 +344,12 @@ def mention_message(
     meta = [f"*Author:* {escape(m.author or 'unknown')}", f"*Severity:* {_sev(m.severity)}"]
     if m.severity_reasons:
         meta[-1] += " (" + escape(", ".join(m.severity_reasons)[:300]) + ")"
-    if m.sla_due_at is not None and m.state in ("open", "drafting", "in_review", "publish_failed"):
+    if m.sla_due_at is not None and m.state in (
+        State.OPEN,
+        State.DRAFTING,
+        State.IN_REVIEW,
+        State.PUBLISH_FAILED,
+    ):
         overdue = _overdue(m, now)
         meta.append(
             f"*Reply due:* {when(m.sla_due_at)}" + (" :warning: *overdue*" if overdue else "")
@@ -407,7 +372,7 @@ def mention_message(
     if buttons is not None:
         blocks.append(buttons)
     fallback = f"{m.ref}: new {m.severity} mention on {plat} ({stars(m.rating)})"
-    if m.state != "open":
+    if m.state != State.OPEN:
         fallback = f"{m.ref} on {plat}: {STATE_LABEL.get(m.state, m.state)}"
     return SlackMessage(_fallback(fallback), blocks)
 
@@ -484,15 +449,11 @@ def redact_digest_lines(blocks: Sequence[Any], ref: str) -> list[Block] | None:
 # ------------------------------------------------------------------------- thread notes
 
 
-def _signoff_buttons(m: MentionView, rev: RevisionView) -> Block:
-    value = ButtonValue(m.id, rev.number)
-    return actions(
-        f"revision:{m.id}:{rev.number}",
-        button("Sign off as marketing", ActionId.REPLY_SIGNOFF_MARKETING, value, style="primary"),
-        button("Sign off as risk", ActionId.REPLY_SIGNOFF_RISK, value, style="primary"),
-        button("Request changes", ActionId.REPLY_REQUEST_CHANGES, value),
-        button("Edit", ActionId.REPLY_EDIT, value),
-    )
+def _signoff_buttons(m: MentionView, rev: RevisionView) -> Block | None:
+    shown = announced(replace(m, latest=rev), State.IN_REVIEW, ON_REVISION)
+    if not shown:
+        return None
+    return _buttons(f"revision:{m.id}:{rev.number}", ButtonValue(m.id, rev.number), shown)
 
 
 def _draft_sections(text: str | None) -> list[Block]:
@@ -505,7 +466,7 @@ def revision_passed(m: MentionView, rev: RevisionView) -> SlackMessage:
     """A draft that passed the screen (or whose findings risk overrode): its text, hash
     and the sign-off buttons."""
     how = "passed the PHI screen"
-    if rev.state == "cleared":
+    if rev.state == RevisionState.CLEARED:
         how = f"was cleared by a risk approver ({len(rev.findings)} finding(s) overridden)"
     blocks: list[Block] = [
         section(
@@ -514,8 +475,10 @@ def revision_passed(m: MentionView, rev: RevisionView) -> SlackMessage:
         ),
         *_draft_sections(rev.text),
         context(f"SHA-256 {short_hash(rev.text_sha256)} · any edit makes a new revision"),
-        _signoff_buttons(m, rev),
     ]
+    buttons = _signoff_buttons(m, rev)
+    if buttons is not None:
+        blocks.append(buttons)
     return SlackMessage(_fallback(f"{m.ref}: revision {rev.number} is ready for sign-off"), blocks)
 
 
@@ -576,17 +539,22 @@ def private_blocked(m: MentionView, rev: RevisionView, *, for_risk: bool) -> Sla
     lines = [finding_line(f, with_words=True) for f in rev.findings]
     for piece in _join_within("\n", lines, TEXT_BUDGET)[:5]:
         blocks.append(section(piece))
-    elements = [button("Edit draft", ActionId.REPLY_EDIT, ButtonValue(m.id, rev.number))]
-    if for_risk:
-        for f in rev.open_findings[:20]:
-            elements.append(
+    reader = Viewer(rev.author) if not for_risk else Viewer("", frozenset({Role.RISK}))
+    elements = []
+    for action in offered(replace(m, latest=rev, actions=None), reader):
+        if action is ActionId.REPLY_EDIT:
+            elements.append(button("Edit draft", action, ButtonValue(m.id, rev.number)))
+        elif action is ActionId.REPLY_OVERRIDE_PHI:
+            elements.extend(
                 button(
                     f"Override {f.idx + 1} ({kind_label(f.kind)})",
-                    ActionId.REPLY_OVERRIDE_PHI,
+                    action,
                     ButtonValue(m.id, rev.number, f.idx),
                 )
+                for f in rev.open_findings[:20]
             )
-    blocks.append(actions(f"private:{m.id}:{rev.number}", *elements))
+    if elements:
+        blocks.append(actions(f"private:{m.id}:{rev.number}", *elements))
     return SlackMessage(_fallback(f"{m.ref}: revision {rev.number} was blocked"), blocks)
 
 
@@ -621,7 +589,7 @@ def signoff_note(m: MentionView, rev: RevisionView, role: str, complete: bool) -
             f"{who(_actor(rev, 'risk'))}. Releasing it now."
         )
     else:
-        other = "risk" if role == "marketing" else "marketing"
+        other = next(r.value for r in APPROVER_ROLES if r != role)
         text = (
             f":white_check_mark: {by} signed off *revision {rev.number}* of *{m.ref}* as "
             f"{escape(role)}. Waiting for {other}."
@@ -647,12 +615,9 @@ def changes_requested_note(m: MentionView, rev: RevisionView, role: str) -> Slac
     blocks = [section(text)]
     if reason:
         blocks.append(section(quote_lines(reason)))
-    blocks.append(
-        actions(
-            f"changes:{m.id}:{rev.number}",
-            button("Edit", ActionId.REPLY_EDIT, ButtonValue(m.id, rev.number)),
-        )
-    )
+    edit = announced(replace(m, latest=rev), State.DRAFTING, (ActionId.REPLY_EDIT,))
+    if edit:
+        blocks.append(_buttons(f"changes:{m.id}:{rev.number}", ButtonValue(m.id, rev.number), edit))
     return SlackMessage(_fallback(f"{m.ref}: changes requested"), blocks)
 
 
@@ -671,20 +636,25 @@ def released_note(m: MentionView, number: int, manual: bool) -> SlackMessage:
 
 def publish_failed_note(m: MentionView, number: int, code: str) -> SlackMessage:
     plat = platform_label(m.platform)
-    value = ButtonValue(m.id, number)
     safe_code = re.sub(r"[^A-Za-z0-9_.:-]", "", code)[:64] or "unknown"
     blocks = [
         section(
             f":warning: *Publishing revision {number} of {m.ref} to {plat} failed* "
             f"(`{safe_code}`). Choose: retry, post it by hand, or write a new revision."
         ),
-        actions(
-            f"failed:{m.id}:{number}",
-            button("Retry publishing", ActionId.REPLY_RETRY_PUBLISH, value, style="primary"),
-            button("I posted it by hand", ActionId.REPLY_MARK_POSTED, value),
-            button("Edit (new revision)", ActionId.REPLY_EDIT, value),
-        ),
     ]
+    shown = announced(m, State.PUBLISH_FAILED, ON_PUBLISH_FAILURE)
+    if shown:
+        blocks.append(
+            _buttons(
+                f"failed:{m.id}:{number}",
+                ButtonValue(m.id, number),
+                shown,
+                reply_mark_posted="I posted it by hand",
+                reply_edit="Edit (new revision)",
+                reply_retry_publish="Retry publishing",
+            )
+        )
     return SlackMessage(_fallback(f"{m.ref}: publishing failed"), blocks)
 
 
@@ -757,12 +727,19 @@ def reminder_note(m: MentionView, number: int, role: str) -> SlackMessage:
     )
 
 
-def refusal_note(ref: str, action: str, code: str) -> SlackMessage:
-    what = re.sub(r"[^a-z_.]", "", action.lower()).replace("_", " ").replace(".", " ") or "an"
-    why = re.sub(r"[^a-z_]", "", code.lower()).replace("_", " ") or "refused"
+def refusal_note(ref: str, action: str, code: str, actor: str | None = None) -> SlackMessage:
+    """For the thread: who was refused what, and why in plain words (the full answer went
+    to that person only)."""
+    what = request_label(action)
+    why = refusal_reason(code) or "refused"
+    short = re.sub(r"[^a-z_]", "", code.lower()).replace("_", " ") or "refused"
+    if actor:
+        text = f"{who(actor)} asked for {escape(what)} on {escape(ref)}; it was refused"
+    else:
+        text = f"{escape(what[:1].upper() + what[1:])} on {escape(ref)} was refused"
     return SlackMessage(
         _fallback(f"{ref}: a request was refused"),
-        [context(f":no_entry_sign: A *{what}* request on {escape(ref)} was refused ({why}).")],
+        [context(f":no_entry_sign: {text} ({short}): {escape(why)}.")],
     )
 
 
@@ -830,7 +807,7 @@ def _digest_line(m: MentionView, now: datetime | None, *, with_author: bool = Tr
     line = f"• *{m.ref}* · {platform_label(m.platform)} · {_sev(m.severity)} · {stars(m.rating)}"
     if with_author:
         line += f" · {escape((m.author or 'unknown')[:80])}"
-    if m.sla_due_at is not None and m.state in ("open", "drafting", "in_review"):
+    if m.sla_due_at is not None and m.state in (State.OPEN, State.DRAFTING, State.IN_REVIEW):
         late = _overdue(m, now)
         line += f" · due {when(m.sla_due_at)}" + (" :warning:" if late else "")
     return line
@@ -954,37 +931,17 @@ def home_view(queue: Queue, *, now: datetime | None = None, limit: int = 30) -> 
         if m.text and not m.redacted:
             snippet, _ = fit(m.text, 300)
             line += f"\n{snippet}"
-        mine = rev is not None and rev.author == queue.member
-        if rev is not None and mine and rev.state == "blocked":
+        # Built for this person by the core: the flagged words are there only if they
+        # may read them (their own draft, or a risk approver).
+        if rev is not None and rev.state == RevisionState.BLOCKED and m.actions is not None:
             line += "\n" + "\n".join(
-                finding_line(f, with_words=True) for f in rev.open_findings[:5]
+                finding_line(f, with_words=f.text is not None) for f in rev.open_findings[:5]
             )
         blocks.append(section(line))
-        elements: list[Block] = []
-        if item.why.startswith("awaiting") and rev is not None:
-            role = "marketing" if "marketing" in item.why else "risk"
-            action = (
-                ActionId.REPLY_SIGNOFF_MARKETING
-                if role == "marketing"
-                else ActionId.REPLY_SIGNOFF_RISK
-            )
-            elements.append(
-                button(
-                    f"Sign off as {role}", action, ButtonValue(m.id, rev.number), style="primary"
-                )
-            )
-            elements.append(
-                button(
-                    "Request changes", ActionId.REPLY_REQUEST_CHANGES, ButtonValue(m.id, rev.number)
-                )
-            )
-        elif rev is not None and mine:
-            elements.append(
-                button("Edit draft", ActionId.REPLY_EDIT, ButtonValue(m.id, rev.number))
-            )
-        else:
-            elements.append(button("Draft reply", ActionId.MENTION_DRAFT, ButtonValue(m.id)))
-        blocks.append(actions(f"home:{i}:{m.id}", *elements))
+        shown = pick(m, ON_HOME) or pick(m, (ActionId.MENTION_DRAFT,))
+        value = ButtonValue(m.id, rev.number if rev is not None else None)
+        if shown:
+            blocks.append(_buttons(f"home:{i}:{m.id}", value, shown, reply_edit="Edit draft"))
         if len(blocks) >= VIEW_BLOCK_LIMIT - 3:
             break
     if len(queue.items) > limit:

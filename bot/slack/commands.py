@@ -1,4 +1,4 @@
-"""Pure parser for the `/reply` slash command (SPEC §4). No I/O, never raises.
+"""Pure parser for the `/reply` slash command. No I/O, never raises.
 
 Slack sends the command text with ``&``, ``<`` and ``>`` as HTML entities and user
 mentions as ``<@U123|name>``. Free text (drafts, checks, reasons) is decoded here, so
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.slack.mrkdwn import unescape
+from workflows.actions import typed_mention_id
 
 ROLE_NAMES = ("marketing", "risk", "admin")
-MAX_REF_DIGITS = 12
 
 USAGE = "\n".join(
     (
@@ -81,14 +81,12 @@ class Roles:
 
 Command = Help | OpenModal | Draft | Check | QueueCmd | StatusCmd | Takedown | Roles
 
-_REF = re.compile(rf"^[Mm]-(\d{{1,{MAX_REF_DIGITS}}})$")
 _USER_MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,30})(?:\|[^>]*)?>$")
 _USER_ID = re.compile(r"^([UW][A-Z0-9]{1,30})$")
 
 
 def _ref(token: str) -> int | None:
-    m = _REF.match(token)
-    return int(m.group(1)) if m else None
+    return typed_mention_id(token)
 
 
 def _split_first(text: str) -> tuple[str, str]:

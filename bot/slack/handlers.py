@@ -23,10 +23,22 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import answers, blocks, commands, modals
-from bot.slack.ids import ActionId, ButtonValue
 from bot.slack.mrkdwn import escape
-from workflows import services
+from workflows import perform
+from workflows.actions import (
+    CATALOGUE,
+    FORMS,
+    ActionId,
+    ButtonValue,
+    Carries,
+    Click,
+    MalformedAction,
+    Needs,
+    parse_click,
+)
 from workflows.errors import CountersignError
+from workflows.services import drafting, release, reporting, roles
+from workflows.state_machine import RevisionState
 from workflows.types import Actor
 from workflows.views import MentionView, RevisionView
 
@@ -34,9 +46,17 @@ log = logging.getLogger("countersign.slack")
 
 T = TypeVar("T")
 
-# Buttons outside SPEC §4's list (extra conveniences; their values are ids only).
+# Buttons beyond the fixed list of action ids (conveniences; their values are ids only).
 SEND_TO_RISK_ACTION = ActionId.REPLY_SEND_TO_RISK.value
 FULL_TEXT_ACTION = ActionId.MENTION_FULL_TEXT.value
+
+# Forms of their own for actions that need a reason (any other gets the generic one); the
+# override form is opened once the service said whether this person may read the words.
+FORM_MODALS: dict[str, Callable[[ButtonValue, int], dict[str, Any]]] = {
+    "dismiss": lambda value, days: modals.dismiss_modal(value),
+    "takedown": modals.takedown_modal,
+    "request_changes": lambda value, days: modals.request_changes_modal(value),
+}
 
 SCREEN_WAIT_SECONDS = 2.0
 MEMBERSHIP_TTL_SECONDS = 30.0
@@ -134,11 +154,6 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
 
 
-def _may_see_text(actor: Actor, revision: RevisionView, roles: set[str]) -> bool:
-    """Blocked text and flagged words: only the author and risk approvers (SPEC §4)."""
-    return revision.state != "blocked" or revision.author == actor.key or "risk" in roles
-
-
 @dataclass
 class DraftResult:
     mention: MentionView | None = None
@@ -178,7 +193,11 @@ class SlackHandlers:
     async def actor(self, client: AsyncWebClient, body: dict[str, Any]) -> Actor:
         user_id, team_id = _user_and_team(body)
         member = await self.membership.is_member(client, user_id)
-        return Actor(platform="slack", user_id=user_id, team_id=team_id, channel_member=member)
+        # Every answer the bot gives a person on Slack reaches only them (ephemeral
+        # messages, modals, App Home, direct messages).
+        return Actor(
+            platform="slack", user_id=user_id, team_id=team_id, channel_member=member, private=True
+        )
 
     async def call(
         self, fn: Callable[..., T], *args: Any
@@ -257,33 +276,33 @@ class SlackHandlers:
             await self.open_drafting(client, body, actor, cmd.mention_id, None, respond)
         elif isinstance(cmd, commands.Draft):
             outcome, err = await self.call(
-                services.create_revision, deps, actor, cmd.mention_id, cmd.text, None
+                drafting.create_revision, deps, actor, cmd.mention_id, cmd.text, None
             )
             if err is not None:
                 await self.refuse(client, body, err, respond)
             elif outcome is not None:
                 await say(answers.draft_saved(outcome.mention, outcome.revision))
         elif isinstance(cmd, commands.Check):
-            result, err = await self.call(services.check_text, deps, actor, cmd.text)
+            result, err = await self.call(drafting.check_text, deps, actor, cmd.text)
             if err is not None:
                 await self.refuse(client, body, err, respond)
             elif result is not None:
                 await say(answers.check_result(result))
         elif isinstance(cmd, commands.QueueCmd):
-            queue, err = await self.call(services.queue, deps, actor)
+            queue, err = await self.call(reporting.queue, deps, actor)
             if err is not None:
                 await self.refuse(client, body, err, respond)
             elif queue is not None:
                 await say(answers.queue_text(queue))
         elif isinstance(cmd, commands.StatusCmd):
-            st, err = await self.call(services.status, deps, actor, cmd.mention_id)
+            st, err = await self.call(reporting.status, deps, actor, cmd.mention_id)
             if err is not None:
                 await self.refuse(client, body, err, respond)
             elif st is not None:
                 await say(answers.status_text(st, may_see_blocked=False))
         elif isinstance(cmd, commands.Takedown):
             incident, err = await self.call(
-                services.take_down, deps, actor, cmd.mention_id, cmd.reason
+                release.take_down, deps, actor, cmd.mention_id, cmd.reason
             )
             if err is not None:
                 await self.refuse(client, body, err, respond)
@@ -291,9 +310,9 @@ class SlackHandlers:
                 await say(answers.incident_text(incident))
         elif isinstance(cmd, commands.Roles):
             if cmd.op == "list":
-                rows, err = await self.call(services.list_roles, deps, actor)
+                rows, err = await self.call(roles.list_roles, deps, actor)
             else:
-                fn = services.add_role if cmd.op == "add" else services.remove_role
+                fn = roles.add_role if cmd.op == "add" else roles.remove_role
                 rows, err = await self.call(fn, deps, actor, f"slack:{cmd.user_id}", cmd.role)
             if err is not None:
                 await self.refuse(client, body, err, respond)
@@ -311,7 +330,7 @@ class SlackHandlers:
     ) -> tuple[Any, RevisionView | None] | None:
         """The mention's status and latest revision; None (after answering the user) when
         refused, or when ``number`` is given and is no longer the latest revision."""
-        st, err = await self.call(services.open_revision, self.deps, actor, mention_id, number)
+        st, err = await self.call(reporting.open_revision, self.deps, actor, mention_id, number)
         if err is not None or st is None:
             if err is not None:
                 await self.refuse(client, body, err, respond)
@@ -333,13 +352,8 @@ class SlackHandlers:
         if found is None:
             return
         st, latest = found
-        initial = None
-        if latest is not None and latest.text:
-            roles: set[str] = set()
-            if latest.state == "blocked":
-                roles = await asyncio.to_thread(services.roles_of, self.deps, actor)
-            if _may_see_text(actor, latest, roles):
-                initial = latest.text
+        # The service left the text in only if this person may read it.
+        initial = latest.text if latest is not None and latest.text else None
         view = modals.drafting_modal(
             st.mention, latest.number if latest else 0, initial_text=initial
         )
@@ -409,7 +423,7 @@ class SlackHandlers:
             if ticked and remembered is not None and remembered[1] == _sha(text):
                 # Same text as the blocked revision this modal just made: send that one.
                 mention, err = await self.call(
-                    services.send_to_risk, self.deps, actor, meta.mention_id, remembered[0]
+                    drafting.send_to_risk, self.deps, actor, meta.mention_id, remembered[0]
                 )
                 if err is not None or mention is None:
                     return DraftResult(error=err)
@@ -418,7 +432,7 @@ class SlackHandlers:
             if remembered is not None:
                 base = max(base, remembered[0])
             outcome, err = await self.call(
-                services.create_revision, self.deps, actor, meta.mention_id, text, base
+                drafting.create_revision, self.deps, actor, meta.mention_id, text, base
             )
             if err is not None or outcome is None:
                 return DraftResult(error=err)
@@ -428,7 +442,7 @@ class SlackHandlers:
                     self._remember(view_id, outcome.revision.number, text)
                 if ticked:
                     _, err2 = await self.call(
-                        services.send_to_risk,
+                        drafting.send_to_risk,
                         self.deps,
                         actor,
                         meta.mention_id,
@@ -446,7 +460,7 @@ class SlackHandlers:
         if result.error is not None or result.mention is None or result.revision is None:
             message = result.error.message if result.error is not None else OOPS
             return modals.field_error(block, message)
-        if result.revision.state == "blocked" and not result.sent_to_risk:
+        if result.revision.state == RevisionState.BLOCKED and not result.sent_to_risk:
             return modals.blocked_errors(result.revision, block)
         return {
             "response_action": "update",
@@ -457,7 +471,7 @@ class SlackHandlers:
         if result.error is not None or result.mention is None or result.revision is None:
             message = result.error.message if result.error is not None else OOPS
             return modals.not_saved_view(mention_id, message, text)
-        if result.revision.state == "blocked" and not result.sent_to_risk:
+        if result.revision.state == RevisionState.BLOCKED and not result.sent_to_risk:
             return modals.blocked_edit_view(result.mention, result.revision, text)
         return modals.draft_done_view(result.mention, result.revision, result.sent_to_risk)
 
@@ -502,41 +516,18 @@ class SlackHandlers:
     ) -> ReasonResult:
         try:
             actor = await self.actor(client, body)
-            ref, deps = value.mention_id, self.deps
-            if kind == "request_changes":
-                _, err = await self.call(
-                    services.request_changes, deps, actor, ref, value.revision or 0, reason
-                )
-                text = f"You asked for changes to revision {value.revision} of *M-{ref}*."
-                return ReasonResult("Changes requested", text, error=err)
-            if kind == "dismiss":
-                _, err = await self.call(services.dismiss, deps, actor, ref, reason)
-                return ReasonResult("Dismissed", f"*M-{ref}* was dismissed.", error=err)
-            if kind == "override":
-                outcome, err = await self.call(
-                    services.override_finding,
-                    deps,
-                    actor,
-                    ref,
-                    value.revision or 0,
-                    value.finding or 0,
-                    reason,
-                )
-                text = (
-                    f"Finding {(value.finding or 0) + 1} of revision {value.revision} of "
-                    f"*M-{ref}* is overridden."
-                )
-                if outcome is not None and outcome.revision.state == "cleared":
-                    text += " Every finding is now overridden: the draft goes to sign-off."
-                return ReasonResult("Finding overridden", text, error=err)
-            incident, err = await self.call(services.take_down, deps, actor, ref, reason)
-            if err is not None or incident is None:
+            click = Click(CATALOGUE[FORMS[kind]], value)
+            done, err = await self.call(perform.perform, self.deps, actor, click, reason)
+            if err is not None or done is None:
                 return ReasonResult(error=err)
-            return ReasonResult(
-                "Taken down",
-                answers.incident_text(incident),
-                view=modals.incident_view(incident),
-            )
+            title = click.spec.done
+            if done.incident is not None:
+                return ReasonResult(
+                    title,
+                    answers.incident_text(done.incident),
+                    view=modals.incident_view(done.incident),
+                )
+            return ReasonResult(title, escape(done.message))
         except Exception as exc:
             log.error("reason action failed", extra={"error": type(exc).__name__, "kind": kind})
             return ReasonResult(error=CountersignError(OOPS))
@@ -549,30 +540,45 @@ class SlackHandlers:
         await ack()
         action = (body.get("actions") or [{}])[0]
         action_id = str(action.get("action_id") or "")
+        raw_value = str(action.get("value") or "")
         try:
-            value = ButtonValue.decode(str(action.get("value") or ""))
-        except ValueError:
-            await self.tell(client, body, answers.refusal(OUT_OF_DATE), respond)
+            click = parse_click(action_id, raw_value)
+        except MalformedAction as exc:
+            await self.refuse_malformed(client, body, action_id, raw_value, exc, respond)
             return
-        log.info("slack action", extra={"action_id": action_id, "mention_id": value.mention_id})
+        log.info(
+            "slack action",
+            extra={"action_id": click.id.value, "mention_id": click.value.mention_id},
+        )
         try:
-            await self._dispatch(action_id, value, body, client, respond)
+            await self._dispatch(click, body, client, respond)
         except Exception as exc:
             log.error(
                 "slack action failed", extra={"action_id": action_id, "error": type(exc).__name__}
             )
             await self.tell(client, body, answers.refusal(OOPS), respond)
 
-    async def _dispatch(
+    async def refuse_malformed(
         self,
-        action_id: str,
-        value: ButtonValue,
-        body: dict[str, Any],
         client: AsyncWebClient,
-        respond: Any,
+        body: dict[str, Any],
+        action_id: str,
+        value: str,
+        exc: MalformedAction,
+        respond: Any = None,
+    ) -> None:
+        """Answer at once; the refusal is audited like any other."""
+        await self.tell(client, body, answers.refusal(OUT_OF_DATE), respond)
+        actor = await self.actor(client, body)
+        if self.metrics is not None:
+            self.metrics.refusals.labels(exc.code).inc()
+        await asyncio.to_thread(perform.refuse_malformed, self.deps, actor, action_id, value, exc)
+
+    async def _dispatch(
+        self, click: Click, body: dict[str, Any], client: AsyncWebClient, respond: Any
     ) -> None:
         trigger = body.get("trigger_id")
-        ref = value.mention_id
+        spec = click.spec
 
         async def open_modal(view: dict[str, Any]) -> None:
             try:
@@ -581,90 +587,47 @@ class SlackHandlers:
                 log.warning("views.open failed", extra={"error": exc.response.get("error")})
                 await self.tell(client, body, "The form could not open; try again.", respond)
 
-        # Forms first: trigger ids expire three seconds after the click.
-        if action_id == ActionId.MENTION_DISMISS:
-            await open_modal(modals.dismiss_modal(value))
+        # Forms first: trigger ids expire three seconds after the click. The override
+        # form shows the finding, so it is opened once the service said who may see it.
+        if spec.needs is Needs.REASON and spec.form in FORM_MODALS:
+            await open_modal(FORM_MODALS[spec.form](click.value, self.assessment_days))
             return
-        if action_id == ActionId.REPLY_TAKEDOWN:
-            await open_modal(modals.takedown_modal(value, self.assessment_days))
-            return
-        if action_id == ActionId.REPLY_REQUEST_CHANGES:
-            if value.revision is None:
-                await self.tell(client, body, answers.refusal(OUT_OF_DATE), respond)
-                return
-            await open_modal(modals.request_changes_modal(value))
+        if spec.needs is Needs.REASON and spec.carries is not Carries.FINDING:
+            await open_modal(modals.reason_modal(spec.form, spec.label, spec.prompt, click.value))
             return
 
         actor = await self.actor(client, body)
-        deps = self.deps
-        if action_id in (ActionId.MENTION_DRAFT, ActionId.REPLY_EDIT):
-            edit = value.revision if action_id == ActionId.REPLY_EDIT else None
-            await self.open_drafting(client, body, actor, ref, edit, respond)
+        if spec.needs is Needs.EDITOR:
+            edit = click.value.revision if click.id is ActionId.REPLY_EDIT else None
+            await self.open_drafting(client, body, actor, click.value.mention_id, edit, respond)
             return
-        if action_id == ActionId.REPLY_OVERRIDE_PHI:
-            await self._open_override(client, body, actor, value, respond)
+        if spec.needs is Needs.REASON:
+            await self._open_override(client, body, actor, click, respond)
             return
-        if action_id == FULL_TEXT_ACTION:
-            st, err = await self.call(services.status, deps, actor, ref)
-            if err is not None:
-                await self.refuse(client, body, err, respond)
-            elif st is not None:
-                await open_modal(modals.full_text_modal(st.mention))
-            return
-
-        text: str
-        if action_id == ActionId.MENTION_ASSIGN:
-            mention, err = await self.call(services.assign, deps, actor, ref, None)
-            text = f"*M-{ref}* is assigned to you."
-        elif action_id in (ActionId.REPLY_SIGNOFF_MARKETING, ActionId.REPLY_SIGNOFF_RISK):
-            role = "marketing" if action_id == ActionId.REPLY_SIGNOFF_MARKETING else "risk"
-            if value.revision is None:
-                await self.tell(client, body, answers.refusal(OUT_OF_DATE), respond)
-                return
-            mention, err = await self.call(
-                services.sign_off, deps, actor, ref, value.revision, role
-            )
-            text = f"You signed off revision {value.revision} of *M-{ref}* as {role}."
-            if mention is not None and mention.state in ("approved", "released"):
-                text += " Both sign-offs are in: the reply is approved for release."
-        elif action_id == ActionId.REPLY_MARK_POSTED:
-            mention, err = await self.call(services.mark_posted, deps, actor, ref, value.revision)
-            text = f"Recorded: you posted the approved reply to *M-{ref}*. It is released."
-        elif action_id == ActionId.REPLY_RETRY_PUBLISH:
-            mention, err = await self.call(services.retry_publish, deps, actor, ref)
-            text = f"Publishing the approved reply to *M-{ref}* again."
-        elif action_id == SEND_TO_RISK_ACTION:
-            if value.revision is None:
-                await self.tell(client, body, answers.refusal(OUT_OF_DATE), respond)
-                return
-            mention, err = await self.call(services.send_to_risk, deps, actor, ref, value.revision)
-            text = f"Revision {value.revision} of *M-{ref}* was sent to risk for review."
-        else:
-            await self.tell(client, body, answers.refusal(OUT_OF_DATE), respond)
-            return
+        done, err = await self.call(perform.perform, self.deps, actor, click)
         if err is not None:
             await self.refuse(client, body, err, respond)
-        else:
-            await self.tell(client, body, text, respond)
+        elif done is not None and spec.needs is Needs.READING and done.status is not None:
+            await open_modal(modals.full_text_modal(done.status.mention))
+        elif done is not None:
+            await self.tell(client, body, escape(done.message), respond)
 
     async def _open_override(
         self,
         client: AsyncWebClient,
         body: dict[str, Any],
         actor: Actor,
-        value: ButtonValue,
+        click: Click,
         respond: Any,
     ) -> None:
-        if value.revision is None or value.finding is None:
-            await self.tell(client, body, answers.refusal(OUT_OF_DATE), respond)
-            return
+        value = click.value
         found = await self._current(client, body, actor, value.mention_id, value.revision, respond)
         if found is None or found[1] is None:
             return
         latest = found[1]
         finding = next((f for f in latest.findings if f.idx == value.finding), None)
-        roles = await asyncio.to_thread(services.roles_of, self.deps, actor)
-        show = "risk" in roles or latest.author == actor.key
+        # The service left the words in only for someone who may read them.
+        show = finding is not None and finding.text is not None
         try:
             await client.views_open(
                 trigger_id=body.get("trigger_id"),
@@ -682,8 +645,8 @@ class SlackHandlers:
             return
         user_id = str(event.get("user") or "")
         member = await self.membership.is_member(client, user_id)
-        actor = Actor("slack", user_id, body.get("team_id"), member)
-        queue, err = await self.call(services.queue, self.deps, actor)
+        actor = Actor("slack", user_id, body.get("team_id"), member, private=True)
+        queue, err = await self.call(reporting.queue, self.deps, actor)
         if err is not None or queue is None:
             message = err.message if err is not None else OOPS
             view: dict[str, Any] = {

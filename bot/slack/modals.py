@@ -17,8 +17,9 @@ from typing import Any
 
 import yaml
 
-from bot.slack.ids import ButtonValue
 from bot.slack.mrkdwn import escape, truncate
+from workflows.actions import FORMS, ButtonValue
+from workflows.state_machine import RevisionState
 from workflows.views import FindingView, IncidentView, MentionView, RevisionView
 
 CB_DRAFT = "countersign_draft"
@@ -41,7 +42,7 @@ ERROR_LIMIT = 1900
 
 DEFAULT_TEMPLATES = Path(__file__).with_name("templates.yml")
 
-REASON_KINDS = ("request_changes", "dismiss", "override", "takedown")
+REASON_KINDS = tuple(FORMS)
 
 Block = dict[str, Any]
 View = dict[str, Any]
@@ -369,7 +370,7 @@ def findings_blocks(revision: RevisionView) -> list[Block]:
 
 def draft_done_view(mention: MentionView, revision: RevisionView, sent_to_risk: bool) -> View:
     """Final view after a slow screen (views.update), or after a save."""
-    if revision.state == "blocked":
+    if revision.state == RevisionState.BLOCKED:
         lead = (
             f":no_entry: *Revision {revision.number} of {mention.ref} is blocked by the PHI "
             "screen.* It is kept; only you and risk approvers can see the words below."
@@ -432,6 +433,21 @@ def _reason_input(label: str, placeholder: str) -> Block:
             "placeholder": _plain(placeholder, 150),
         },
     }
+
+
+def reason_modal(form: str, label: str, prompt: str, value: ButtonValue) -> View:
+    """The form for any catalogue action that needs a reason and has no form of its own."""
+    return _modal(
+        CB_REASON,
+        f"{label} M-{value.mention_id}",
+        [
+            _md(f"{escape(label)}: *M-{value.mention_id}*."),
+            _reason_input(prompt, "Keep it free of patient details."),
+        ],
+        submit=label,
+        close="Cancel",
+        private_metadata=reason_metadata(form, value),
+    )
 
 
 def request_changes_modal(value: ButtonValue) -> View:

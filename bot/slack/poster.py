@@ -4,7 +4,7 @@ committed, synchronously, with a slack_sdk ``WebClient`` whose ``base_url`` come
 ``SLACK_API_BASE_URL``.
 
 - Each negative mention becomes one parent message; its Slack channel and ``ts`` are
-  stored with ``services.save_thread``. Notes go into that thread and the parent is
+  stored with ``chat.save_thread``. Notes go into that thread and the parent is
   updated to show the current state.
 - The bot refuses to post into a channel shared with another organisation (Slack
   Connect): ``ChannelRefused`` is raised and logged; the relay retries with backoff and
@@ -41,10 +41,12 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import delivery
 from bot.slack import blocks as b
-from workflows import services
+from workflows import state_machine as sm
 from workflows.errors import NotFound
 from workflows.relay import OutboxItem, Relay, Retry
-from workflows.services import Deps
+from workflows.services import chat, reporting, roles, viewing
+from workflows.services.shared import Deps
+from workflows.state_machine import RevisionState, State
 from workflows.topics import CHAT_PREFIX, Topic
 from workflows.types import Actor
 from workflows.views import MentionView, RevisionView, ThreadRef
@@ -52,7 +54,7 @@ from workflows.views import MentionView, RevisionView, ThreadRef
 log = logging.getLogger("countersign.slack.poster")
 
 PLATFORM = "slack"
-OPEN_STATES = ("open", "drafting", "in_review")
+OPEN_STATES = sm.OPEN_STATES
 METADATA_EVENT = "countersign_delivery"
 SYSTEM = Actor.system("slack-poster")
 
@@ -187,8 +189,8 @@ class SlackPoster:
 
     def _mention_new(self, item: OutboxItem) -> None:
         assert item.mention_id is not None
-        mention = services.mention_view(self.deps, item.mention_id)
-        thread = services.get_thread(self.deps, mention.id, PLATFORM)
+        mention = viewing.mention_view(self.deps, item.mention_id)
+        thread = chat.get_thread(self.deps, mention.id, PLATFORM)
         if thread is not None and thread.ts:
             # Posted before (a retry, or a dismissed/ignored mention reopened): update it.
             self._update_parent(mention, thread)
@@ -210,7 +212,7 @@ class SlackPoster:
                 mention.id,
             )
         ref = {"thread_ts": digest_ts} if digest_ts else None
-        thread = services.save_thread(self.deps, mention.id, PLATFORM, channel, ts, ref)
+        thread = chat.save_thread(self.deps, mention.id, PLATFORM, channel, ts, ref)
         if digest_ts is None:
             with self._lock:
                 self._recent.setdefault(channel, deque()).append(self.monotonic())
@@ -218,17 +220,20 @@ class SlackPoster:
 
     def _mention_updated(self, item: OutboxItem) -> None:
         assert item.mention_id is not None
-        mention = services.mention_view(self.deps, item.mention_id)
-        thread = services.get_thread(self.deps, mention.id, PLATFORM)
+        mention = viewing.mention_view(self.deps, item.mention_id)
+        thread = chat.get_thread(self.deps, mention.id, PLATFORM)
         if thread is None or not thread.ts:
-            if mention.state == "ignored":
+            if mention.state == State.IGNORED:
                 return  # never posted; nothing to update
             raise Retry("parent_not_posted_yet", after=5)
         self._update_parent(mention, thread)
 
     def _revision(self, item: OutboxItem) -> None:
         def build(m: MentionView, r: RevisionView, p: dict[str, Any]) -> b.SlackMessage:
-            if r.verdict == "block" and r.state in ("blocked", "superseded"):
+            if r.verdict == "block" and r.state in (
+                RevisionState.BLOCKED,
+                RevisionState.SUPERSEDED,
+            ):
                 return b.revision_blocked(m, r)  # the channel sees only the kinds
             return b.revision_passed(m, r)
 
@@ -299,13 +304,14 @@ class SlackPoster:
 
     def _refusal(self, item: OutboxItem) -> None:
         assert item.mention_id is not None
-        thread = services.get_thread(self.deps, item.mention_id, PLATFORM)
+        thread = chat.get_thread(self.deps, item.mention_id, PLATFORM)
         if thread is None or not thread.ts:
             return  # the mention was never posted (e.g. ignored): the clicker was told
         msg = b.refusal_note(
             f"M-{item.mention_id}",
             str(item.payload.get("action", "")),
             str(item.payload.get("code", "")),
+            str(item.payload.get("actor") or "") or None,
         )
         self._note(item, thread, msg)
 
@@ -334,7 +340,7 @@ class SlackPoster:
         role = str(item.payload.get("role", ""))
         latest = mention.latest
         if (
-            mention.state != "in_review"
+            mention.state != State.IN_REVIEW
             or latest is None
             or latest.number != number
             or latest.signed_by(role) is not None
@@ -376,10 +382,10 @@ class SlackPoster:
         for the mention loses its author. Idempotent: replaced messages no longer carry
         text, so a retry skips them."""
         assert item.mention_id is not None
-        thread = services.get_thread(self.deps, item.mention_id, PLATFORM)
+        thread = chat.get_thread(self.deps, item.mention_id, PLATFORM)
         if thread is None or not thread.ts or not thread.channel:
             return  # never posted (e.g. ignored)
-        mention = services.mention_view(self.deps, item.mention_id)
+        mention = viewing.mention_view(self.deps, item.mention_id)
         notice = b.removed_text_message(mention.ref)
         self._replace(thread.channel, thread.ts, notice)
         root = str((thread.conversation_ref or {}).get("thread_ts") or thread.ts)
@@ -424,7 +430,7 @@ class SlackPoster:
                     self._replace(channel, str(message.get("ts") or ""), notice)
 
     def _sent_to_risk(self, mention: MentionView) -> bool:
-        status = services.status(self.deps, SYSTEM, mention.id)
+        status = reporting.status(self.deps, SYSTEM, mention.id)
         return any(r.sent_to_risk for r in status.revisions)
 
     def _replace(self, channel: str, ts: str, msg: b.SlackMessage) -> None:
@@ -467,7 +473,7 @@ class SlackPoster:
         out = []
         for mention_id in ids:
             try:
-                out.append(services.mention_view(self.deps, mention_id))
+                out.append(viewing.mention_view(self.deps, mention_id))
             except NotFound:
                 continue
         return out
@@ -481,7 +487,7 @@ class SlackPoster:
         return delivery.revision_of(self.deps, mention, number)
 
     def _risk_approvers(self, exclude: str | None) -> list[str]:
-        rows = services.list_roles(self.deps, SYSTEM)
+        rows = roles.list_roles(self.deps, SYSTEM)
         out = []
         for member, role in rows:
             if role == "risk" and member.startswith("slack:") and member != exclude:

@@ -15,18 +15,31 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.slack.blocks import (
+from workflows.actions import (
+    CATALOGUE,
+    ON_MENTION,
+    ON_PUBLISH_FAILURE,
+    ON_REVISION,
+    ActionId,
+    ButtonValue,
+    Needs,
+)
+from workflows.labels import (
     REVISION_STATE_LABEL,
     STATE_LABEL,
     kind_label,
     kinds_text,
     platform_label,
+    refusal_reason,
+    request_label,
     stars,
 )
-from bot.slack.ids import ActionId, ButtonValue
+from workflows.permissions import Viewer, announced, offered, pick
+from workflows.state_machine import APPROVER_ROLES, RevisionState, Role, State
 from workflows.views import FindingView, MentionView, Queue, RevisionView, Status
 
 Card = dict[str, Any]
@@ -203,6 +216,19 @@ def reason_action(title: str, verb: ActionId, value: ButtonValue, placeholder: s
     }
 
 
+def buttons(value: ButtonValue, shown: Sequence[ActionId], **titles: str) -> list[Card]:
+    """Card actions for what the core offers: a reason form for actions that need one."""
+    out: list[Card] = []
+    for verb in shown:
+        spec = CATALOGUE[verb]
+        title = titles.get(verb.value, spec.label)
+        if spec.needs is Needs.REASON:
+            out.append(reason_action(title, verb, value, spec.prompt))
+        else:
+            out.append(action(title, verb, value, style="positive" if spec.primary else None))
+    return out
+
+
 def card(body: list[dict[str, Any]], actions: list[Card] | None = None) -> Card:
     out: Card = {
         "type": "AdaptiveCard",
@@ -230,36 +256,33 @@ def _signed(rev: RevisionView, role: str) -> str:
 
 def state_facts(m: MentionView) -> list[dict[str, str]]:
     facts = [{"title": "State", "value": STATE_LABEL.get(m.state, escape(m.state))}]
-    if m.assignee and m.state not in ("released", "taken_down", "dismissed", "ignored"):
+    if m.assignee and m.state not in (
+        State.RELEASED,
+        State.TAKEN_DOWN,
+        State.DISMISSED,
+        State.IGNORED,
+    ):
         facts.append({"title": "Owner", "value": who(m.assignee)})
     rev = m.latest
-    if rev is not None and m.state not in ("open", "ignored"):
+    if rev is not None and m.state not in (State.OPEN, State.IGNORED):
         how = REVISION_STATE_LABEL.get(rev.state, escape(rev.state))
         facts.append({"title": "Draft", "value": f"revision {rev.number} ({how})"})
-        if m.state in ("in_review", "approved", "released", "publish_failed"):
+        if m.state in (State.IN_REVIEW, State.APPROVED, State.RELEASED, State.PUBLISH_FAILED):
             facts.append({"title": "Marketing", "value": _signed(rev, "marketing")})
             facts.append({"title": "Risk", "value": _signed(rev, "risk")})
-    if m.state == "released":
+    if m.state == State.RELEASED:
         facts.append({"title": "Published", "value": when(m.published_at)})
         facts.append({"title": "SHA-256", "value": short_hash(m.published_hash)})
     return facts
 
 
 def mention_actions(m: MentionView) -> list[Card]:
-    value = ButtonValue(m.id)
-    if m.state == "released":
-        return [
-            reason_action("Take down", ActionId.REPLY_TAKEDOWN, value, "Why must it come down?")
-        ]
-    if m.state in ("approved", "taken_down"):
-        return []
-    label = "Edit draft" if m.latest is not None else "Draft reply"
-    out = [action(label, ActionId.MENTION_DRAFT, value, style="positive")]
-    if m.state != "dismissed":
-        out.append(action("Assign to me", ActionId.MENTION_ASSIGN, value))
-        out.append(
-            reason_action("Dismiss", ActionId.MENTION_DISMISS, value, "Why no reply is needed")
-        )
+    """What the channel can do with the mention now (the core decides)."""
+    draft = "Edit draft" if m.latest is not None else "Draft reply"
+    shown = pick(m, ON_MENTION)
+    out = buttons(ButtonValue(m.id), shown, mention_draft=draft)
+    if ActionId.MENTION_DRAFT not in shown:
+        return out  # nothing more to write: no link to the review either
     url = safe_url(m.url)
     if url:
         out.append({"type": "Action.OpenUrl", "title": "Open the review", "url": url})
@@ -276,7 +299,12 @@ def mention_card(m: MentionView, *, now: datetime | None = None) -> Card:
     ]
     if m.severity_reasons:
         facts[-1]["value"] += " (" + safe_text(", ".join(m.severity_reasons), 300) + ")"
-    if m.sla_due_at is not None and m.state in ("open", "drafting", "in_review", "publish_failed"):
+    if m.sla_due_at is not None and m.state in (
+        State.OPEN,
+        State.DRAFTING,
+        State.IN_REVIEW,
+        State.PUBLISH_FAILED,
+    ):
         due = when(m.sla_due_at)
         if now is not None and _utc(now) > _utc(m.sla_due_at):
             due += " ⚠️ overdue"
@@ -315,15 +343,11 @@ def redacted_card(ref: str) -> Card:
 
 
 def signoff_actions(m: MentionView, rev: RevisionView) -> list[Card]:
-    value = ButtonValue(m.id, rev.number)
-    return [
-        action("Sign off as marketing", ActionId.REPLY_SIGNOFF_MARKETING, value, style="positive"),
-        action("Sign off as risk", ActionId.REPLY_SIGNOFF_RISK, value, style="positive"),
-        reason_action(
-            "Request changes", ActionId.REPLY_REQUEST_CHANGES, value, "What should change?"
-        ),
-        action("Edit", ActionId.REPLY_EDIT, value),
-    ]
+    """The review buttons still of use on ``rev`` (a role that signed loses its button;
+    the card is redrawn after every click)."""
+    if rev.state == RevisionState.SUPERSEDED:
+        return []
+    return buttons(ButtonValue(m.id, rev.number), pick(replace(m, latest=rev), ON_REVISION))
 
 
 def _draft_body(text: str | None) -> dict[str, Any]:
@@ -335,7 +359,7 @@ def _draft_body(text: str | None) -> dict[str, Any]:
 def revision_card(m: MentionView, rev: RevisionView) -> Card:
     """A draft that passed the screen (or was cleared by risk): text, hash, buttons."""
     how = "passed the PHI screen"
-    if rev.state == "cleared":
+    if rev.state == RevisionState.CLEARED:
         how = f"was cleared by a risk approver ({len(rev.findings)} finding(s) overridden)"
     body = [
         text_block(
@@ -354,10 +378,7 @@ def revision_card(m: MentionView, rev: RevisionView) -> Card:
         {"title": "Risk", "value": _signed(rev, "risk")},
     ]
     body.append({"type": "FactSet", "facts": facts})
-    actions = (
-        signoff_actions(m, rev) if m.state == "in_review" and rev.state != "superseded" else []
-    )
-    return card(body, actions)
+    return card(body, signoff_actions(m, rev))
 
 
 def blocked_notice(m: MentionView, rev: RevisionView) -> Card:
@@ -409,25 +430,20 @@ def private_blocked(m: MentionView, rev: RevisionView, *, for_risk: bool = False
             size="Small",
         )
     )
+    reader = Viewer("", frozenset({Role.RISK})) if for_risk else Viewer(rev.author)
+    offer = set(offered(replace(m, latest=rev, actions=None), reader))
     actions: list[Card] = []
-    if for_risk:
+    if for_risk and ActionId.REPLY_OVERRIDE_PHI in offer:
         for f in rev.open_findings[:MAX_FINDINGS]:
-            actions.append(
-                reason_action(
-                    f"Override {f.idx + 1} ({kind_label(f.kind)})",
-                    ActionId.REPLY_OVERRIDE_PHI,
+            actions.extend(
+                buttons(
                     ButtonValue(m.id, rev.number, f.idx),
-                    "Why is this not PHI?",
+                    (ActionId.REPLY_OVERRIDE_PHI,),
+                    reply_override_phi=f"Override {f.idx + 1} ({kind_label(f.kind)})",
                 )
             )
-    else:
-        actions.append(
-            action(
-                "Send to risk for review",
-                ActionId.REPLY_SEND_TO_RISK,
-                ButtonValue(m.id, rev.number),
-            )
-        )
+    elif not for_risk and ActionId.REPLY_SEND_TO_RISK in offer:
+        actions.extend(buttons(ButtonValue(m.id, rev.number), (ActionId.REPLY_SEND_TO_RISK,)))
     return card(body, actions)
 
 
@@ -458,7 +474,7 @@ def signoff_note(m: MentionView, rev: RevisionView, role: str, complete: bool) -
             f"✅✅ **Revision {rev.number}** of **{m.ref}** is approved by marketing and risk. "
             "Releasing it now."
         )
-    other = "risk" if role == "marketing" else "marketing"
+    other = next(r.value for r in APPROVER_ROLES if r != role)
     return note(
         f"✅ Revision {rev.number} of **{m.ref}** was signed off as {escape(role)}. "
         f"Waiting for {other}."
@@ -475,7 +491,8 @@ def changes_requested_note(m: MentionView, rev: RevisionView, role: str) -> Card
     ]
     if s is not None and s.reason:
         body.append(_draft_body(s.reason))
-    return card(body, [action("Edit", ActionId.REPLY_EDIT, ButtonValue(m.id, rev.number))])
+    edit = announced(replace(m, latest=rev), State.DRAFTING, (ActionId.REPLY_EDIT,))
+    return card(body, buttons(ButtonValue(m.id, rev.number), edit))
 
 
 def override_note(m: MentionView, rev: RevisionView, finding: int, cleared: bool) -> Card:
@@ -508,7 +525,6 @@ def released_note(m: MentionView, number: int, manual: bool) -> Card:
 
 def publish_failed_note(m: MentionView, number: int, code: str) -> Card:
     plat = platform_label(m.platform)
-    value = ButtonValue(m.id, number)
     safe_code = re.sub(r"[^A-Za-z0-9_.-]", "", code)[:64] or "unknown"
     return card(
         [
@@ -517,11 +533,12 @@ def publish_failed_note(m: MentionView, number: int, code: str) -> Card:
                 f"({escape(safe_code)}). Choose: retry, post it by hand, or write a new revision."
             )
         ],
-        [
-            action("Retry publishing", ActionId.REPLY_RETRY_PUBLISH, value, style="positive"),
-            action("I posted it by hand", ActionId.REPLY_MARK_POSTED, value),
-            action("Edit (new revision)", ActionId.REPLY_EDIT, value),
-        ],
+        buttons(
+            ButtonValue(m.id, number),
+            announced(m, State.PUBLISH_FAILED, ON_PUBLISH_FAILURE),
+            reply_mark_posted="I posted it by hand",
+            reply_edit="Edit (new revision)",
+        ),
     )
 
 
@@ -534,18 +551,17 @@ def taken_down_note(m: MentionView) -> Card:
     )
 
 
-def refusal_note(ref: str, action_name: str, code: str) -> Card:
-    what = re.sub(r"[^a-z_.]", "", action_name.lower()).replace("_", " ").replace(".", " ")
-    why = re.sub(r"[^a-z_]", "", code.lower()).replace("_", " ") or "refused"
-    return card(
-        [
-            text_block(
-                f"🚫 A {what or 'request'} on {escape(ref)} was refused ({why}).",
-                isSubtle=True,
-                size="Small",
-            )
-        ]
-    )
+def refusal_note(ref: str, action_name: str, code: str, actor: str | None = None) -> Card:
+    """For the thread: who was refused what, and why in plain words (the full answer went
+    to that person only, in their personal chat or the card)."""
+    what = request_label(action_name)
+    why = refusal_reason(code) or "refused"
+    short = re.sub(r"[^a-z_]", "", code.lower()).replace("_", " ") or "refused"
+    if actor:
+        text = f"{who(actor)} asked for {escape(what)} on {escape(ref)}; it was refused"
+    else:
+        text = f"{escape(what[:1].upper() + what[1:])} on {escape(ref)} was refused"
+    return card([text_block(f"🚫 {text} ({short}): {escape(why)}.", isSubtle=True, size="Small")])
 
 
 def risk_review_note(m: MentionView, rev: RevisionView) -> Card:
@@ -567,14 +583,7 @@ def manual_publish_card(m: MentionView, rev: RevisionView) -> Card:
         _draft_body(rev.text),
         text_block(f"SHA-256 of the approved text: {escape(rev.text_sha256)}", size="Small"),
     ]
-    actions = [
-        action(
-            "Mark as posted",
-            ActionId.REPLY_MARK_POSTED,
-            ButtonValue(m.id, rev.number),
-            style="positive",
-        )
-    ]
+    actions = buttons(ButtonValue(m.id, rev.number), (ActionId.REPLY_MARK_POSTED,))
     url = safe_url(m.url)
     if url:
         actions.append({"type": "Action.OpenUrl", "title": "Open the review", "url": url})
@@ -616,8 +625,10 @@ def status_card(s: Status, *, show_blocked_text: bool = False, history_limit: in
         if r.findings:
             line += f" · findings: {kinds_text(r.finding_kinds)}"
         body.append(text_block(line, size="Small"))
+    # The core left a blocked draft's text in only for a person who may read it, in a
+    # conversation only they see.
     if m.latest is not None and m.latest.text is not None:
-        if m.latest.state != "blocked" or show_blocked_text:
+        if not m.latest.blocked_text or show_blocked_text:
             body.append(_draft_body(m.latest.text))
     history = [
         f"{when(h.at)} · {escape(h.action)} · {escape(h.outcome)}"

@@ -13,9 +13,10 @@ import html
 import re
 from dataclasses import dataclass
 
+from workflows.actions import typed_mention_id
+
 _AT_MENTION = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"</?(?:p|div|span|br|b|i|strong|em)\b[^>]*>", re.IGNORECASE)
-_REF = re.compile(r"^M-?(\d{1,12})$", re.IGNORECASE)
 
 HELP = (
     "**Countersign** — commands (send `draft` and `check` in our personal chat):\n\n"
@@ -94,8 +95,7 @@ def _parse(raw: str) -> Command:
 
 
 def _ref(token: str) -> int | None:
-    m = _REF.match(token.strip())
-    return int(m.group(1)) if m else None
+    return typed_mention_id(token)
 
 
 __all__ = ["HELP", "Command", "parse", "strip_mentions"]

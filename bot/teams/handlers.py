@@ -12,7 +12,7 @@ client — botbuilder 4.17.1's repository is archived).
   ``InvokeResponse`` whose body is an msrest model (``AdaptiveCardInvokeResponse``): the
   refreshed card, or a message for the clicker only (refusals, instructions).
 - ``conversationUpdate`` / ``installationUpdate``: the bot added to a team or channel →
-  ``services.save_installation(deps, "teams", reference)`` for proactive posting.
+  ``chat.save_installation(deps, "teams", reference)`` for proactive posting.
 
 Tenant: ``Actor.team_id`` is the activity's tenant (``channelData.tenant.id`` or
 ``conversation.tenantId``). Activities from another tenant are not served: installs are
@@ -43,15 +43,16 @@ from typing import Any, TypeVar
 from botbuilder.core import InvokeResponse
 from botbuilder.schema import Activity, AdaptiveCardInvokeResponse, Attachment, ChannelAccount
 
-from bot.slack.ids import ActionId, ButtonValue
 from bot.teams import cards
 from bot.teams.commands import HELP, Command, parse
 from bot.teams.connector import Connector, TeamsDeliveryError
-from workflows import services
+from workflows import perform
+from workflows.actions import CATALOGUE, MalformedAction, Needs, Refresh, parse_click
 from workflows.errors import CountersignError
+from workflows.permissions import foreign
 from workflows.relay import Retry
+from workflows.services import chat, drafting, reporting, shared
 from workflows.types import Actor
-from workflows.views import MentionView
 
 log = logging.getLogger("countersign.teams")
 
@@ -189,7 +190,7 @@ def message_response(text: str) -> InvokeResponse:
 class TeamsBot:
     """Processes one activity; returns an ``InvokeResponse`` for invokes, else None."""
 
-    deps: services.Deps
+    deps: shared.Deps
     connector: Connector
     tenant_id: str | None
     channel_id: str | None = None
@@ -218,12 +219,13 @@ class TeamsBot:
     # ------------------------------------------------------------------ who
 
     def _ours(self, tenant: str | None) -> bool:
-        return self.tenant_id is None or tenant == self.tenant_id
+        """The core's rule (fail-closed): our tenant, and only when it is known."""
+        return tenant is not None and foreign(PLATFORM, tenant, self.tenant_id) is None
 
     async def review_channel(self) -> tuple[str | None, str | None]:
         """The review channel, and the team to ask about membership (the installed
         team when known, else the channel itself)."""
-        ref = _dict(await asyncio.to_thread(services.get_installation, self.deps, PLATFORM))
+        ref = _dict(await asyncio.to_thread(chat.get_installation, self.deps, PLATFORM))
         team = _str(_dict(_dict(ref.get("channelData")).get("team")).get("id"))
         channel = self.channel_id or _str(_dict(ref.get("conversation")).get("id")) or None
         return channel, (team or channel)
@@ -241,6 +243,8 @@ class TeamsBot:
             user_id=activity.user_id,
             team_id=activity.tenant_id,
             channel_member=member,
+            # Teams has no ephemeral messages: only a personal chat is private.
+            private=activity.personal,
         )
 
     async def _is_member(self, activity: Incoming, team: str) -> bool:
@@ -325,7 +329,7 @@ class TeamsBot:
             if command.name == "draft":
                 assert command.mention_id is not None
                 outcome = await self.call(
-                    services.create_revision, self.deps, actor, command.mention_id, command.text
+                    drafting.create_revision, self.deps, actor, command.mention_id, command.text
                 )
                 rev = outcome.revision
                 if outcome.blocked:
@@ -338,20 +342,16 @@ class TeamsBot:
                     "screen and is now waiting for sign-off in the channel."
                 )
             if command.name == "check":
-                result = await self.call(services.check_text, self.deps, actor, command.text)
+                result = await self.call(drafting.check_text, self.deps, actor, command.text)
                 return message(card=cards.check_result(result.verdict, result.findings))
             if command.name == "queue":
-                queue = await self.call(services.queue, self.deps, actor)
+                queue = await self.call(reporting.queue, self.deps, actor)
                 return message(card=cards.queue_card(queue))
             if command.name == "status":
                 assert command.mention_id is not None
-                status = await self.call(services.status, self.deps, actor, command.mention_id)
-                show = False
-                latest = status.mention.latest
-                if activity.personal and latest is not None and latest.state == "blocked":
-                    roles = await self.call(services.roles_of, self.deps, actor)
-                    show = latest.author == actor.key or "risk" in roles
-                return message(card=cards.status_card(status, show_blocked_text=show))
+                # The core decides what this person may read here (``actor.private``).
+                status = await self.call(reporting.status, self.deps, actor, command.mention_id)
+                return message(card=cards.status_card(status, show_blocked_text=True))
         except CountersignError as exc:
             return message(exc.message)
         return message(card=cards.help_card(HELP))
@@ -388,77 +388,37 @@ class TeamsBot:
         action = _dict(activity.value.get("action"))
         verb = verb if verb is not None else _str(action.get("verb"))
         data = data if data is not None else _dict(action.get("data"))
+        actor = await self.actor(activity)
+        raw_value = _str(data.get("value"))
         try:
-            action_id = ActionId(verb)
-            value = ButtonValue.decode(_str(data.get("value")))
-        except ValueError:
+            click = parse_click(verb, raw_value)
+        except MalformedAction as exc:
+            await self.call(perform.refuse_malformed, self.deps, actor, verb, raw_value, exc)
             return message_response(OUT_OF_DATE)
         reason = _str(data.get("reason")).strip()
-        actor = await self.actor(activity)
         try:
-            return await self._dispatch(action_id, value, reason, actor)
+            done = await self.call(perform.perform, self.deps, actor, click, reason)
         except CountersignError as exc:
             return message_response(exc.message)
+        return self._render(done)
 
-    async def _dispatch(
-        self, action_id: ActionId, value: ButtonValue, reason: str, actor: Actor
-    ) -> InvokeResponse:
-        deps = self.deps
-        mid = value.mention_id
-        number = value.revision
-        if action_id in (ActionId.MENTION_DRAFT, ActionId.REPLY_EDIT):
-            if action_id == ActionId.REPLY_EDIT and number is not None:
-                await self.call(services.open_revision, deps, actor, mid, number)
-            else:
-                await self.call(services.status, deps, actor, mid)
+    def _render(self, done: perform.Done) -> InvokeResponse:
+        """Redraw the clicked card as the catalogue says, or answer the clicker."""
+        spec = CATALOGUE[done.action]
+        if spec.needs is Needs.EDITOR:
+            ref = done.mention.ref if done.mention is not None else "M-n"
             return message_response(
-                f"Send me `draft M-{mid} <your reply>` in our personal chat (draft text never "
+                f"Send me `draft {ref} <your reply>` in our personal chat (draft text never "
                 "goes into the channel)."
             )
-        if action_id == ActionId.MENTION_ASSIGN:
-            view = await self.call(services.assign, deps, actor, mid)
-            return card_response(cards.mention_card(view, now=deps.clock()))
-        if action_id == ActionId.MENTION_DISMISS:
-            view = await self.call(services.dismiss, deps, actor, mid, reason)
-            return card_response(cards.mention_card(view, now=deps.clock()))
-        if action_id == ActionId.REPLY_TAKEDOWN:
-            incident = await self.call(services.take_down, deps, actor, mid, reason)
-            view = await self.call(services.mention_view, deps, mid)
-            del incident  # the incident is recorded; the card shows the state
-            return card_response(cards.mention_card(view, now=deps.clock()))
-        if number is None:
-            return message_response(OUT_OF_DATE)
-        if action_id in (ActionId.REPLY_SIGNOFF_MARKETING, ActionId.REPLY_SIGNOFF_RISK):
-            role = "marketing" if action_id == ActionId.REPLY_SIGNOFF_MARKETING else "risk"
-            view = await self.call(services.sign_off, deps, actor, mid, number, role)
-            return self._revision_response(view)
-        if action_id == ActionId.REPLY_REQUEST_CHANGES:
-            view = await self.call(services.request_changes, deps, actor, mid, number, reason)
-            return self._revision_response(view)
-        if action_id == ActionId.REPLY_OVERRIDE_PHI:
-            if value.finding is None:
-                return message_response(OUT_OF_DATE)
-            outcome = await self.call(
-                services.override_finding, deps, actor, mid, number, value.finding, reason
-            )
-            return card_response(
-                cards.private_blocked(outcome.mention, outcome.revision, for_risk=True)
-            )
-        if action_id == ActionId.REPLY_SEND_TO_RISK:
-            await self.call(services.send_to_risk, deps, actor, mid, number)
-            return message_response(f"Sent revision {number} of M-{mid} to risk for review.")
-        if action_id == ActionId.REPLY_MARK_POSTED:
-            await self.call(services.mark_posted, deps, actor, mid, number)
-            return message_response(f"Recorded: the reply to M-{mid} was posted by hand.")
-        if action_id == ActionId.REPLY_RETRY_PUBLISH:
-            await self.call(services.retry_publish, deps, actor, mid)
-            return message_response(f"Publishing the reply to M-{mid} again.")
-        return message_response(OUT_OF_DATE)
-
-    def _revision_response(self, view: MentionView) -> InvokeResponse:
-        if view.latest is None:
-            return message_response("Done.")
-        return card_response(cards.revision_card(view, view.latest))
+        view = done.mention
+        if spec.refresh is Refresh.MENTION and view is not None:
+            return card_response(cards.mention_card(view, now=self.deps.clock()))
+        if spec.refresh is Refresh.REVISION and view is not None and view.latest is not None:
+            return card_response(cards.revision_card(view, view.latest))
+        if spec.refresh is Refresh.FINDINGS and view is not None and done.revision is not None:
+            return card_response(cards.private_blocked(view, done.revision, for_risk=True))
+        return message_response(done.message)
 
     # ------------------------------------------------------------------ installation
 
@@ -474,7 +434,7 @@ class TeamsBot:
         if not self._ours(activity.tenant_id):
             log.warning("teams: installation in another tenant ignored")
             return
-        await self.call(services.save_installation, self.deps, PLATFORM, activity.reference())
+        await self.call(chat.save_installation, self.deps, PLATFORM, activity.reference())
         log.info("teams: installed in a team channel")
 
 

@@ -3,11 +3,11 @@
 synchronously, through ``Connector``.
 
 - Where: ``TEAMS_CHANNEL_ID`` when set, else the channel the app was installed in
-  (``services.get_installation``); neither → ``Retry("teams_not_installed", after=60)``.
+  (``chat.get_installation``); neither → ``Retry("teams_not_installed", after=60)``.
   The service URL comes from the installation reference, else the last authenticated
   activity, else Teams' global URL.
 - Each negative mention becomes one card posted proactively in the channel; its
-  activity id and a conversation reference are stored with ``services.save_thread``
+  activity id and a conversation reference are stored with ``chat.save_thread``
   (so updates and notes work after a restart). A parent is posted only if no thread is
   stored for the mention.
 - Notes go into the mention's thread (conversation id ``<channel>;messageid=<id>``) and
@@ -38,9 +38,11 @@ from bot import delivery
 from bot.teams import cards
 from bot.teams.connector import DEFAULT_SERVICE_URL, Connector, TeamsDeliveryError
 from bot.teams.handlers import message
-from workflows import services
+from workflows import state_machine as sm
 from workflows.relay import OutboxItem, Relay, Retry
-from workflows.services import Deps
+from workflows.services import chat, viewing
+from workflows.services.shared import Deps
+from workflows.state_machine import RevisionState, State
 from workflows.topics import CHAT_PREFIX, Topic
 from workflows.types import Actor
 from workflows.views import MentionView, RevisionView, ThreadRef
@@ -49,7 +51,7 @@ log = logging.getLogger("countersign.teams.poster")
 
 PLATFORM = "teams"
 SYSTEM = Actor.system("teams-poster")
-OPEN_STATES = ("open", "drafting", "in_review")
+OPEN_STATES = sm.OPEN_STATES
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ class TeamsPoster:
     # ------------------------------------------------------------------ where
 
     def target(self) -> Target:
-        installation = services.get_installation(self.deps, PLATFORM) or {}
+        installation = chat.get_installation(self.deps, PLATFORM) or {}
         service_url = str(installation.get("serviceUrl") or "") or self.service_url_hint()
         conversation = installation.get("conversation") or {}
         tenant = self.tenant_id or (conversation.get("tenantId") if conversation else None)
@@ -125,8 +127,8 @@ class TeamsPoster:
 
     def _mention_new(self, item: OutboxItem) -> None:
         assert item.mention_id is not None
-        mention = services.mention_view(self.deps, item.mention_id)
-        thread = services.get_thread(self.deps, mention.id, PLATFORM)
+        mention = viewing.mention_view(self.deps, item.mention_id)
+        thread = chat.get_thread(self.deps, mention.id, PLATFORM)
         if thread is not None and thread.ts:
             self._update_parent(mention, thread)  # a retry, or a reopened mention
             return
@@ -145,7 +147,7 @@ class TeamsPoster:
             "activityId": activity_id,
             "threadId": f"{target.channel};messageid={activity_id}",
         }
-        services.save_thread(
+        chat.save_thread(
             self.deps,
             mention.id,
             PLATFORM,
@@ -156,17 +158,20 @@ class TeamsPoster:
 
     def _mention_updated(self, item: OutboxItem) -> None:
         assert item.mention_id is not None
-        mention = services.mention_view(self.deps, item.mention_id)
-        thread = services.get_thread(self.deps, mention.id, PLATFORM)
+        mention = viewing.mention_view(self.deps, item.mention_id)
+        thread = chat.get_thread(self.deps, mention.id, PLATFORM)
         if thread is None or not thread.ts:
-            if mention.state == "ignored":
+            if mention.state == State.IGNORED:
                 return
             raise Retry("parent_not_posted_yet", after=5)
         self._update_parent(mention, thread)
 
     def _revision(self, item: OutboxItem) -> None:
         def build(m: MentionView, r: RevisionView) -> cards.Card:
-            if r.verdict == "block" and r.state in ("blocked", "superseded"):
+            if r.verdict == "block" and r.state in (
+                RevisionState.BLOCKED,
+                RevisionState.SUPERSEDED,
+            ):
                 return cards.blocked_notice(m, r)  # the channel sees only the kinds
             return cards.revision_card(m, r)
 
@@ -212,13 +217,14 @@ class TeamsPoster:
 
     def _refusal(self, item: OutboxItem) -> None:
         assert item.mention_id is not None
-        thread = services.get_thread(self.deps, item.mention_id, PLATFORM)
+        thread = chat.get_thread(self.deps, item.mention_id, PLATFORM)
         if thread is None or not thread.ts:
             return  # never posted here; the person who acted was answered
         c = cards.refusal_note(
             f"M-{item.mention_id}",
             str(item.payload.get("action", "")),
             str(item.payload.get("code", "")),
+            str(item.payload.get("actor") or "") or None,
         )
         self._note(item, thread, c)
 
@@ -239,7 +245,7 @@ class TeamsPoster:
         number = int(item.payload.get("number", 0) or 0)
         role = "".join(ch for ch in str(item.payload.get("role", "")) if ch.isalpha())[:20]
         latest = mention.latest
-        if mention.state != "in_review" or latest is None or latest.number != number:
+        if mention.state != State.IN_REVIEW or latest is None or latest.number != number:
             return
         if latest.signed_by(role) is not None:
             return
@@ -255,7 +261,7 @@ class TeamsPoster:
         """Retention: replace the parent card, and the notes this process posted, with a
         notice (notes posted before a restart are not known here and stay)."""
         assert item.mention_id is not None
-        thread = services.get_thread(self.deps, item.mention_id, PLATFORM)
+        thread = chat.get_thread(self.deps, item.mention_id, PLATFORM)
         if thread is None or not thread.ts or not thread.channel:
             return
         ref = f"M-{item.mention_id}"

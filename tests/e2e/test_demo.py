@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from bot.slack.demo import run_demo
+from sandbox.demo import run_demo
 
 
 def test_demo_runs_the_whole_flow_and_exits_0() -> None:

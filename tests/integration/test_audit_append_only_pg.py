@@ -1,4 +1,4 @@
-"""Audit events are append-only in the database itself (SPEC §8).
+"""Audit events are append-only in the database itself.
 
 PostgreSQL: the application's connection may insert (through the service path) and read
 audit events; UPDATE, DELETE and TRUNCATE are each rejected — for the table owner too, and
@@ -22,7 +22,7 @@ from models import audit
 from models.tables import AuditEvent
 from tests.conftest import make_settings
 from tests.support.fakes import FakeScreen, FixedSentiment
-from workflows import services
+from workflows.services import drafting, mentions, roles
 from workflows.types import Actor, MentionInput
 
 FORBIDDEN = [
@@ -58,8 +58,8 @@ def _snapshot(engine) -> list[tuple[int, str, str]]:  # type: ignore[no-untyped-
 
 
 def _seed(c) -> None:  # type: ignore[no-untyped-def]
-    services.ingest(c.deps, [_mention(1), _mention(2)])
-    services.add_role(c.deps, Actor.cli("ops"), "slack:URISK", "risk")
+    mentions.ingest(c.deps, [_mention(1), _mention(2)])
+    roles.add_role(c.deps, Actor.cli("ops"), "slack:URISK", "risk")
 
 
 def _assert_rejected(engine, stmt: str) -> str:  # type: ignore[no-untyped-def]
@@ -117,7 +117,7 @@ def test_pg_insert_through_services_and_select_work(pg_url: str) -> None:
     c = _container(pg_url)
     try:
         _seed(c)
-        services.create_revision(
+        drafting.create_revision(
             c.deps, Actor("slack", "UAUTH", channel_member=True), "M-1", "We are sorry."
         )
         with Session(c.engine) as s:

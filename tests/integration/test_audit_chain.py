@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from models import audit
 from tests.conftest import TEST_KEY
-from workflows import services
+from workflows.services import drafting, mentions, roles
 from workflows.types import Actor, MentionInput
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,10 +44,10 @@ def _mention(i: int) -> MentionInput:
 def _seed(container) -> None:  # type: ignore[no-untyped-def]
     """N_EVENTS audit events: ingests (one event each), a role change and a draft."""
     deps = container.deps
-    services.ingest(deps, [_mention(i) for i in range(1, 4)])  # events 1-3
-    services.ingest(deps, [_mention(4)])  # event 4
-    services.add_role(deps, Actor.cli("ops"), "slack:UMKT", "marketing")  # event 5
-    services.create_revision(
+    mentions.ingest(deps, [_mention(i) for i in range(1, 4)])  # events 1-3
+    mentions.ingest(deps, [_mention(4)])  # event 4
+    roles.add_role(deps, Actor.cli("ops"), "slack:UMKT", "marketing")  # event 5
+    drafting.create_revision(
         deps, Actor("slack", "UAUTH", channel_member=True), "M-1", "Sorry to hear this."
     )  # event 6
     with Session(container.engine) as s:
@@ -250,7 +250,7 @@ def test_rewritten_tail_is_caught_by_the_checkpoint(seeded, db_url: str, tmp_pat
 def test_appending_after_tamper_does_not_hide_it(seeded, db_url: str) -> None:
     """New events chain onto the (tampered) head; verify still names the edited one."""
     _edit(db_url, 2)
-    services.ingest(seeded.deps, [_mention(99)])
+    mentions.ingest(seeded.deps, [_mention(99)])
     result = _verify(seeded)
     assert not result.ok and result.bad_seq == 2
 

@@ -1,4 +1,4 @@
-"""The command line (SPEC §9), run as a user would: `python app.py …` in a subprocess."""
+"""The command line, run as a user would: `python app.py …` in a subprocess."""
 
 from __future__ import annotations
 
@@ -19,13 +19,13 @@ from app import build_container
 from models.crypto import Keyring
 from tests.conftest import TEST_KEY, make_settings
 from tests.support.fakes import Clock, FakeScreen, FixedSentiment
-from workflows import services
 from workflows.errors import Forbidden
+from workflows.services import drafting, mentions, roles, signoff
 from workflows.types import Actor, MentionInput
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# SPEC §8: time, mention id, platform and URL, actor, role, action, revision number, text
+# The export's fields: time, mention id, platform and URL, actor, role, action, revision number, text
 # hash, finding kinds, override and refusal reasons, published hash, previous and own hash.
 SPEC_FIELDS = (
     "time",
@@ -310,10 +310,10 @@ def history(sqlite_url: str) -> str:
         mkt = Actor("slack", "UMKT", channel_member=True)
         risk = Actor("slack", "URISK", channel_member=True)
         author = Actor("slack", "UAUTH", channel_member=True)
-        services.add_role(d, ops, "slack:UADMIN", "admin")
-        services.add_role(d, ops, mkt.key, "marketing")
-        services.add_role(d, ops, risk.key, "risk")
-        services.ingest(
+        roles.add_role(d, ops, "slack:UADMIN", "admin")
+        roles.add_role(d, ops, mkt.key, "marketing")
+        roles.add_role(d, ops, risk.key, "risk")
+        mentions.ingest(
             d,
             [
                 MentionInput(
@@ -328,13 +328,13 @@ def history(sqlite_url: str) -> str:
                 MentionInput("webhook", "e-2", "yelp", "Quinn", "rude staff", rating=2),
             ],
         )
-        services.create_revision(d, author, 1, "We looked at your chart.")  # blocked
-        services.override_finding(d, risk, 1, 1, 0, "generic wording, no patient confirmed")
-        services.create_revision(d, author, 1, REPLY)
+        drafting.create_revision(d, author, 1, "We looked at your chart.")  # blocked
+        drafting.override_finding(d, risk, 1, 1, 0, "generic wording, no patient confirmed")
+        drafting.create_revision(d, author, 1, REPLY)
         with pytest.raises(Forbidden):
-            services.sign_off(d, author, 1, 2, "marketing")
-        services.sign_off(d, mkt, 1, 2, "marketing")
-        services.sign_off(d, risk, 1, 2, "risk")
+            signoff.sign_off(d, author, 1, 2, "marketing")
+        signoff.sign_off(d, mkt, 1, 2, "marketing")
+        signoff.sign_off(d, risk, 1, 2, "risk")
     finally:
         c.close()
     return sqlite_url
@@ -439,7 +439,7 @@ def test_export_with_text_refused_without_an_admin(
     assert MARKER not in proc.stdout and REPLY not in proc.stdout
     _no_traceback(proc)
     after = _events(history)
-    # The refused attempt to export text is itself audited (SPEC §1: every refusal).
+    # The refused attempt to export text is itself audited (every refusal is).
     assert len(after) == len(before) + 1, after[len(before) :]
     assert after[-1][2] == "refused"
 

@@ -9,7 +9,7 @@ from sqlalchemy import select, text
 from models import audit
 from models.tables import OutboxMessage
 from workflows import jobs
-from workflows import services as s
+from workflows.services import drafting, mentions, viewing
 from workflows.types import Actor, MentionInput
 
 AUTHOR = Actor("slack", "UA", channel_member=True)
@@ -25,7 +25,7 @@ def topics(deps):  # type: ignore[no-untyped-def]
 
 
 def test_sla_sweep_once_per_due_time_and_escalates_critical(deps, clock) -> None:  # type: ignore[no-untyped-def]
-    s.ingest(
+    mentions.ingest(
         deps,
         [
             MentionInput("h", "1", "google", "A", "Rude", rating=1),
@@ -46,8 +46,8 @@ def test_sla_sweep_once_per_due_time_and_escalates_critical(deps, clock) -> None
 
 
 def test_approver_reminders_daily(deps, clock) -> None:  # type: ignore[no-untyped-def]
-    s.ingest(deps, [MentionInput("h", "1", "google", "A", "Rude", rating=1)])
-    s.create_revision(deps, AUTHOR, "M-1", "We are sorry; please call us.")
+    mentions.ingest(deps, [MentionInput("h", "1", "google", "A", "Rude", rating=1)])
+    drafting.create_revision(deps, AUTHOR, "M-1", "We are sorry; please call us.")
     assert jobs.approver_reminders(deps).count == 0, "too fresh"
     clock.advance(hours=5)
     assert jobs.approver_reminders(deps).count == 2  # marketing and risk
@@ -60,9 +60,9 @@ def test_daily_digest_lists_ignored(deps, clock) -> None:  # type: ignore[no-unt
     from tests.support.fakes import FixedSentiment
 
     deps.sentiment = FixedSentiment(0.9)
-    s.ingest(deps, [MentionInput("h", "1", "google", "A", "Lovely", rating=5)])
+    mentions.ingest(deps, [MentionInput("h", "1", "google", "A", "Lovely", rating=5)])
     deps.sentiment = FixedSentiment(-0.9)
-    s.ingest(deps, [MentionInput("h", "2", "google", "B", "Bad", rating=1)])
+    mentions.ingest(deps, [MentionInput("h", "2", "google", "B", "Bad", rating=1)])
     assert jobs.daily_digest(deps).count == 1
     assert jobs.daily_digest(deps).count == 0
     with deps.uow() as uow:
@@ -76,7 +76,7 @@ def test_daily_digest_lists_ignored(deps, clock) -> None:  # type: ignore[no-unt
 
 def test_retention_redacts_text_keeps_audit_and_respects_legal_hold(deps, clock) -> None:  # type: ignore[no-untyped-def]
     deps.policy = dataclasses.replace(deps.policy, retention_days=30)
-    s.ingest(
+    mentions.ingest(
         deps,
         [
             MentionInput("h", "1", "google", "Ann Marker", "Awful MARKER-TEXT", rating=1),
@@ -84,14 +84,14 @@ def test_retention_redacts_text_keeps_audit_and_respects_legal_hold(deps, clock)
             MentionInput("h", "3", "google", "Cy", "Still open", rating=1),
         ],
     )
-    s.create_revision(deps, AUTHOR, "M-1", "We are sorry to hear this.")
-    s.dismiss(deps, AUTHOR, "M-1", "spam")
-    s.dismiss(deps, AUTHOR, "M-2", "spam")
-    s.set_legal_hold(deps, Actor.cli(), "M-2", True)
+    drafting.create_revision(deps, AUTHOR, "M-1", "We are sorry to hear this.")
+    mentions.dismiss(deps, AUTHOR, "M-1", "spam")
+    mentions.dismiss(deps, AUTHOR, "M-2", "spam")
+    mentions.set_legal_hold(deps, Actor.cli(), "M-2", True)
     clock.advance(days=31)
     assert jobs.retention_sweep(deps).count == 1
     assert jobs.retention_sweep(deps).count == 0
-    v1, v2, v3 = (s.mention_view(deps, i) for i in (1, 2, 3))
+    v1, v2, v3 = (viewing.mention_view(deps, i) for i in (1, 2, 3))
     assert v1.redacted and v1.text is None and "Ann" not in v1.author
     assert v1.latest is not None and v1.latest.text is None and v1.latest.text_sha256
     assert v2.text == "Awful too" and not v2.redacted, "legal hold stops redaction"

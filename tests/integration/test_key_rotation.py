@@ -9,7 +9,7 @@ from models.crypto import Keyring
 from models.rotate import rotate_all
 from tests.conftest import TEST_KEY, make_settings
 from tests.support.fakes import FakeScreen, FixedSentiment
-from workflows import services as s
+from workflows.services import drafting, mentions, viewing
 from workflows.types import Actor, MentionInput
 
 
@@ -24,8 +24,12 @@ def test_rotate_then_drop_old_key(db_url: str) -> None:
         )
 
     old = container(TEST_KEY)
-    s.ingest(old.deps, [MentionInput("h", "1", "google", "Rae Rotate", "Awful wait", rating=1)])
-    s.create_revision(old.deps, Actor("slack", "U1", channel_member=True), "M-1", "Rae, your chart")
+    mentions.ingest(
+        old.deps, [MentionInput("h", "1", "google", "Rae Rotate", "Awful wait", rating=1)]
+    )
+    drafting.create_revision(
+        old.deps, Actor("slack", "U1", channel_member=True), "M-1", "Rae, your chart"
+    )
     old.close()
 
     both = container(f"{new_key},{TEST_KEY}")
@@ -35,7 +39,7 @@ def test_rotate_then_drop_old_key(db_url: str) -> None:
     both.close()
 
     only_new = container(new_key)
-    view = s.mention_view(only_new.deps, 1)
+    view = viewing.mention_view(only_new.deps, 1)
     assert view.text == "Awful wait" and view.author == "Rae Rotate"
     assert view.latest is not None and view.latest.text == "Rae, your chart"
     with only_new.deps.uow() as uow:

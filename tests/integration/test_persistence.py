@@ -26,8 +26,9 @@ from models.crypto import PREFIX, Keyring, KeyringError
 from models.tables import ApproverRole, AuditEvent, Base, Mention, SignOff
 from tests.conftest import TEST_KEY, make_settings
 from tests.support.fakes import FakeScreen, FixedSentiment
-from workflows import services
 from workflows.errors import CountersignError, Forbidden, InvalidInput, NotFound, StaleRevision
+from workflows.services import drafting, mentions, signoff, viewing
+from workflows.services import roles as role_admin
 from workflows.types import Actor, MentionInput
 
 MKT = Actor("slack", "UMKT", channel_member=True)
@@ -52,11 +53,11 @@ def _input(ext: str, *, text_: str = "Waited four hours, rude staff", author: st
 
 
 def _roles(deps) -> None:  # type: ignore[no-untyped-def]
-    services.add_role(deps, OPS, MKT.key, "marketing")
-    services.add_role(deps, OPS, MKT2.key, "marketing")
-    services.add_role(deps, OPS, RISK.key, "risk")
-    services.add_role(deps, OPS, BOTH.key, "marketing")
-    services.add_role(deps, OPS, BOTH.key, "risk")
+    role_admin.add_role(deps, OPS, MKT.key, "marketing")
+    role_admin.add_role(deps, OPS, MKT2.key, "marketing")
+    role_admin.add_role(deps, OPS, RISK.key, "risk")
+    role_admin.add_role(deps, OPS, BOTH.key, "marketing")
+    role_admin.add_role(deps, OPS, BOTH.key, "risk")
 
 
 def _count(session: Session, model) -> int:  # type: ignore[no-untyped-def]
@@ -75,7 +76,7 @@ def _table_counts(engine) -> dict[str, int]:  # type: ignore[no-untyped-def]
 
 
 def test_dedupe_within_a_batch(deps, container) -> None:  # type: ignore[no-untyped-def]
-    results = services.ingest(deps, [_input("d-1"), _input("d-2"), _input("d-1")])
+    results = mentions.ingest(deps, [_input("d-1"), _input("d-2"), _input("d-1")])
     assert [r.duplicate for r in results] == [False, False, True]
     assert results[0].id == results[2].id
     with Session(container.engine) as s:
@@ -84,8 +85,8 @@ def test_dedupe_within_a_batch(deps, container) -> None:  # type: ignore[no-unty
 
 
 def test_dedupe_across_batches(deps, container) -> None:  # type: ignore[no-untyped-def]
-    [first] = services.ingest(deps, [_input("x-1")])
-    again = services.ingest(deps, [_input("x-2"), _input("x-1", text_="edited text")])
+    [first] = mentions.ingest(deps, [_input("x-1")])
+    again = mentions.ingest(deps, [_input("x-2"), _input("x-1", text_="edited text")])
     assert [r.duplicate for r in again] == [False, True]
     assert again[1].id == first.id
     with Session(container.engine) as s:
@@ -97,7 +98,7 @@ def test_dedupe_across_batches(deps, container) -> None:  # type: ignore[no-unty
 def test_same_external_id_from_another_source_is_a_new_mention(deps, container) -> None:  # type: ignore[no-untyped-def]
     a = _input("shared-id")
     b = MentionInput(**{**a.__dict__, "source": "rss"})
-    results = services.ingest(deps, [a, b])
+    results = mentions.ingest(deps, [a, b])
     assert [r.duplicate for r in results] == [False, False]
 
 
@@ -110,7 +111,7 @@ def test_concurrent_ingest_of_the_same_mention_stores_one_row(deps, container) -
 
             def run(b=barrier, batch=batch):  # type: ignore[no-untyped-def]
                 b.wait(timeout=10)
-                return services.ingest(deps, batch)
+                return mentions.ingest(deps, batch)
 
             r1, r2 = (f.result(timeout=60) for f in [pool.submit(run), pool.submit(run)])
             assert r1[0].id == r2[0].id
@@ -136,9 +137,9 @@ def test_concurrent_ingest_of_the_same_mention_stores_one_row(deps, container) -
 def signed(deps, container):  # type: ignore[no-untyped-def]
     """M-1 with revision 1 in review, signed off by marketing."""
     _roles(deps)
-    [m] = services.ingest(deps, [_input("inv-1")])
-    services.create_revision(deps, AUTHOR, m.id, "We are sorry, please call us.")
-    services.sign_off(deps, MKT, m.id, 1, "marketing")
+    [m] = mentions.ingest(deps, [_input("inv-1")])
+    drafting.create_revision(deps, AUTHOR, m.id, "We are sorry, please call us.")
+    signoff.sign_off(deps, MKT, m.id, 1, "marketing")
     with Session(container.engine) as s:
         rev_id = s.execute(text("SELECT id FROM revisions")).scalar_one()
     return m.id, rev_id
@@ -214,7 +215,7 @@ def test_signoff_without_an_approver_role_row_is_rejected_by_the_database(
 
 
 def test_duplicate_source_external_id_is_rejected_by_the_database(deps, container) -> None:  # type: ignore[no-untyped-def]
-    services.ingest(deps, [_input("uq-1")])
+    mentions.ingest(deps, [_input("uq-1")])
     with Session(container.engine) as s:
         original = s.execute(select(Mention)).scalar_one()
         clone = Mention(
@@ -277,7 +278,7 @@ def _scenario(container, marker: str) -> None:  # type: ignore[no-untyped-def]
     deps = container.deps
     _roles(deps)
     author = f"Jane {marker}Author"
-    [m] = services.ingest(
+    [m] = mentions.ingest(
         deps,
         [_input(f"enc-{marker[:6]}", text_=f"My surgery {marker}TEXT went badly", author=author)],
     )
@@ -295,26 +296,26 @@ def _scenario(container, marker: str) -> None:  # type: ignore[no-untyped-def]
     )
     assert statuses == [202, 400]
     ref = m.id
-    blocked = services.create_revision(
+    blocked = drafting.create_revision(
         deps, AUTHOR, ref, f"Dear {marker}Author, we saw your chart and diagnosis."
     )
     assert blocked.blocked  # the finding texts contain the marker
-    services.create_revision(deps, AUTHOR, ref, f"We are sorry. Ref {marker}REPLY1.")
-    services.request_changes(deps, RISK, ref, 2, f"Too specific {marker}REASON")
-    services.create_revision(deps, AUTHOR, ref, f"We are sorry. Please call us. {marker}REPLY2")
+    drafting.create_revision(deps, AUTHOR, ref, f"We are sorry. Ref {marker}REPLY1.")
+    signoff.request_changes(deps, RISK, ref, 2, f"Too specific {marker}REASON")
+    drafting.create_revision(deps, AUTHOR, ref, f"We are sorry. Please call us. {marker}REPLY2")
     with pytest.raises(Forbidden):
-        services.sign_off(deps, AUTHOR, ref, 3, "marketing")  # refused, audited
-    services.sign_off(deps, MKT, ref, 3, "marketing")
-    services.sign_off(deps, RISK, ref, 3, "risk")
-    services.assign(deps, MKT, ref)
-    view = services.mention_view(deps, ref)
+        signoff.sign_off(deps, AUTHOR, ref, 3, "marketing")  # refused, audited
+    signoff.sign_off(deps, MKT, ref, 3, "marketing")
+    signoff.sign_off(deps, RISK, ref, 3, "risk")
+    mentions.assign(deps, MKT, ref)
+    view = viewing.mention_view(deps, ref)
     assert view.state == "approved"
     assert marker in (view.text or "") and marker in view.author  # readable through the app
 
     def clumsy_handler(item) -> None:  # type: ignore[no-untyped-def]
         # An adapter bug whose exception message carries the mention text.
         if item.mention_id is not None:
-            raise RuntimeError(services.mention_view(deps, item.mention_id).text)
+            raise RuntimeError(viewing.mention_view(deps, item.mention_id).text)
 
     container.relay.register("*", clumsy_handler)
     container.relay.deliver_due()
@@ -402,7 +403,7 @@ def test_marker_never_in_postgres_columns_nor_logs(
 
 
 def test_ciphertext_is_randomised(deps, container) -> None:  # type: ignore[no-untyped-def]
-    services.ingest(deps, [_input("r-1", author="Same Name"), _input("r-2", author="Same Name")])
+    mentions.ingest(deps, [_input("r-1", author="Same Name"), _input("r-2", author="Same Name")])
     with container.engine.connect() as conn:
         authors = conn.execute(text("SELECT author FROM mentions ORDER BY id")).scalars().all()
     assert len(set(authors)) == 2 and all(a.startswith(PREFIX) for a in authors)
@@ -425,8 +426,8 @@ def test_key_rotation(db_url: str) -> None:
     )
     try:
         _roles(c.deps)
-        [m] = services.ingest(c.deps, [_input("rot-1", author="Old Key Person")])
-        services.create_revision(c.deps, AUTHOR, m.id, "Written under key A.")
+        [m] = mentions.ingest(c.deps, [_input("rot-1", author="Old Key Person")])
+        drafting.create_revision(c.deps, AUTHOR, m.id, "Written under key A.")
     finally:
         c.close()
 
@@ -437,10 +438,10 @@ def test_key_rotation(db_url: str) -> None:
         sentiment=FixedSentiment(),
     )
     try:
-        view = services.mention_view(c.deps, m.id)
+        view = viewing.mention_view(c.deps, m.id)
         assert view.author == "Old Key Person"
         assert view.latest is not None and view.latest.text == "Written under key A."
-        out = services.create_revision(c.deps, AUTHOR, m.id, "Written under key B.")
+        out = drafting.create_revision(c.deps, AUTHOR, m.id, "Written under key B.")
         assert out.revision.number == 2
         with c.engine.connect() as conn:
             new_token = conn.execute(
@@ -478,7 +479,7 @@ def test_key_rotation(db_url: str) -> None:
         sentiment=FixedSentiment(),
     )
     try:
-        view = services.mention_view(c.deps, m.id)
+        view = viewing.mention_view(c.deps, m.id)
         assert view.author == "Old Key Person"
         assert view.latest is not None and view.latest.text == "Written under key B."
         with Session(c.engine) as s:
@@ -494,7 +495,7 @@ def test_key_rotation(db_url: str) -> None:
     )
     try:
         with pytest.raises(KeyringError) as info:
-            services.mention_view(c.deps, m.id)
+            viewing.mention_view(c.deps, m.id)
         assert key_a not in str(info.value) and key_b not in str(info.value)
     finally:
         c.close()
@@ -510,44 +511,44 @@ def test_malformed_key_is_refused_with_a_clear_message() -> None:
 
 def _refusal_setup(deps):  # type: ignore[no-untyped-def]
     _roles(deps)
-    [m] = services.ingest(deps, [_input("ref-1")])
-    services.create_revision(deps, AUTHOR, m.id, "We are sorry, please call us.")
+    [m] = mentions.ingest(deps, [_input("ref-1")])
+    drafting.create_revision(deps, AUTHOR, m.id, "We are sorry, please call us.")
     return m.id
 
 
 REFUSALS = {
     "author_signs_own_draft": (
-        lambda d, ref: services.sign_off(d, AUTHOR, ref, 1, "marketing"),
+        lambda d, ref: signoff.sign_off(d, AUTHOR, ref, 1, "marketing"),
         Forbidden,
         "revision.signoff",
     ),
     "marketing_signs_as_risk": (
-        lambda d, ref: services.sign_off(d, MKT, ref, 1, "risk"),
+        lambda d, ref: signoff.sign_off(d, MKT, ref, 1, "risk"),
         Forbidden,
         "revision.signoff",
     ),
     "stale_revision": (
-        lambda d, ref: services.sign_off(d, MKT, ref, 7, "marketing"),
+        lambda d, ref: signoff.sign_off(d, MKT, ref, 7, "marketing"),
         StaleRevision,
         "revision.signoff",
     ),
     "stranger": (
-        lambda d, ref: services.assign(d, STRANGER, ref),
+        lambda d, ref: mentions.assign(d, STRANGER, ref),
         Forbidden,
         "mention.assign",
     ),
     "dismiss_without_reason": (
-        lambda d, ref: services.dismiss(d, MKT, ref, "   "),
+        lambda d, ref: mentions.dismiss(d, MKT, ref, "   "),
         InvalidInput,
         "mention.dismiss",
     ),
     "override_by_marketing": (
-        lambda d, ref: services.override_finding(d, MKT, ref, 1, 0, "fine"),
+        lambda d, ref: drafting.override_finding(d, MKT, ref, 1, 0, "fine"),
         Forbidden,
         "finding.override",
     ),
     "cli_remove_missing_role": (
-        lambda d, ref: services.remove_role(d, OPS, "slack:UNOBODY", "risk"),
+        lambda d, ref: role_admin.remove_role(d, OPS, "slack:UNOBODY", "risk"),
         NotFound,
         "roles.remove",
     ),

@@ -31,8 +31,8 @@ from app import build_container
 from models import audit
 from tests.conftest import make_settings
 from tests.support.fakes import FakeScreen, FixedSentiment
-from workflows import services
 from workflows.errors import InvalidState, StaleRevision
+from workflows.services import drafting, mentions, roles, signoff
 from workflows.types import Actor, MentionInput
 
 MKT_A = Actor("slack", "UMKTA", channel_member=True)
@@ -50,13 +50,13 @@ class Round:
 
 
 def _setup(deps) -> None:  # type: ignore[no-untyped-def]
-    services.add_role(deps, ADMIN, MKT_A.key, "marketing")
-    services.add_role(deps, ADMIN, MKT_B.key, "marketing")
-    services.add_role(deps, ADMIN, RISK.key, "risk")
+    roles.add_role(deps, ADMIN, MKT_A.key, "marketing")
+    roles.add_role(deps, ADMIN, MKT_B.key, "marketing")
+    roles.add_role(deps, ADMIN, RISK.key, "risk")
 
 
 def _fresh_mention(deps, i: int) -> int:  # type: ignore[no-untyped-def]
-    [res] = services.ingest(
+    [res] = mentions.ingest(
         deps,
         [
             MentionInput(
@@ -69,7 +69,7 @@ def _fresh_mention(deps, i: int) -> int:  # type: ignore[no-untyped-def]
             )
         ],
     )
-    services.create_revision(deps, AUTHOR, res.id, "We are sorry; please call our office.")
+    drafting.create_revision(deps, AUTHOR, res.id, "We are sorry; please call our office.")
     return int(res.id)
 
 
@@ -110,18 +110,18 @@ def _run_rounds(deps, rounds: int, seed: int) -> list[Round]:  # type: ignore[no
             futures = [
                 job(
                     "mkt_a",
-                    lambda m=mid: services.sign_off(deps, MKT_A, m, 1, "marketing"),
+                    lambda m=mid: signoff.sign_off(deps, MKT_A, m, 1, "marketing"),
                     sign_delay,
                 ),
                 job(
                     "mkt_b",
-                    lambda m=mid: services.sign_off(deps, MKT_B, m, 1, "marketing"),
+                    lambda m=mid: signoff.sign_off(deps, MKT_B, m, 1, "marketing"),
                     sign_delay,
                 ),
-                job("risk", lambda m=mid: services.sign_off(deps, RISK, m, 1, "risk"), sign_delay),
+                job("risk", lambda m=mid: signoff.sign_off(deps, RISK, m, 1, "risk"), sign_delay),
                 job(
                     "edit",
-                    lambda m=mid: services.create_revision(
+                    lambda m=mid: drafting.create_revision(
                         deps, EDITOR, m, "We are sorry. Please call us.", base_revision=1
                     ),
                     edit_delay,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from models.tables import OutboxMessage
-from workflows import services as s
 from workflows.relay import OutboxItem, Relay, Retry
+from workflows.services import chat, drafting, mentions, roles, signoff, viewing
 from workflows.types import MentionInput
 
 
@@ -19,7 +19,9 @@ def rows(deps):  # type: ignore[no-untyped-def]
 
 
 def ingest(deps, n: int = 1) -> None:  # type: ignore[no-untyped-def]
-    s.ingest(deps, [MentionInput("h", str(i), "google", "A", "bad", rating=1) for i in range(n)])
+    mentions.ingest(
+        deps, [MentionInput("h", str(i), "google", "A", "bad", rating=1) for i in range(n)]
+    )
 
 
 def test_handler_may_open_its_own_unit_of_work(deps) -> None:  # type: ignore[no-untyped-def]
@@ -28,8 +30,8 @@ def test_handler_may_open_its_own_unit_of_work(deps) -> None:  # type: ignore[no
 
     def handler(item: OutboxItem) -> None:
         # Reading (and writing) from inside a handler must not deadlock on SQLite.
-        seen.append(s.mention_view(deps, item.mention_id or 0).ref)
-        s.save_thread(deps, item.mention_id or 0, "slack", "C1", ts="1.0")
+        seen.append(viewing.mention_view(deps, item.mention_id or 0).ref)
+        chat.save_thread(deps, item.mention_id or 0, "slack", "C1", ts="1.0")
 
     relay = Relay(deps)
     relay.register("chat", handler)
@@ -115,13 +117,13 @@ def _approved(deps) -> None:  # type: ignore[no-untyped-def]
     from workflows.types import Actor
 
     cli = Actor.cli()
-    s.add_role(deps, cli, "slack:UMKT", "marketing")
-    s.add_role(deps, cli, "slack:URISK", "risk")
+    roles.add_role(deps, cli, "slack:UMKT", "marketing")
+    roles.add_role(deps, cli, "slack:URISK", "risk")
     ingest(deps)
     author = Actor("slack", "UAUTH", channel_member=True)
-    s.create_revision(deps, author, "M-1", "Thank you. Please call our office at 555-0100.")
-    s.sign_off(deps, Actor("slack", "UMKT"), "M-1", 1, "marketing")
-    s.sign_off(deps, Actor("slack", "URISK"), "M-1", 1, "risk")
+    drafting.create_revision(deps, author, "M-1", "Thank you. Please call our office at 555-0100.")
+    signoff.sign_off(deps, Actor("slack", "UMKT"), "M-1", 1, "marketing")
+    signoff.sign_off(deps, Actor("slack", "URISK"), "M-1", 1, "risk")
 
 
 def test_a_refused_publish_moves_the_mention_to_publish_failed(deps) -> None:  # type: ignore[no-untyped-def]
@@ -136,7 +138,7 @@ def test_a_refused_publish_moves_the_mention_to_publish_failed(deps) -> None:  #
     relay.register("publish", refuse)
     relay.register("chat", lambda item: None)
     relay.deliver_due()
-    assert s.mention_view(deps, 1).state == "publish_failed"
+    assert viewing.mention_view(deps, 1).state == "publish_failed"
     publish = [r for r in rows(deps) if r[0] == "publish"]
     assert publish == [("publish", "dead", 1, "platform_refused")]
     assert any(r[0] == "chat.publish_failed" for r in rows(deps))  # the thread is told
@@ -154,4 +156,4 @@ def test_a_publish_whose_retries_run_out_moves_to_publish_failed(deps, clock) ->
     for _ in range(4):
         relay.deliver_due()
         clock.advance(seconds=600)
-    assert s.mention_view(deps, 1).state == "publish_failed"
+    assert viewing.mention_view(deps, 1).state == "publish_failed"

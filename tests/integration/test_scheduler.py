@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app import Scheduler, build_container
+from app import build_container
+from runtime.scheduler import Scheduler
 from tests.conftest import make_settings
 from tests.support.fakes import FakeScreen, FixedSentiment
 

@@ -1,4 +1,4 @@
-"""POST /webhooks/mentions through the real HTTP app: every status code, in SPEC order,
+"""POST /webhooks/mentions through the real HTTP app: every status code, in the documented order,
 all-or-nothing, and a hypothesis fuzz that only ever sees 202/400/401/413."""
 
 from __future__ import annotations

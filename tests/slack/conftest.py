@@ -15,8 +15,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.slack.emulator import SlackEmulator, block_actions_body, slash_command_body
 from bot.slack.wiring import signed_headers
+from sandbox.slack_emulator import SlackEmulator, block_actions_body, slash_command_body
 from tests.conftest import make_settings
 
 TOKEN = "xoxb-test-token"
@@ -53,7 +53,7 @@ def build_slack_container(
     """A container wired for Slack against the emulator, with the approvers' roles."""
     from app import build_container
     from tests.support.fakes import FixedSentiment
-    from workflows import services
+    from workflows.services import roles
     from workflows.types import Actor
 
     values: dict[str, Any] = {
@@ -68,9 +68,9 @@ def build_slack_container(
         make_settings(db_url, **values), screen=screen, clock=clock, sentiment=FixedSentiment()
     )
     cli = Actor.cli("test")
-    services.add_role(c.deps, cli, f"slack:{MARKETING}", "marketing")
-    services.add_role(c.deps, cli, f"slack:{RISK}", "risk")
-    services.add_role(c.deps, cli, f"slack:{ADMIN}", "admin")
+    roles.add_role(c.deps, cli, f"slack:{MARKETING}", "marketing")
+    roles.add_role(c.deps, cli, f"slack:{RISK}", "risk")
+    roles.add_role(c.deps, cli, f"slack:{ADMIN}", "admin")
     return c
 
 
@@ -232,10 +232,10 @@ async def slack(slack_container: Any, emulator: SlackEmulator) -> AsyncIterator[
 
 def ingest(container: Any, n: int = 1, *, author: str = "Jane Roe", severity_text: str = "") -> int:
     """Store a negative mention; returns its id."""
-    from workflows import services
+    from workflows.services import mentions
     from workflows.types import MentionInput
 
-    results = services.ingest(
+    results = mentions.ingest(
         container.deps,
         [
             MentionInput(

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from bot.slack.ids import ActionId
 from tests.slack.conftest import (
     AUTHOR,
     AUTHOR2,
@@ -22,16 +21,17 @@ from tests.slack.conftest import (
     ingest,
     until,
 )
+from workflows.actions import ActionId
 
 CLEAN = "Thank you for the feedback. Please call our Patient Relations team."
 BLOCKED = "We reviewed your chart and we are sorry."
 
 
 def _status(slack: Any, mid: int) -> Any:
-    from workflows import services
+    from workflows.services import reporting
     from workflows.types import Actor
 
-    return services.status(slack.container.deps, Actor.cli(), mid)
+    return reporting.status(slack.container.deps, Actor.cli(), mid)
 
 
 def _values(text: str, send_to_risk: bool = False, block: str = "draft_text") -> dict[str, Any]:
@@ -271,7 +271,7 @@ async def test_override_modal_hides_words_from_non_risk(slack: Any) -> None:
 
 
 async def test_retry_publish(slack: Any) -> None:
-    from workflows import services
+    from workflows.services import release as release_cases
 
     mid = ingest(slack.container)
     await draft(slack, AUTHOR, mid, CLEAN)
@@ -279,7 +279,7 @@ async def test_retry_publish(slack: Any) -> None:
     await click(slack, RISK, ActionId.REPLY_SIGNOFF_RISK, f"M-{mid}:r1")
     with slack.container.deps.uow() as uow:
         revision_id = uow.repo.revision(mid, 1).id
-    services.record_publish_failure(slack.container.deps, revision_id, "platform_refused")
+    release_cases.record_publish_failure(slack.container.deps, revision_id, "platform_refused")
     assert _status(slack, mid).mention.state == "publish_failed"
     answer = await click(slack, AUTHOR, ActionId.REPLY_RETRY_PUBLISH, f"M-{mid}:r1")
     assert "again" in answer
@@ -331,7 +331,7 @@ async def test_app_home_shows_queue(slack: Any) -> None:
 
 
 async def test_refusals_are_answered_audited_and_change_nothing(slack: Any) -> None:
-    from workflows import services
+    from workflows.services import roles
     from workflows.types import Actor
 
     mid = ingest(slack.container)
@@ -361,8 +361,8 @@ async def test_refusals_are_answered_audited_and_change_nothing(slack: Any) -> N
 
     # the same person in both roles
     cli = Actor.cli("test")
-    services.add_role(slack.container.deps, cli, f"slack:{AUTHOR2}", "marketing")
-    services.add_role(slack.container.deps, cli, f"slack:{AUTHOR2}", "risk")
+    roles.add_role(slack.container.deps, cli, f"slack:{AUTHOR2}", "marketing")
+    roles.add_role(slack.container.deps, cli, f"slack:{AUTHOR2}", "risk")
     await click(slack, AUTHOR2, ActionId.REPLY_SIGNOFF_MARKETING, f"M-{mid}:r1")
     answer = await click(slack, AUTHOR2, ActionId.REPLY_SIGNOFF_RISK, f"M-{mid}:r1")
     assert "other role" in answer or "both approver roles" in answer
@@ -474,3 +474,14 @@ async def test_slow_screen_clean_draft(slack: Any, screen: Any, text: str) -> No
     final = slack.emulator.calls_to("views.update")[-1].params["view"]
     assert "passed the PHI screen" in str(final["blocks"])
     screen.delay = 0.0
+
+
+async def test_malformed_button_value_is_refused_and_audited(slack: Any) -> None:
+    mid = ingest(slack.container)
+    answer = await click(slack, AUTHOR, ActionId.MENTION_ASSIGN, f"M-{mid}:r1;DROP")
+    assert "out of date" in answer
+    await until(lambda: _refusals(slack, mid) == 1)
+    refused = [h for h in _status(slack, mid).history if h.outcome == "refused"]
+    assert refused[-1].actor == f"slack:{AUTHOR}"
+    assert refused[-1].action == "button.mention_assign"
+    assert _status(slack, mid).mention.assignee is None

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.slack import blocks as b
-from bot.slack.emulator import flatten_blocks, validate_blocks
-from bot.slack.ids import ButtonValue
+from sandbox.slack_emulator import flatten_blocks, validate_blocks
+from workflows.actions import ButtonValue
 from workflows.views import FindingView, MentionView, Queue, QueueItem, RevisionView, SignOffView
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -340,3 +340,14 @@ def test_safe_url_cannot_break_a_link() -> None:
     assert b.safe_url("https://a.test/x|y>z<w") == "https://a.test/x%7Cy%3Ez%3Cw"
     assert b.safe_url("https://a.test/?a=1&b=2") == "https://a.test/?a=1&amp;b=2"
     assert b.safe_url(None) is None
+
+
+def test_refusal_note_says_who_and_why_in_plain_words() -> None:
+    note = flatten_blocks(
+        b.refusal_note("M-42", "revision.signoff", "forbidden", TRUSTED[0]).blocks
+    )
+    assert "asked for a sign-off on M-42" in note
+    assert "not allowed for this person" in note
+    anonymous = flatten_blocks(b.refusal_note("M-42", "reply.take_down", "stale_revision").blocks)
+    assert "Taking the reply down on M-42 was refused" in anonymous
+    assert "the draft had changed since" in anonymous

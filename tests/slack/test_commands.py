@@ -103,7 +103,7 @@ async def test_open_modal(slack: Any) -> None:
 
 
 async def test_direct_draft_stores_decoded_text(slack: Any) -> None:
-    from workflows import services
+    from workflows.services import reporting
     from workflows.types import Actor
 
     mid = ingest(slack.container)
@@ -111,7 +111,7 @@ async def test_direct_draft_stores_decoded_text(slack: Any) -> None:
     assert resp.status == 200
     answer = await slack.answer(AUTHOR)
     assert "passed the PHI screen" in answer
-    st_ = services.status(slack.container.deps, Actor.cli(), mid)
+    st_ = reporting.status(slack.container.deps, Actor.cli(), mid)
     assert st_.revisions[-1].text == "Thanks & sorry <we> care"
     assert st_.mention.state == "in_review"
 
@@ -125,7 +125,7 @@ async def test_direct_draft_blocked_shows_words_only_to_author(slack: Any) -> No
 
 
 async def test_check_stores_nothing(slack: Any) -> None:
-    from workflows import services
+    from workflows.services import reporting
     from workflows.types import Actor
 
     mid = ingest(slack.container)
@@ -134,7 +134,7 @@ async def test_check_stores_nothing(slack: Any) -> None:
     assert "would block" in answer and "diagnosis" in answer
     await slack.command(AUTHOR, "check thanks for the feedback")
     assert "found nothing" in await slack.answer(AUTHOR, 1)
-    assert services.status(slack.container.deps, Actor.cli(), mid).revisions == ()
+    assert reporting.status(slack.container.deps, Actor.cli(), mid).revisions == ()
 
 
 async def test_queue_status(slack: Any) -> None:
@@ -157,17 +157,17 @@ async def test_status_unknown_mention_is_refused_cleanly(slack: Any) -> None:
 
 
 async def test_roles_list_add_remove_admin_only(slack: Any) -> None:
-    from workflows import services
+    from workflows.services import roles
     from workflows.types import Actor
 
     await slack.command(ADMIN, "roles add <@U0AUTHOR2|author2> marketing")
     assert "marketing" in await slack.answer(ADMIN)
-    assert "marketing" in services.roles_of(slack.container.deps, Actor("slack", "U0AUTHOR2", "T1"))
+    assert "marketing" in roles.roles_of(slack.container.deps, Actor("slack", "U0AUTHOR2", "T1"))
     await slack.command(ADMIN, "roles list")
     assert "U0AUTHOR2" in await slack.answer(ADMIN, 1)
     await slack.command(ADMIN, "roles remove <@U0AUTHOR2> marketing")
     await slack.answer(ADMIN, 2)
-    assert not services.roles_of(slack.container.deps, Actor("slack", "U0AUTHOR2", "T1"))
+    assert not roles.roles_of(slack.container.deps, Actor("slack", "U0AUTHOR2", "T1"))
     # not an admin: refused
     await slack.command(RISK, "roles add <@U0AUTHOR|a> risk")
     assert "only admin" in await slack.answer(RISK)

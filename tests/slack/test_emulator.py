@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.emulator import DEFAULT_TOKEN, SlackEmulator, flatten_blocks, mrkdwn_to_text
+from sandbox.slack_emulator import DEFAULT_TOKEN, SlackEmulator, flatten_blocks, mrkdwn_to_text
 
 CH = "C0REVIEWS"
 

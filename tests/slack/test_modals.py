@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.slack import modals
-from bot.slack.emulator import validate_blocks
-from bot.slack.ids import ButtonValue
+from sandbox.slack_emulator import validate_blocks
+from workflows.actions import ButtonValue
 from workflows.views import FindingView, IncidentView, MentionView, RevisionView
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)

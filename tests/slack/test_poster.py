@@ -13,11 +13,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.slack.emulator import DEFAULT_TOKEN, SlackEmulator
 from bot.slack.poster import SlackPoster, client_factory, register_handlers
 from models.tables import OutboxMessage, Revision
+from sandbox.slack_emulator import DEFAULT_TOKEN, SlackEmulator
 from tests.support.relay import deliver
-from workflows import services
+from workflows.services import chat, drafting, mentions, release, signoff, viewing
+from workflows.services import roles as role_admin
 from workflows.types import Actor, MentionInput
 
 CH = "C0REVIEWS"
@@ -60,7 +61,7 @@ def ingest(
     container: Any, n: int = 1, text: str = "Awful wait <!channel> & rude staff", **kw: Any
 ) -> list[int]:
     start = kw.pop("start", 1)
-    results = services.ingest(
+    results = mentions.ingest(
         container.deps,
         [
             MentionInput(
@@ -79,8 +80,8 @@ def ingest(
 
 
 def roles(container: Any) -> None:
-    services.add_role(container.deps, Actor.cli(), "slack:U0MKT", "marketing")
-    services.add_role(container.deps, Actor.cli(), "slack:U0RISK", "risk")
+    role_admin.add_role(container.deps, Actor.cli(), "slack:U0MKT", "marketing")
+    role_admin.add_role(container.deps, Actor.cli(), "slack:U0RISK", "risk")
 
 
 def outbox_rows(container: Any, topic: str | None = None) -> list[OutboxMessage]:
@@ -100,7 +101,7 @@ def test_new_mention_posts_one_parent_and_stores_the_thread(
     assert deliver(container) >= 1
     parents = emu.messages(CH)
     assert len(parents) == 1
-    thread = services.get_thread(container.deps, mid, "slack")
+    thread = chat.get_thread(container.deps, mid, "slack")
     assert thread is not None and thread.channel == CH and thread.ts == parents[0].ts
     raw = emu.raw_channel_payloads(CH)
     assert "<!channel>" not in raw and "<@U0ATTACK>" not in raw and "|z>" not in raw
@@ -125,11 +126,11 @@ def test_full_flow_notes_in_thread_and_parent_updated(
     (mid,) = ingest(container)
     deliver(container)
     parent_ts = emu.messages(CH)[0].ts
-    services.assign(container.deps, AUTHOR, mid)
-    services.create_revision(container.deps, AUTHOR, mid, "Thank you, please call our team.")
+    mentions.assign(container.deps, AUTHOR, mid)
+    drafting.create_revision(container.deps, AUTHOR, mid, "Thank you, please call our team.")
     deliver(container)
-    services.sign_off(container.deps, MARKETING, mid, 1, "marketing")
-    services.sign_off(container.deps, RISK, mid, 1, "risk")
+    signoff.sign_off(container.deps, MARKETING, mid, 1, "marketing")
+    signoff.sign_off(container.deps, RISK, mid, 1, "risk")
     deliver(container)
     replies = emu.replies(CH, parent_ts)
     texts = "\n".join(emu.channel_text(CH).splitlines())
@@ -145,9 +146,9 @@ def test_full_flow_notes_in_thread_and_parent_updated(
     assert ("reply_signoff_risk", f"M-{mid}:r1") in actions
     assert ("reply_mark_posted", f"M-{mid}:r1") in actions  # the manual publisher
     assert "Ready to post by hand" in texts
-    services.mark_posted(container.deps, MARKETING, mid, 1)
+    release.mark_posted(container.deps, MARKETING, mid, 1)
     deliver(container)
-    view = services.mention_view(container.deps, mid)
+    view = viewing.mention_view(container.deps, mid)
     out = emu.render_channel(CH)
     assert "Released" in out and view.published_hash and view.published_hash[:12] in out
     parent = emu.message(CH, parent_ts)
@@ -155,7 +156,7 @@ def test_full_flow_notes_in_thread_and_parent_updated(
     assert "reply_takedown" in json.dumps(parent.blocks)
     # One parent only: everything else is in its thread.
     assert len(emu.messages(CH)) == 1
-    services.take_down(container.deps, RISK, mid, "it named a clinic department")
+    release.take_down(container.deps, RISK, mid, "it named a clinic department")
     deliver(container)
     assert "taken down" in emu.render_channel(CH)
 
@@ -166,10 +167,10 @@ def test_blocked_draft_words_never_reach_the_channel(
     roles(container)
     (mid,) = ingest(container)
     deliver(container)
-    outcome = services.create_revision(container.deps, AUTHOR, mid, SECRET_DRAFT)
+    outcome = drafting.create_revision(container.deps, AUTHOR, mid, SECRET_DRAFT)
     assert outcome.blocked
-    services.send_to_risk(container.deps, AUTHOR, mid, 1)
-    services.override_finding(container.deps, RISK, mid, 1, 0, "chart zqxsecret is fine here")
+    drafting.send_to_risk(container.deps, AUTHOR, mid, 1)
+    drafting.override_finding(container.deps, RISK, mid, 1, 0, "chart zqxsecret is fine here")
     deliver(container)
     raw = emu.raw_channel_payloads(CH)
     rendered = emu.render_channel(CH)
@@ -191,7 +192,7 @@ def test_rate_limit_429_retry_after_is_honoured(
     make_poster(container, emu, monotonic=lambda: now[0])
     (mid,) = ingest(container)
     deliver(container)  # the parent takes the channel's only token
-    services.create_revision(container.deps, AUTHOR, mid, "Thank you for telling us.")
+    drafting.create_revision(container.deps, AUTHOR, mid, "Thank you for telling us.")
     deliver(container)
     (row,) = outbox_rows(container, "chat.revision")
     assert row.status == "pending" and row.last_error == "slack_ratelimited"
@@ -235,15 +236,15 @@ def test_ambiguous_failure_is_not_posted_twice(
     (mid,) = ingest(container)
     deliver(container)
     assert len(emu.messages(CH)) == 1
-    assert services.get_thread(container.deps, mid, "slack") is None
+    assert chat.get_thread(container.deps, mid, "slack") is None
     clock.advance(seconds=5)
     deliver(container)
     assert len(emu.messages(CH)) == 1
-    thread = services.get_thread(container.deps, mid, "slack")
+    thread = chat.get_thread(container.deps, mid, "slack")
     assert thread is not None and thread.ts == emu.messages(CH)[0].ts
     # Same for a thread note, even from a freshly started process.
     emu.fail("chat.postMessage", "internal_error", status=500, apply=True)
-    services.create_revision(container.deps, AUTHOR, mid, "Thank you for telling us.")
+    drafting.create_revision(container.deps, AUTHOR, mid, "Thank you for telling us.")
     deliver(container)
     assert len(emu.replies(CH, thread.ts)) == 1
     make_poster(container, emu)  # a new process: no memory of what was sent
@@ -271,7 +272,7 @@ def test_burst_becomes_one_digest_and_nothing_is_dropped(
     in_digest = emu.replies(CH, digest.ts)
     assert len(in_digest) == 7
     for mid in ids:
-        thread = services.get_thread(container.deps, mid, "slack")
+        thread = chat.get_thread(container.deps, mid, "slack")
         assert thread is not None and thread.ts
     out = emu.render_channel(CH)
     assert all(f"M-{mid}" in out for mid in ids)
@@ -279,7 +280,7 @@ def test_burst_becomes_one_digest_and_nothing_is_dropped(
     listed = json.dumps(emu.message(CH, digest.ts).blocks)  # type: ignore[union-attr]
     assert all(f"M-{mid}" in listed for mid in ids[3:])
     # A note for a mention inside the digest goes to the digest thread, not a new parent.
-    services.create_revision(container.deps, AUTHOR, ids[-1], "Thank you for telling us.")
+    drafting.create_revision(container.deps, AUTHOR, ids[-1], "Thank you for telling us.")
     deliver(container)
     assert len(emu.messages(CH)) == 4
     assert len(emu.replies(CH, digest.ts)) == 8
@@ -317,17 +318,17 @@ def test_publish_failure_and_refusal_notes(
 ) -> None:
     roles(container)
     (mid,) = ingest(container)
-    services.create_revision(container.deps, AUTHOR, mid, "Thank you for telling us.")
-    services.sign_off(container.deps, MARKETING, mid, 1, "marketing")
+    drafting.create_revision(container.deps, AUTHOR, mid, "Thank you for telling us.")
+    signoff.sign_off(container.deps, MARKETING, mid, 1, "marketing")
     with pytest.raises(Exception):  # noqa: B017 - the author cannot sign off
-        services.sign_off(container.deps, AUTHOR, mid, 1, "risk")
-    services.sign_off(container.deps, RISK, mid, 1, "risk")
+        signoff.sign_off(container.deps, AUTHOR, mid, 1, "risk")
+    signoff.sign_off(container.deps, RISK, mid, 1, "risk")
     deliver(container)
     with container.deps.uow() as uow:
         rev_id = uow.session.execute(
             select(Revision.id).where(Revision.mention_id == mid)
         ).scalar_one()
-    services.record_publish_failure(container.deps, rev_id, "platform_refused")
+    release.record_publish_failure(container.deps, rev_id, "platform_refused")
     deliver(container)
     out = emu.render_channel(CH)
     assert "Publishing revision 1" in out and "platform_refused" in out

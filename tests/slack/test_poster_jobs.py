@@ -1,4 +1,4 @@
-"""Scheduled jobs delivered to Slack (SPEC §7): the real jobs write outbox rows, the relay
+"""Scheduled jobs delivered to Slack: the real jobs write outbox rows, the relay
 delivers them through the poster to the emulator, on SQLite and PostgreSQL. SLA notes
 and escalation by direct message, approver reminders, one daily digest a day, and
 retention replacing the mention and draft text in the bot's own messages."""
@@ -10,8 +10,8 @@ import json
 from typing import Any
 
 from bot.slack import blocks as b
-from bot.slack.emulator import SlackEmulator
 from bot.slack.poster import SlackPoster
+from sandbox.slack_emulator import SlackEmulator
 from tests.slack.test_poster import (
     AUTHOR,
     CH,
@@ -24,8 +24,9 @@ from tests.slack.test_poster import (
 )
 from tests.support.fakes import FixedSentiment
 from tests.support.relay import deliver
-from workflows import jobs, services
+from workflows import jobs
 from workflows.relay import OutboxItem
+from workflows.services import chat, drafting, mentions, release, signoff, viewing
 from workflows.types import Actor, MentionInput
 
 __all__ = ["emu", "poster"]  # the fixtures, re-used
@@ -37,7 +38,7 @@ CRITICAL = "My attorney will call about this"
 def add(
     container: Any, *texts: str, authors: list[str] | None = None, rating: int = 1
 ) -> list[int]:
-    results = services.ingest(
+    results = mentions.ingest(
         container.deps,
         [
             MentionInput(
@@ -56,7 +57,7 @@ def add(
 
 
 def thread_of(container: Any, mid: int) -> Any:
-    thread = services.get_thread(container.deps, mid, "slack")
+    thread = chat.get_thread(container.deps, mid, "slack")
     assert thread is not None and thread.ts
     return thread
 
@@ -74,7 +75,7 @@ def test_sla_note_in_thread_parent_updated_and_critical_escalated_to_risk(
     roles(container)
     critical, other = add(container, CRITICAL, "Rude staff and a long wait")
     deliver(container)
-    assert services.mention_view(container.deps, critical).severity == "critical"
+    assert viewing.mention_view(container.deps, critical).severity == "critical"
     clock.advance(hours=3, minutes=10)  # critical (2 h) is 1 h 10 min late; the other is not
     assert jobs.sla_sweep(container.deps).count == 1
     deliver(container)
@@ -112,7 +113,7 @@ def test_sla_note_skipped_once_the_mention_is_closed(
     deliver(container)
     clock.advance(hours=3)
     jobs.sla_sweep(container.deps)
-    services.dismiss(container.deps, RISK, mid, "spam")
+    mentions.dismiss(container.deps, RISK, mid, "spam")
     deliver(container)
     assert "past its response SLA" not in emu.render_channel(CH)
     assert emu.dms("U0RISK") == []
@@ -126,7 +127,7 @@ def test_reminders_note_the_waiting_role_in_the_thread(
 ) -> None:
     roles(container)
     (mid,) = add(container, "Rude staff and a long wait")
-    services.create_revision(container.deps, AUTHOR, mid, "We are sorry; please call us.")
+    drafting.create_revision(container.deps, AUTHOR, mid, "We are sorry; please call us.")
     deliver(container)
     clock.advance(hours=5)
     assert jobs.approver_reminders(container.deps).count == 2
@@ -138,7 +139,7 @@ def test_reminders_note_the_waiting_role_in_the_thread(
     notes = [t for t in reply_texts(emu, thread.ts) if "waiting on a" in t]
     assert len(notes) == 2 and not any("<@" in t or "<!" in t for t in notes)
     # Marketing signs off: the next day only risk is reminded.
-    services.sign_off(container.deps, MARKETING, mid, 1, "marketing")
+    signoff.sign_off(container.deps, MARKETING, mid, 1, "marketing")
     deliver(container)
     clock.advance(days=1)
     jobs.approver_reminders(container.deps)
@@ -154,11 +155,11 @@ def test_reminder_dropped_when_signed_off_before_delivery(
 ) -> None:
     roles(container)
     (mid,) = add(container, "Rude staff and a long wait")
-    services.create_revision(container.deps, AUTHOR, mid, "We are sorry; please call us.")
+    drafting.create_revision(container.deps, AUTHOR, mid, "We are sorry; please call us.")
     deliver(container)
     clock.advance(hours=5)
     jobs.approver_reminders(container.deps)
-    services.sign_off(container.deps, MARKETING, mid, 1, "marketing")
+    signoff.sign_off(container.deps, MARKETING, mid, 1, "marketing")
     deliver(container)
     out = emu.render_channel(CH)
     assert "marketing sign-off for revision" not in out
@@ -256,14 +257,14 @@ def test_redaction_replaces_parent_and_thread_text_in_slack(
         authors=["Ann Markerson", "Bo Kept"],
     )
     deliver(container)
-    services.create_revision(container.deps, AUTHOR, gone, f"Sorry to hear it {MARKER}draft.")
-    services.create_revision(container.deps, AUTHOR, gone, f"Sorry, again {MARKER}second.")
-    services.sign_off(container.deps, MARKETING, gone, 2, "marketing")
-    services.sign_off(container.deps, RISK, gone, 2, "risk")  # released by hand below
+    drafting.create_revision(container.deps, AUTHOR, gone, f"Sorry to hear it {MARKER}draft.")
+    drafting.create_revision(container.deps, AUTHOR, gone, f"Sorry, again {MARKER}second.")
+    signoff.sign_off(container.deps, MARKETING, gone, 2, "marketing")
+    signoff.sign_off(container.deps, RISK, gone, 2, "risk")  # released by hand below
     deliver(container)
-    services.mark_posted(container.deps, MARKETING, gone, 2)
-    services.dismiss(container.deps, AUTHOR, held, "spam")
-    services.set_legal_hold(container.deps, Actor.cli(), held, True)
+    release.mark_posted(container.deps, MARKETING, gone, 2)
+    mentions.dismiss(container.deps, AUTHOR, held, "spam")
+    mentions.set_legal_hold(container.deps, Actor.cli(), held, True)
     deliver(container)
     assert MARKER in emu.render_channel(CH) and "Ann Markerson" in emu.render_channel(CH)
     thread = thread_of(container, gone)
@@ -271,7 +272,7 @@ def test_redaction_replaces_parent_and_thread_text_in_slack(
     clock.advance(days=31)
     assert jobs.retention_sweep(container.deps).count == 1
     deliver(container)
-    view = services.mention_view(container.deps, gone)
+    view = viewing.mention_view(container.deps, gone)
     assert view.redacted and view.text is None
     out = emu.render_channel(CH)
     assert MARKER not in out and "Ann Markerson" not in out and "word700" not in out
@@ -298,11 +299,11 @@ def test_redaction_replaces_blocked_draft_sent_to_risk_by_dm(
     (mid,) = add(container, "Rude staff and a long wait")
     deliver(container)
     blocked = f"We reviewed your chart {MARKER} and the diagnosis was right."
-    assert services.create_revision(container.deps, AUTHOR, mid, blocked).blocked
-    services.send_to_risk(container.deps, AUTHOR, mid, 1)
+    assert drafting.create_revision(container.deps, AUTHOR, mid, blocked).blocked
+    drafting.send_to_risk(container.deps, AUTHOR, mid, 1)
     deliver(container)
     assert any(MARKER in m.text + json.dumps(m.blocks) for m in emu.dms("U0RISK"))
-    services.dismiss(container.deps, AUTHOR, mid, "spam")
+    mentions.dismiss(container.deps, AUTHOR, mid, "spam")
     deliver(container)
     clock.advance(days=31)
     assert jobs.retention_sweep(container.deps).count == 1
@@ -331,10 +332,10 @@ def test_redaction_inside_a_burst_digest_touches_only_that_mention(
     assert "arrived together" in emu.channel_text(CH)
     target, neighbour = ids[2], ids[3]
     assert thread_of(container, target).conversation_ref == {"thread_ts": digest.ts}
-    services.create_revision(container.deps, AUTHOR, target, f"Sorry {MARKER}draft.")
-    services.create_revision(container.deps, AUTHOR, neighbour, "Sorry, neighbourdraft.")
+    drafting.create_revision(container.deps, AUTHOR, target, f"Sorry {MARKER}draft.")
+    drafting.create_revision(container.deps, AUTHOR, neighbour, "Sorry, neighbourdraft.")
     deliver(container)
-    services.dismiss(container.deps, AUTHOR, target, "spam")
+    mentions.dismiss(container.deps, AUTHOR, target, "spam")
     deliver(container)
     clock.advance(days=31)
     assert jobs.retention_sweep(container.deps).count == 1

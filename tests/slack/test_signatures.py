@@ -20,10 +20,10 @@ def _failures(slack: Any) -> float:
 
 
 def _revisions(slack: Any, mid: int) -> int:
-    from workflows import services
+    from workflows.services import reporting
     from workflows.types import Actor
 
-    return len(services.status(slack.container.deps, Actor.cli(), mid).revisions)
+    return len(reporting.status(slack.container.deps, Actor.cli(), mid).revisions)
 
 
 CT = "application/x-www-form-urlencoded"

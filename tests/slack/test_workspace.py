@@ -10,9 +10,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.slack.ids import ActionId
 from tests.slack.conftest import GUEST, MARKETING, TEAM, Slack, build_slack_container, ingest
 from tests.slack.test_actions import CLEAN, click, draft
+from workflows.actions import ActionId
 
 
 @pytest.fixture
@@ -20,12 +20,12 @@ async def slack_unset_team(
     db_url: str, clock: Any, screen: Any, emulator: Any
 ) -> AsyncIterator[Slack]:
     from app import build_http_app
-    from workflows import services
+    from workflows.services import roles
     from workflows.types import Actor
 
     c = build_slack_container(db_url, clock, screen, emulator, SLACK_TEAM_ID=None)
     # a user of another organisation who was given a role by mistake
-    services.add_role(c.deps, Actor.cli("test"), f"slack:{GUEST}", "risk")
+    roles.add_role(c.deps, Actor.cli("test"), f"slack:{GUEST}", "risk")
     app: web.Application = build_http_app(c)
     client = TestClient(TestServer(app))
     await client.start_server()
@@ -42,10 +42,10 @@ async def test_workspace_learned_and_other_workspaces_refused(slack_unset_team: 
     await draft(slack, MARKETING, mid, CLEAN)
     answer = await click(slack, GUEST, ActionId.REPLY_SIGNOFF_RISK, f"M-{mid}:r1", team="T0OTHER")
     assert "own organisation" in answer
-    from workflows import services
+    from workflows.services import reporting
     from workflows.types import Actor
 
-    st = services.status(slack.container.deps, Actor.cli(), mid)
+    st = reporting.status(slack.container.deps, Actor.cli(), mid)
     assert st.revisions[-1].signoffs == ()
 
 

@@ -70,15 +70,15 @@ def teams_settings(db_url: str, **overrides: Any) -> Any:
 def build(settings: Any, clock: Any, screen: Any, *, roles: bool = True) -> Any:
     from app import build_container
     from tests.support.fakes import FixedSentiment
-    from workflows import services
+    from workflows.services import roles as role_admin
     from workflows.types import Actor
 
     c = build_container(settings, screen=screen, clock=clock, sentiment=FixedSentiment())
     if roles:
         cli = Actor.cli("test")
-        services.add_role(c.deps, cli, f"teams:{aad(MARKETING)}", "marketing")
-        services.add_role(c.deps, cli, f"teams:{aad(RISK)}", "risk")
-        services.add_role(c.deps, cli, f"teams:{aad(ADMIN)}", "admin")
+        role_admin.add_role(c.deps, cli, f"teams:{aad(MARKETING)}", "marketing")
+        role_admin.add_role(c.deps, cli, f"teams:{aad(RISK)}", "risk")
+        role_admin.add_role(c.deps, cli, f"teams:{aad(ADMIN)}", "admin")
     return c
 
 
@@ -215,10 +215,10 @@ async def teams(teams_container: Any, connector: FakeConnector) -> AsyncIterator
 
 
 def ingest(container: Any, *, author: str = "Jane Roe", text: str = "Terrible wait.") -> int:
-    from workflows import services
+    from workflows.services import mentions
     from workflows.types import MentionInput
 
-    results = services.ingest(
+    results = mentions.ingest(
         container.deps,
         [
             MentionInput(

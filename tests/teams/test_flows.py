@@ -29,21 +29,21 @@ from tests.teams.conftest import (
     teams_settings,
 )
 from tests.teams.fake_connector import FakeConnector
-from workflows import services
+from workflows.services import chat, mentions, reporting, viewing
 from workflows.types import Actor
 
 CLI = Actor.cli("test")
 
 
 def _history(container: Any, mention_id: int) -> list[Any]:
-    return list(services.status(container.deps, CLI, mention_id).history)
+    return list(reporting.status(container.deps, CLI, mention_id).history)
 
 
 async def _posted_mention(teams: Teams, mention_id: int) -> str:
     """Install, deliver the new mention; return the parent activity id."""
     await teams.install()
     await teams.deliver()
-    thread = services.get_thread(teams.container.deps, mention_id, "teams")
+    thread = chat.get_thread(teams.container.deps, mention_id, "teams")
     assert thread is not None and thread.ts
     return str(thread.ts)
 
@@ -115,7 +115,7 @@ async def test_auth_on_without_header_is_401_and_changes_nothing(
         assert r.status == 401
         assert c.metrics.auth_failures.labels("teams")._value.get() == failures + 2
         assert len(_history(c, mention_id)) == before
-        assert services.mention_view(c.deps, mention_id).latest is None
+        assert viewing.mention_view(c.deps, mention_id).latest is None
         assert connector.sent == []
     finally:
         await client.close()
@@ -152,12 +152,12 @@ async def test_other_tenant_is_refused_and_audited(teams: Teams, connector: Fake
     assert r.status == 200
     answer = connector.to(conv)[-1]
     assert "own organisation" in answer.dump
-    assert services.mention_view(teams.container.deps, mention_id).latest is None
+    assert viewing.mention_view(teams.container.deps, mention_id).latest is None
     refused = [h for h in _history(teams.container, mention_id) if h.outcome == "refused"]
     assert refused and refused[-1].actor == f"teams:{aad(AUTHOR)}"
     # Installing into another tenant is ignored.
     await teams.install(tenant=OTHER_TENANT)
-    assert services.get_installation(teams.container.deps, "teams") is None
+    assert chat.get_installation(teams.container.deps, "teams") is None
 
 
 async def test_outsider_in_personal_chat_is_refused(teams: Teams, connector: FakeConnector) -> None:
@@ -191,7 +191,7 @@ async def test_draft_blocked_channel_gets_only_kinds(
     await teams.say(
         AUTHOR, f"draft M-{mention_id} We checked your chart, zebra-9.", conversation=conv
     )
-    view = services.mention_view(teams.container.deps, mention_id)
+    view = viewing.mention_view(teams.container.deps, mention_id)
     assert view.latest is not None and view.latest.verdict == "block"
     private = connector.to(conv)[-1]
     assert "zebra" in private.dump and "confirms a care relationship" in private.dump
@@ -212,7 +212,7 @@ async def test_draft_typed_in_channel_is_answered_privately(
     replies = [m for m in connector.to(CHANNEL) if m.method == "reply"]
     assert replies[-1].activity.get("text") == ANSWERED_PRIVATELY
     assert "Saved revision 1" in connector.to(personal(AUTHOR))[-1].dump
-    assert services.mention_view(teams.container.deps, mention_id).state == "in_review"
+    assert viewing.mention_view(teams.container.deps, mention_id).state == "in_review"
 
 
 async def test_queue_and_status(teams: Teams, connector: FakeConnector) -> None:
@@ -257,7 +257,7 @@ async def test_signoff_invoke_returns_card_and_releases(
 
     r = await teams.click(RISK, "reply_signoff_risk", f"M-{mention_id}:r1")
     assert (await r.json())["type"] == "application/vnd.microsoft.card.adaptive"
-    view = services.mention_view(teams.container.deps, mention_id)
+    view = viewing.mention_view(teams.container.deps, mention_id)
     assert view.state == "approved"
     await teams.deliver()
     notes = connector.thread(CHANNEL, parent)
@@ -267,7 +267,7 @@ async def test_signoff_invoke_returns_card_and_releases(
 
     r = await teams.click(MARKETING, "reply_mark_posted", f"M-{mention_id}:r1")
     assert "posted by hand" in (await r.json())["value"]
-    assert services.mention_view(teams.container.deps, mention_id).state == "released"
+    assert viewing.mention_view(teams.container.deps, mention_id).state == "released"
 
 
 async def test_stale_and_garbled_buttons(teams: Teams) -> None:
@@ -283,12 +283,10 @@ async def test_assign_and_dismiss_from_the_card(teams: Teams) -> None:
     r = await teams.click(AUTHOR, "mention_assign", f"M-{mention_id}")
     body = await r.json()
     assert body["value"]["type"] == "AdaptiveCard"
-    assert (
-        services.mention_view(teams.container.deps, mention_id).assignee == f"teams:{aad(AUTHOR)}"
-    )
+    assert viewing.mention_view(teams.container.deps, mention_id).assignee == f"teams:{aad(AUTHOR)}"
     r = await teams.click(ADMIN, "mention_dismiss", f"M-{mention_id}", reason="spam")
     assert (await r.json())["value"]["type"] == "AdaptiveCard"
-    assert services.mention_view(teams.container.deps, mention_id).state == "dismissed"
+    assert viewing.mention_view(teams.container.deps, mention_id).state == "dismissed"
 
 
 # ----------------------------------------------------------------------------- proactive
@@ -306,12 +304,12 @@ async def test_new_mention_is_posted_to_teams_channel_id(
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
     dumped = json.dumps(card)
     assert "<at>" not in dumped and "\\\\*everywhere\\\\*" in dumped
-    thread = services.get_thread(teams.container.deps, mention_id, "teams")
+    thread = chat.get_thread(teams.container.deps, mention_id, "teams")
     assert thread is not None and thread.channel == CHANNEL and thread.ts == posts[0].activity_id
     assert thread.conversation_ref and thread.conversation_ref["serviceUrl"] == connector.base_url
     # Dismissed and reopened: a second chat.mention_new updates the card, never reposts.
-    services.dismiss(teams.container.deps, CLI, mention_id, "spam")
-    services.open_for_reply(teams.container.deps, CLI, mention_id)
+    mentions.dismiss(teams.container.deps, CLI, mention_id, "spam")
+    mentions.open_for_reply(teams.container.deps, CLI, mention_id)
     await teams.deliver()
     assert len(connector.posts(CHANNEL)) == 1
     assert connector.updates(CHANNEL)[-1].activity_id == posts[0].activity_id
@@ -324,7 +322,7 @@ async def test_without_channel_id_posts_to_installation_after_restart(
     mention_id = ingest(teams.container)
     assert await teams.deliver() == 0  # not installed yet: retried later
     await teams.install(conversation=GENERAL)
-    assert services.get_installation(teams.container.deps, "teams") is not None
+    assert chat.get_installation(teams.container.deps, "teams") is not None
 
     # "Restart": a new container and app on the same database.
     c2 = build(teams_settings(db_url, TEAMS_CHANNEL_ID=None), clock, screen, roles=False)
@@ -334,7 +332,7 @@ async def test_without_channel_id_posts_to_installation_after_restart(
         assert await teams2.deliver() >= 1
         posts = connector.posts(GENERAL)
         assert len(posts) == 1 and f"M-{mention_id}" in posts[0].dump
-        thread = services.get_thread(c2.deps, mention_id, "teams")
+        thread = chat.get_thread(c2.deps, mention_id, "teams")
         assert thread is not None and thread.channel == GENERAL
     finally:
         await client2.close()
@@ -372,7 +370,34 @@ async def test_submit_fallback_runs_the_button(teams: Teams, connector: FakeConn
     )
     r = await teams.post(body)
     assert r.status == 200
-    assert (
-        services.mention_view(teams.container.deps, mention_id).assignee == f"teams:{aad(AUTHOR)}"
-    )
+    assert viewing.mention_view(teams.container.deps, mention_id).assignee == f"teams:{aad(AUTHOR)}"
     assert connector.to(CHANNEL)[-1].cards, "answered with the refreshed card"
+
+
+async def test_garbled_button_is_refused_and_audited(teams: Teams) -> None:
+    mention_id = ingest(teams.container)
+    r = await teams.click(MARKETING, "reply_signoff_marketing", f"M-{mention_id}:r1;DROP")
+    assert (await r.json())["value"] == "That button is out of date; use the latest card."
+    refused = [h for h in _history(teams.container, mention_id) if h.outcome == "refused"]
+    assert refused and refused[-1].action == "button.reply_signoff_marketing"
+
+
+async def test_without_a_tenant_setting_nobody_is_served(
+    sqlite_url: str, clock: Any, screen: Any, connector: FakeConnector
+) -> None:
+    """Fail-closed: with TEAMS_APP_TENANT_ID unset (allowed only with authentication off,
+    on loopback) a role holder's button is refused and audited, and installs are ignored."""
+    c = build(teams_settings(sqlite_url, TEAMS_APP_TENANT_ID=None), clock, screen)
+    teams, client = await serve(c, connector)
+    try:
+        mention_id = ingest(c)
+        r = await teams.click(ADMIN, "mention_assign", f"M-{mention_id}")
+        assert "does not know which workspace" in (await r.json())["value"]
+        assert viewing.mention_view(c.deps, mention_id).assignee is None
+        refused = [h for h in _history(c, mention_id) if h.outcome == "refused"]
+        assert refused and refused[-1].action == "mention.assign"
+        await teams.install()
+        assert chat.get_installation(c.deps, "teams") is None
+    finally:
+        await client.close()
+        c.close()

@@ -12,7 +12,7 @@ from workflows import state_machine as sm
 from workflows.state_machine import Event as E
 from workflows.state_machine import State as S
 
-# The lifecycle of SPEC §2, written independently of the implementation's table.
+# The lifecycle, written independently of the implementation's table.
 EXPECTED: dict[S, dict[E, S]] = {
     S.IGNORED: {E.OPEN_FOR_REPLY: S.OPEN, E.DISMISS: S.DISMISSED},
     S.OPEN: {E.REVISION_BLOCKED: S.DRAFTING, E.REVISION_CLEAN: S.IN_REVIEW, E.DISMISS: S.DISMISSED},

@@ -1,12 +1,12 @@
 """``python app.py demo`` (and ``make run`` without chat credentials): the whole flow of
-SPEC §9 on a throw-away SQLite database against the built-in Slack emulator, through the
+the product on a throw-away SQLite database against the built-in Slack emulator, through the
 real HTTP app — a signed webhook brings a negative mention, the bot posts it, a draft
 with PHI is blocked, a clean draft is signed off by marketing and risk (signed Slack
 requests to ``/slack/events``), released for manual posting and marked posted — then
 the channel is printed as a person would read it, with how to connect a real workspace.
 
-The composition root (``app``) is imported inside ``run_demo`` only: this module is the
-one place in ``bot`` that builds a container, and only for the demo.
+It lives outside the production packages: it builds the whole application (``app``)
+the way ``python app.py serve`` does, and drives it like people would.
 """
 
 from __future__ import annotations
@@ -25,9 +25,10 @@ from typing import Any, ClassVar, TextIO
 import aiohttp
 from aiohttp import web
 
-from bot.slack.emulator import SlackEmulator, block_actions_body, slash_command_body
 from bot.slack.wiring import signed_headers
+from sandbox.slack_emulator import SlackEmulator, block_actions_body, slash_command_body
 from web.server import webhook_signature
+from workflows.state_machine import State
 
 CHANNEL = "C0DEMOREVIEWS"
 TEAM = "T0DEMO"
@@ -58,7 +59,7 @@ CLEAN_DRAFT = (
 
 CONNECT = """\
 To connect a real Slack workspace:
-  1. Create the app from slack/manifest.yml (api.slack.com/apps -> Create New App ->
+  1. Create the app from packaging/slack/manifest.yml (api.slack.com/apps -> Create New App ->
      From a manifest), replacing YOUR-HOST with this server's public https address.
   2. Install it to the workspace; copy the Bot User OAuth Token (xoxb-…) and the
      Signing Secret into .env as SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET
@@ -219,7 +220,7 @@ def _migrate(database_url: str, app_file: str) -> None:
 
 
 async def _flow(app_module: Any, emu: SlackEmulator, tmp: Path, out: TextIO) -> int:
-    from workflows import services
+    from workflows.services import roles, viewing
     from workflows.types import Actor
 
     db_url = f"sqlite:///{tmp / 'demo.db'}"
@@ -241,8 +242,8 @@ async def _flow(app_module: Any, emu: SlackEmulator, tmp: Path, out: TextIO) -> 
     screen, screen_name = _screen(app_module, settings)
     container = app_module.build_container(settings, screen=screen)
     cli = Actor.cli("demo")
-    services.add_role(container.deps, cli, f"slack:{MARKETING}", "marketing")
-    services.add_role(container.deps, cli, f"slack:{RISK}", "risk")
+    roles.add_role(container.deps, cli, f"slack:{MARKETING}", "marketing")
+    roles.add_role(container.deps, cli, f"slack:{RISK}", "risk")
     http = app_module.build_http_app(container)
     runner = web.AppRunner(http, access_log=None)
     await runner.setup()
@@ -261,19 +262,19 @@ async def _flow(app_module: Any, emu: SlackEmulator, tmp: Path, out: TextIO) -> 
             await _deliver(container)
 
             def revisions() -> int:
-                latest = services.mention_view(container.deps, mid).latest
+                latest = viewing.mention_view(container.deps, mid).latest
                 return latest.number if latest else 0
 
             await d.command(AUTHOR, f"{ref} {PHI_DRAFT}")
             await _until(lambda: revisions() >= 1, "the first draft")
-            first = services.mention_view(container.deps, mid).latest
+            first = viewing.mention_view(container.deps, mid).latest
             assert first is not None
             steps.append(
                 f"@ann drafted revision 1: {first.verdict} ({', '.join(first.finding_kinds)})"
             )
             await d.command(AUTHOR, f"{ref} {CLEAN_DRAFT}")
             await _until(lambda: revisions() >= 2, "the second draft")
-            second = services.mention_view(container.deps, mid).latest
+            second = viewing.mention_view(container.deps, mid).latest
             assert second is not None
             steps.append(f"@ann drafted revision 2: {second.verdict}")
             if second.verdict != "pass":
@@ -283,7 +284,7 @@ async def _flow(app_module: Any, emu: SlackEmulator, tmp: Path, out: TextIO) -> 
             await d.click(MARKETING, "reply_signoff_marketing", value)
             await _until(
                 lambda: (
-                    services.mention_view(container.deps, mid).latest.signed_by("marketing")  # type: ignore[union-attr]
+                    viewing.mention_view(container.deps, mid).latest.signed_by("marketing")  # type: ignore[union-attr]
                     is not None
                 ),
                 "the marketing sign-off",
@@ -291,18 +292,18 @@ async def _flow(app_module: Any, emu: SlackEmulator, tmp: Path, out: TextIO) -> 
             steps.append("@mark signed off as marketing")
             await d.click(RISK, "reply_signoff_risk", value)
             await _until(
-                lambda: services.mention_view(container.deps, mid).state == "approved",
+                lambda: viewing.mention_view(container.deps, mid).state == State.APPROVED,
                 "the risk sign-off",
             )
             steps.append("@rita signed off as risk: approved, handed over for manual posting")
             await _deliver(container)
             await d.click(MARKETING, "reply_mark_posted", value)
             await _until(
-                lambda: services.mention_view(container.deps, mid).state == "released",
+                lambda: viewing.mention_view(container.deps, mid).state == State.RELEASED,
                 "the reply marked posted",
             )
             await _deliver(container)
-            final = services.mention_view(container.deps, mid)
+            final = viewing.mention_view(container.deps, mid)
             steps.append(f"@mark marked it posted: {final.state}, SHA-256 {final.published_hash}")
     finally:
         await runner.cleanup()
