@@ -354,6 +354,7 @@ def build_http_app(container: Container) -> Any:
     # --- chat adapters register their routes here ---
     _wire_slack(container, app)
     _wire_teams(container, app)
+    _wire_connectors(container)
     _not_configured(app, "/slack/events", "Slack", "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
     _not_configured(app, "/api/messages", "Teams", "TEAMS_APP_ID (or TEAMS_AUTH_DISABLED)")
     return app
@@ -372,6 +373,14 @@ def _not_configured(app: Any, path: str, surface: str, settings: str) -> None:
         )
 
     app.router.add_post(path, unavailable)
+
+
+def _wire_connectors(container: Container) -> None:
+    """Review platforms (connectors.wiring): after the chat adapters, so the platform
+    publishers can hand replies without an API to their manual ``publish`` handlers."""
+    from connectors.wiring import wire
+
+    wire(container)
 
 
 def _wire_slack(container: Container, app: Any) -> None:
@@ -925,6 +934,9 @@ class Scheduler:
             id="audit_checkpoint",
             next_run_time=datetime.now(UTC),
         )
+        from connectors.wiring import add_jobs  # source polling, post-publish checks
+
+        add_jobs(sched, self.container)
         return sched
 
 
@@ -962,6 +974,16 @@ def demo() -> None:
     except ImportError:
         _fail("the Slack demo is not available in this build")
     raise typer.Exit(run_demo())
+
+
+def _sources_cli() -> None:
+    """`python app.py sources list|test NAME|poll NAME` (connectors.cli)."""
+    from connectors.cli import build_sources_cli
+
+    cli.add_typer(build_sources_cli(_settings, _container), name="sources")
+
+
+_sources_cli()
 
 
 def main(argv: list[str] | None = None) -> None:

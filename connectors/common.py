@@ -21,6 +21,11 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _LIMITS = {"author": 512, "location": 255, "url": 2048, "author_url": 2048, "external_id": 255}
 
 
+def as_dict(value: Any) -> dict[str, Any]:
+    """A JSON object from a platform, or an empty one when it is anything else."""
+    return value if isinstance(value, dict) else {}
+
+
 def clean(value: Any, limit: int) -> str | None:
     """A platform string made safe for ingest: control characters dropped, cut to size."""
     if value is None:

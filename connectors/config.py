@@ -93,9 +93,7 @@ def _feeds(settings: Any) -> tuple[str, ...]:
         try:
             check_base_url(feed, "RSS_FEEDS")
         except ValueError:
-            raise SourceConfigError(
-                "RSS_FEEDS must be comma-separated http(s) feed URLs"
-            ) from None
+            raise SourceConfigError("RSS_FEEDS must be comma-separated http(s) feed URLs") from None
     return feeds
 
 

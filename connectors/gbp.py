@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from connectors.common import build_mention, dump_cursor, load_cursor, parse_time
+from connectors.common import as_dict, build_mention, dump_cursor, load_cursor, parse_time
 from connectors.http import HttpClient, Settings, join, json_body
 from workflows.platforms import (
     AuthFailed,
@@ -52,7 +52,7 @@ def review_to_mention(review: Any, location_id: str) -> MentionInput | None:
     name = review.get("name")
     if not isinstance(name, str) or not name:
         return None
-    reviewer = review.get("reviewer") if isinstance(review.get("reviewer"), dict) else {}
+    reviewer = as_dict(review.get("reviewer"))
     anonymous = bool(reviewer.get("isAnonymous"))
     author = "Anonymous" if anonymous else (reviewer.get("displayName") or "Google user")
     comment = review.get("comment")
@@ -168,7 +168,9 @@ class GoogleBusinessProfile:
                 params: dict[str, Any] = {"pageSize": self.page_size, "orderBy": "updateTime desc"}
                 if page_token:
                     params["pageToken"] = page_token
-                body = json_body(self._call("GET", self._reviews_path(location), params=params), API)
+                body = json_body(
+                    self._call("GET", self._reviews_path(location), params=params), API
+                )
                 if not isinstance(body, dict):
                     raise BadResponse("bad_list", setting="GBP_BASE_URL")
                 reviews = body.get("reviews") or []
@@ -176,7 +178,9 @@ class GoogleBusinessProfile:
                     raise BadResponse("bad_list", setting="GBP_BASE_URL")
                 reached_old = False
                 for review in reviews:
-                    updated = parse_time(review.get("updateTime") if isinstance(review, dict) else None)
+                    updated = parse_time(
+                        review.get("updateTime") if isinstance(review, dict) else None
+                    )
                     if since is not None and updated is not None and updated < since:
                         reached_old = True
                         break

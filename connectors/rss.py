@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import feedparser
 
 from connectors.common import (
+    as_dict,
     build_mention,
     dump_cursor,
     html_to_text,
@@ -24,7 +25,7 @@ from connectors.common import (
     short_hash,
 )
 from connectors.http import HttpClient, Settings
-from workflows.platforms import BadResponse, PlatformError, PollPage
+from workflows.platforms import BadResponse, PollPage
 from workflows.types import MentionInput
 
 NAMES = Settings(base="RSS_FEEDS", auth="RSS_FEEDS", not_found="RSS_FEEDS")
@@ -48,7 +49,7 @@ def parse_feed(body: bytes, feed_url: str) -> list[MentionInput]:
     A body that is not a feed at all raises BadResponse naming RSS_FEEDS."""
     parsed = feedparser.parse(body)
     entries = parsed.get("entries") or []
-    if not entries and parsed.get("bozo") and not parsed.get("feed"):
+    if not entries and not parsed.get("version"):
         raise BadResponse("not_a_feed", setting="RSS_FEEDS", detail="a feed is not RSS or Atom")
     feed_title = html_to_text(str(parsed.get("feed", {}).get("title") or "")) or (
         urlsplit(feed_url).netloc or "feed"
@@ -88,7 +89,6 @@ class RssSource:
     http: HttpClient
     feeds: Sequence[str]
     name: str = SOURCE
-    _seen: dict[str, int] = field(default_factory=dict)
 
     def poll(self, cursor: str | None) -> PollPage:
         state = load_cursor(cursor)
@@ -96,7 +96,7 @@ class RssSource:
         new_state: dict[str, Any] = {}
         for url in self.feeds:
             key = short_hash(url)
-            previous = state.get(key) if isinstance(state.get(key), dict) else {}
+            previous = as_dict(state.get(key))
             headers = {}
             if previous.get("e"):
                 headers["If-None-Match"] = str(previous["e"])
@@ -124,8 +124,5 @@ class RssSource:
         count = 0
         for url in self.feeds:
             response = self.http.request("GET", url, NAMES)
-            try:
-                count += len(parse_feed(response.content, url))
-            except PlatformError:
-                raise
+            count += len(parse_feed(response.content, url))
         return f"{len(self.feeds)} feed(s) reachable, {count} entries"

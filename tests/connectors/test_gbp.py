@@ -52,7 +52,12 @@ def test_pages_through_reviews_and_the_cursor_stops_at_what_was_seen(google) -> 
         "r0",
     ]
     first = page.mentions[0]
-    assert (first.source, first.platform, first.rating, first.location) == ("gbp", "google", 1, "L1")
+    assert (first.source, first.platform, first.rating, first.location) == (
+        "gbp",
+        "google",
+        1,
+        "L1",
+    )
     assert first.external_id == "accounts/111/locations/L1/reviews/r4"
     assert fake.count("GET", "/reviews") == 3  # pageSize 2: three pages
     fake.add_review("L1", "r5", minutes_ago=10)
@@ -140,7 +145,9 @@ review_strategy = st.fixed_dictionaries(
         ),
         "starRating": st.sampled_from(["ONE", "FIVE", "STAR_RATING_UNSPECIFIED", "x", None]),
         "comment": st.one_of(st.none(), st.text(max_size=200)),
-        "createTime": st.one_of(st.none(), st.text(max_size=40), st.just("2026-01-01T00:00:00.123456789Z")),
+        "createTime": st.one_of(
+            st.none(), st.text(max_size=40), st.just("2026-01-01T00:00:00.123456789Z")
+        ),
         "reviewReplyUrl": st.one_of(st.none(), st.text(max_size=50)),
     },
 )

@@ -89,7 +89,7 @@ class FakeGoogle(FakeBase):
         *,
         stars: str = "ONE",
         comment: str | None = "Terrible wait.",
-        name: str = "Pat Doe",
+        name: str = "Jordan Quill",
         minutes_ago: int = 60,
         anonymous: bool = False,
     ) -> str:
@@ -140,7 +140,10 @@ class FakeGoogle(FakeBase):
         form = await request.post()
         if form.get("grant_type") != "refresh_token":
             return web.json_response({"error": "unsupported_grant_type"}, status=400)
-        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+        if (
+            form.get("client_id") != self.client_id
+            or form.get("client_secret") != self.client_secret
+        ):
             return web.json_response(
                 {"error": "invalid_client", "error_description": "Unauthorized"}, status=401
             )
@@ -287,7 +290,9 @@ class FakeFeed(FakeBase):
     etag: str = '"v1"'
     raw: bytes | None = None
 
-    def add(self, ident: str, title: str, content: str, link: str = "https://news.example/a") -> None:
+    def add(
+        self, ident: str, title: str, content: str, link: str = "https://news.example/a"
+    ) -> None:
         self.entries.append(
             {
                 "id": ident,
