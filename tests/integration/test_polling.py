@@ -165,7 +165,11 @@ def test_two_processes_poll_each_source_once_per_period(pg_url: str) -> None:
                 barrier = threading.Barrier(2)
                 results: list[polling.PollOutcome] = []
 
-                def run(p: polling.Poller) -> None:
+                def run(
+                    p: polling.Poller,
+                    barrier: threading.Barrier = barrier,
+                    results: list[polling.PollOutcome] = results,
+                ) -> None:
                     barrier.wait()
                     results.append(p.poll_due("gbp"))
 
