@@ -341,3 +341,338 @@ class FakeFeed(FakeBase):
 
 def dumps(value: Any) -> str:
     return json.dumps(value)
+
+
+# -- Facebook Graph API -----------------------------------------------------------------
+
+
+def graph_error(
+    code: int, message: str, status: int = 400, subcode: int | None = None
+) -> web.Response:
+    err: dict[str, Any] = {
+        "message": message,
+        "type": "OAuthException",
+        "code": code,
+        "fbtrace_id": "AbC",
+    }
+    if subcode is not None:
+        err["error_subcode"] = subcode
+    return web.json_response({"error": err}, status=status)
+
+
+@dataclass
+class FakeFacebook(FakeBase):
+    page_id: str = "1000"
+    token: str = "EAAB-page"
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    comments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    next_id: int = 1
+    now: datetime = field(default_factory=lambda: datetime(2026, 11, 27, 12, 0, tzinfo=UTC))
+
+    @staticmethod
+    def _time(when: datetime) -> str:
+        return when.strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+    def add_post(self) -> str:
+        post_id = f"{self.page_id}_{len(self.posts) + 1}"
+        self.posts.append({"id": post_id, "created_time": self._time(self.now)})
+        return post_id
+
+    def add_comment(
+        self,
+        parent: str,
+        message: str,
+        *,
+        who: str = "Sam Lee",
+        uid: str = "77",
+        minutes_ago: int = 30,
+    ) -> str:
+        cid = f"{parent.split('_')[-1]}_{self.next_id}"
+        self.next_id += 1
+        self.comments[cid] = {
+            "id": cid,
+            "message": message,
+            "created_time": self._time(self.now - timedelta(minutes=minutes_ago)),
+            "from": {"id": uid, "name": who},
+            "parent": parent,
+            "permalink_url": f"https://www.facebook.com/{cid}",
+        }
+        return cid
+
+    def page_replies(self, parent: str) -> list[dict[str, Any]]:
+        return [
+            c
+            for c in self.comments.values()
+            if c["parent"] == parent and c["from"]["id"] == self.page_id
+        ]
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/v19.0/{obj}", self.get_object)
+        app.router.add_delete("/v19.0/{obj}", self.delete_object)
+        app.router.add_get("/v19.0/{obj}/{edge}", self.get_edge)
+        app.router.add_post("/v19.0/{obj}/comments", self.post_comment)
+        return app
+
+    def _pre(self, request: web.Request) -> web.Response | Fault | None:
+        fault = self._fault(request)
+        if fault is not None and not fault.drop_after_apply:
+            return web.json_response(fault.body or {}, status=fault.status, headers=fault.headers)
+        if (
+            request.headers.get("Authorization") != f"Bearer {self.token}"
+            or "access_token" in request.query
+        ):
+            return graph_error(190, "Invalid OAuth access token - Cannot parse access token")
+        return fault
+
+    def _missing(self, obj: str) -> web.Response:
+        return graph_error(
+            100,
+            f"Unsupported get request. Object with ID '{obj}' does not exist",
+            subcode=33,
+        )
+
+    def _public(self, c: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in c.items() if k != "parent"}
+
+    async def get_object(self, request: web.Request) -> web.Response:
+        pre = self._pre(request)
+        if isinstance(pre, web.Response):
+            return pre
+        obj = request.match_info["obj"]
+        if obj == self.page_id:
+            return web.json_response({"id": self.page_id, "name": "Mercy General"})
+        if obj in self.comments:
+            return web.json_response(self._public(self.comments[obj]))
+        return self._missing(obj)
+
+    async def delete_object(self, request: web.Request) -> web.Response:
+        pre = self._pre(request)
+        if isinstance(pre, web.Response):
+            return pre
+        obj = request.match_info["obj"]
+        if obj not in self.comments:
+            return self._missing(obj)
+        del self.comments[obj]
+        return web.json_response({"success": True})
+
+    async def get_edge(self, request: web.Request) -> web.Response:
+        pre = self._pre(request)
+        if isinstance(pre, web.Response):
+            return pre
+        obj, edge = request.match_info["obj"], request.match_info["edge"]
+        if obj == self.page_id and edge == "feed":
+            return web.json_response({"data": list(reversed(self.posts)), "paging": {}})
+        if obj == self.page_id and edge == "ratings":
+            return graph_error(100, "(#100) Tried accessing nonexisting field (ratings)")
+        if edge != "comments":
+            return graph_error(100, f"(#100) Unknown edge {edge}")
+        if obj not in self.comments and not any(p["id"] == obj for p in self.posts):
+            return self._missing(obj)
+        items = [self._public(c) for c in self.comments.values() if c["parent"] == obj]
+        since = request.query.get("since")
+        if since:
+            items = [c for c in items if _fb_ts(c["created_time"]) >= int(since)]
+        if request.query.get("order") == "reverse_chronological":
+            items.sort(key=lambda c: c["created_time"], reverse=True)
+        limit = int(request.query.get("limit", "25"))
+        offset = int(request.query.get("after", "0") or 0)
+        page = items[offset : offset + limit]
+        paging: dict[str, Any] = {"cursors": {"before": str(offset), "after": str(offset + limit)}}
+        if offset + limit < len(items):
+            paging["next"] = (
+                f"https://graph.facebook.com/v19.0/{obj}/comments?after={offset + limit}"
+            )
+        return web.json_response({"data": page, "paging": paging})
+
+    async def post_comment(self, request: web.Request) -> web.Response:
+        pre = self._pre(request)
+        if isinstance(pre, web.Response):
+            return pre
+        obj = request.match_info["obj"]
+        if obj not in self.comments:
+            return self._missing(obj)
+        form = await request.post()
+        message = form.get("message")
+        if not isinstance(message, str) or not message:
+            return graph_error(100, "(#100) The parameter message is required")
+        cid = self.add_comment(obj, message, who="Mercy General", uid=self.page_id, minutes_ago=0)
+        if isinstance(pre, Fault) and pre.drop_after_apply:
+            return _drop(request)
+        return web.json_response({"id": cid})
+
+
+def _fb_ts(value: str) -> int:
+    return int(datetime.strptime(value, "%Y-%m-%dT%H:%M:%S%z").timestamp())
+
+
+# -- X API v2 -----------------------------------------------------------------------------
+
+
+def x_problem(status: int, title: str, detail: str) -> web.Response:
+    return web.json_response(
+        {"title": title, "detail": detail, "type": "about:blank", "status": status}, status=status
+    )
+
+
+@dataclass
+class FakeX(FakeBase):
+    user_id: str = "900"
+    bearer: str = "AAAA-app"
+    user_token: str = "user-ctx"
+    tweets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    reply_allowed: set[str] = field(default_factory=set)
+    next_id: int = 1_800_000_000_000_000_000
+
+    def add_mention(
+        self, text: str, *, username: str = "angry_pat", allow_reply: bool = True
+    ) -> str:
+        self.next_id += 1
+        tid = str(self.next_id)
+        uid = str(abs(hash(username)) % 10_000 + 1)
+        self.users[uid] = {"id": uid, "name": username.title(), "username": username}
+        self.tweets[tid] = {
+            "id": tid,
+            "text": text,
+            "author_id": uid,
+            "created_at": "2026-11-27T11:00:00.000Z",
+            "mentions": [self.user_id],
+        }
+        if allow_reply:
+            self.reply_allowed.add(tid)
+        return tid
+
+    def our_replies(self, to: str) -> list[dict[str, Any]]:
+        return [t for t in self.tweets.values() if t.get("in_reply_to") == to]
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_get("/2/users/{uid}/mentions", self.mentions)
+        app.router.add_get("/2/users/{uid}/tweets", self.timeline)
+        app.router.add_get("/2/users/{uid}", self.user)
+        app.router.add_post("/2/tweets", self.post)
+        app.router.add_get("/2/tweets/{tid}", self.get_tweet)
+        app.router.add_delete("/2/tweets/{tid}", self.delete)
+        return app
+
+    def _pre(self, request: web.Request, *, write: bool = False) -> web.Response | Fault | None:
+        fault = self._fault(request)
+        if fault is not None and not fault.drop_after_apply:
+            return web.json_response(fault.body or {}, status=fault.status, headers=fault.headers)
+        wanted = self.user_token if write else self.bearer
+        if request.headers.get("Authorization") != f"Bearer {wanted}":
+            return x_problem(401, "Unauthorized", "Unauthorized")
+        return fault
+
+    def _view(self, t: dict[str, Any]) -> dict[str, Any]:
+        out = {"id": t["id"], "text": t["text"].replace("&", "&amp;"), "author_id": t["author_id"]}
+        out["created_at"] = t["created_at"]
+        if t.get("in_reply_to"):
+            out["referenced_tweets"] = [{"type": "replied_to", "id": t["in_reply_to"]}]
+        return out
+
+    async def user(self, request: web.Request) -> web.Response:
+        pre = self._pre(request)
+        if isinstance(pre, web.Response):
+            return pre
+        if request.match_info["uid"] != self.user_id:
+            return web.json_response(
+                {"errors": [{"title": "Not Found Error", "detail": "Could not find user"}]}
+            )
+        return web.json_response(
+            {"data": {"id": self.user_id, "name": "Mercy", "username": "mercy"}}
+        )
+
+    async def mentions(self, request: web.Request) -> web.Response:
+        pre = self._pre(request)
+        if isinstance(pre, web.Response):
+            return pre
+        if request.match_info["uid"] != self.user_id:
+            return x_problem(404, "Not Found Error", "Could not find user")
+        items = sorted(
+            (t for t in self.tweets.values() if self.user_id in t.get("mentions", [])),
+            key=lambda t: int(t["id"]),
+            reverse=True,
+        )
+        since = request.query.get("since_id")
+        if since:
+            items = [t for t in items if int(t["id"]) > int(since)]
+        size = int(request.query.get("max_results", "10"))
+        offset = int(request.query.get("pagination_token", "0") or 0)
+        page = items[offset : offset + size]
+        meta: dict[str, Any] = {"result_count": len(page)}
+        if page:
+            meta["newest_id"], meta["oldest_id"] = page[0]["id"], page[-1]["id"]
+        if offset + size < len(items):
+            meta["next_token"] = str(offset + size)
+        body: dict[str, Any] = {"meta": meta}
+        if page:
+            body["data"] = [self._view(t) for t in page]
+            body["includes"] = {"users": [self.users[t["author_id"]] for t in page]}
+        return web.json_response(body)
+
+    async def timeline(self, request: web.Request) -> web.Response:
+        pre = self._pre(request)
+        if isinstance(pre, web.Response):
+            return pre
+        ours = [self._view(t) for t in self.tweets.values() if t["author_id"] == self.user_id]
+        return web.json_response({"data": ours, "meta": {"result_count": len(ours)}})
+
+    async def post(self, request: web.Request) -> web.Response:
+        pre = self._pre(request, write=True)
+        if isinstance(pre, web.Response):
+            return pre
+        body = await request.json()
+        text = body.get("text")
+        to = (body.get("reply") or {}).get("in_reply_to_tweet_id")
+        if not isinstance(text, str) or not text or len(text) > 280:
+            return x_problem(
+                400, "Invalid Request", "One or more parameters to your request was invalid."
+            )
+        if to is not None and to not in self.reply_allowed:
+            return x_problem(
+                403,
+                "Forbidden",
+                "Reply to this conversation is not allowed because you have not been mentioned or "
+                "otherwise engaged by the author of the post you are replying to.",
+            )
+        self.next_id += 1
+        tid = str(self.next_id)
+        self.tweets[tid] = {
+            "id": tid,
+            "text": text,
+            "author_id": self.user_id,
+            "created_at": "2026-11-27T12:00:00.000Z",
+            "in_reply_to": to,
+        }
+        if isinstance(pre, Fault) and pre.drop_after_apply:
+            return _drop(request)
+        return web.json_response(
+            {"data": {"id": tid, "text": text, "edit_history_tweet_ids": [tid]}}, status=201
+        )
+
+    async def get_tweet(self, request: web.Request) -> web.Response:
+        pre = self._pre(request)
+        if isinstance(pre, web.Response):
+            return pre
+        t = self.tweets.get(request.match_info["tid"])
+        if t is None:
+            return web.json_response(
+                {
+                    "errors": [
+                        {
+                            "title": "Not Found Error",
+                            "type": "https://api.twitter.com/2/problems/resource-not-found",
+                        }
+                    ]
+                }
+            )
+        return web.json_response({"data": self._view(t)})
+
+    async def delete(self, request: web.Request) -> web.Response:
+        pre = self._pre(request, write=True)
+        if isinstance(pre, web.Response):
+            return pre
+        self.tweets.pop(request.match_info["tid"], None)
+        return web.json_response({"data": {"deleted": True}})
