@@ -179,7 +179,7 @@ class HttpClient:
             raise Unavailable(
                 "unreachable", setting=names.base, detail=f"cannot reach {host}"
             ) from None
-        except (httpx.TimeoutException, httpx.TransportError) as exc:
+        except (httpx.TimeoutException, httpx.TransportError, httpx.RequestError) as exc:
             log.warning(
                 "platform connection broke",
                 extra={"method": method, "host": host, "error": _kind(exc)},

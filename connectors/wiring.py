@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from connectors.config import Connectors, build_all
+from connectors.http import HttpClient
 from workflows.polling import Poller
 from workflows.publishing import Publishing
 from workflows.relay import Handler, OutboxItem
@@ -36,7 +37,11 @@ def runtime(container: Any) -> Runtime:
     existing = getattr(container, _ATTR, None)
     if isinstance(existing, Runtime):
         return existing
-    connectors = build_all(container.settings)
+    # Worst case per call: 2 attempts x (5 s connect + 10 s read) + 2 s = 32 s; a publish
+    # (token, read-back, post) stays well inside the relay's 120 s lease, so no second
+    # process claims a row while its first attempt may still reach the platform.
+    http = HttpClient(timeout=10.0, connect_timeout=5.0, retries=1, max_sleep=2.0)
+    connectors = build_all(container.settings, http)
     for name, problem in connectors.problems.items():
         log.warning("source not started", extra={"source": name, "problem": problem})
     rt = Runtime(container, connectors)

@@ -154,7 +154,15 @@ class Poller:
     _failures: dict[str, int] = field(default_factory=dict)
 
     def poll_all(self) -> list[PollOutcome]:
-        return [self.poll_due(name) for name in self.sources]
+        """The scheduled job: every source in turn; one source's failure (even a bug)
+        never stops the others."""
+        outcomes = []
+        for name in self.sources:
+            try:
+                outcomes.append(self.poll_due(name))
+            except Exception as exc:
+                log.warning("poll crashed", extra={"source": name, "error": type(exc).__name__})
+        return outcomes
 
     def poll_due(self, name: str) -> PollOutcome:
         now = self.deps.clock()
