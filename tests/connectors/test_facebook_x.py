@@ -148,3 +148,21 @@ def test_any_comment_or_tweet_shape_is_a_valid_mention_or_none(obj: dict) -> Non
     ):
         if mention is not None:
             assert mention.text.strip() and mention.external_id and mention.author
+
+
+def test_facebook_rating_with_text_becomes_a_mention() -> None:
+    from connectors.facebook import rating_to_mention
+
+    m = rating_to_mention(
+        {
+            "created_time": "2026-11-27T10:00:00+0000",
+            "recommendation_type": "negative",
+            "review_text": "Would not recommend the clinic",
+            "reviewer": {"id": "5", "name": "Lee Park"},
+            "open_graph_story": {"id": "998877"},
+        },
+        "1000",
+    )
+    assert m is not None and (m.external_id, m.rating, m.author) == ("998877", 1, "Lee Park")
+    assert m.created_at is not None and m.created_at.hour == 10
+    assert rating_to_mention({"recommendation_type": "negative"}, "1000") is None
