@@ -18,6 +18,7 @@ from workflows.topics import Topic
 log = logging.getLogger("countersign.connectors")
 
 _ATTR = "_countersign_connectors"
+ADAPTER = "platforms"
 
 
 class Runtime:
@@ -75,12 +76,14 @@ def wire(container: Any) -> Runtime:
     its source has no API publisher (or the platform refuses an API reply)."""
     rt = runtime(container)
     relay = container.relay
-    manual = list(relay.handlers.get(Topic.PUBLISH.value, {}).values())
-    rt.publishing.manual = _combine(manual)
+    existing = relay.handlers.get(Topic.PUBLISH.value, {})
+    manual = [h for adapter, h in existing.items() if adapter != ADAPTER]
+    if manual or rt.publishing.manual is None:  # wired again: keep the surfaces found first
+        rt.publishing.manual = _combine(manual)
     if rt.connectors.publishers:
         relay.handlers[Topic.PUBLISH.value] = {}
-        relay.register(Topic.PUBLISH.value, rt.publishing.handle_publish, adapter="platforms")
-    relay.register(Topic.UNPUBLISH.value, rt.publishing.handle_unpublish, adapter="platforms")
+        relay.register(Topic.PUBLISH.value, rt.publishing.handle_publish, adapter=ADAPTER)
+    relay.register(Topic.UNPUBLISH.value, rt.publishing.handle_unpublish, adapter=ADAPTER)
     return rt
 
 
