@@ -235,13 +235,13 @@ def test_posted_by_hand_meanwhile_is_not_published_again(d, google) -> None:  # 
     fake, url = google
     ref = approve(d, url)
     relay = relay_for(d, Publishing(d, {"gbp": gbp(url)}))
-    with d.uow() as uow:  # the row was claimed and is being retried
-        (row,) = uow.repo.outbox_for_mention(1, Topic.PUBLISH)
-        row.status = "pending"
-        uow.commit()
     s.mark_posted(d, AUTHOR, ref)
-    relay.deliver_due()
-    assert fake.count("PUT") == 0
+    with d.uow() as uow:  # a row another process had already claimed comes due again
+        (row,) = uow.repo.outbox_for_mention(1, Topic.PUBLISH)
+        row.status, row.attempts = "pending", 1
+        uow.commit()
+    assert relay.deliver_due() == 1, "closed as done: the mention is no longer approved"
+    assert fake.count("PUT") == 0 and fake.count("GET", "/reviews/r1") == 0
 
 
 # -- post-publish check (frozen clock) -----------------------------------------------------
