@@ -29,7 +29,7 @@ lint: install
 
 typecheck: install
 	$(VENV)/bin/mypy workflows models
-	$(VENV)/bin/mypy app.py bot web cli runtime sandbox
+	$(VENV)/bin/mypy app.py bot web cli runtime sandbox connectors
 
 imports: install
 	$(VENV)/bin/lint-imports

@@ -348,6 +348,7 @@ def build_http_app(container: Container) -> Any:
     # --- chat adapters register their routes here ---
     _wire_slack(container, app)
     _wire_teams(container, app)
+    _wire_connectors(container)
     _not_configured(app, "/slack/events", "Slack", "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET")
     _not_configured(app, "/api/messages", "Teams", "TEAMS_APP_ID (or TEAMS_AUTH_DISABLED)")
     return app
@@ -366,6 +367,14 @@ def _not_configured(app: Any, path: str, surface: str, settings: str) -> None:
         )
 
     app.router.add_post(path, unavailable)
+
+
+def _wire_connectors(container: Container) -> None:
+    """Review platforms (connectors.wiring): after the chat adapters, so the platform
+    publishers can hand replies without an API to their manual ``publish`` handlers."""
+    from connectors.wiring import wire
+
+    wire(container)
 
 
 def _wire_slack(container: Container, app: Any) -> None:

@@ -469,3 +469,13 @@ def demo() -> None:
     except ImportError:
         _fail("the Slack demo is not available in this build")
     raise typer.Exit(run_demo())
+
+
+def _sources_cli() -> None:
+    """`python app.py sources list|test NAME|poll NAME` (connectors.cli)."""
+    from connectors.cli import build_sources_cli
+
+    cli.add_typer(build_sources_cli(_settings, _container), name="sources")
+
+
+_sources_cli()

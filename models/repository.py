@@ -114,6 +114,20 @@ class Repository:
             select(Reply).where(Reply.mention_id == mention.id)
         ).scalar_one_or_none()
 
+    def published_since(self, posted_by: str, since: datetime) -> list[tuple[Mention, Reply]]:
+        """Released mentions whose reply ``posted_by`` published at or after ``since``."""
+        rows = self.session.execute(
+            select(Mention, Reply)
+            .join(Reply, Reply.mention_id == Mention.id)
+            .where(
+                Mention.state == State.RELEASED,
+                Reply.posted_by == posted_by,
+                Reply.published_at >= since,
+            )
+            .order_by(Mention.id)
+        ).all()
+        return [(m, r) for m, r in rows]
+
     def revision(self, mention_id: int, number: int) -> Revision | None:
         return self.session.execute(
             select(Revision)
@@ -295,8 +309,12 @@ class Repository:
             ).scalars()
         )
 
-    def cursor(self, source: str) -> SourceCursor | None:
-        return self.session.get(SourceCursor, source)
+    def cursor(self, source: str, *, for_update: bool = False) -> SourceCursor | None:
+        if not for_update:
+            return self.session.get(SourceCursor, source)
+        return self.session.execute(
+            select(SourceCursor).where(SourceCursor.source == source).with_for_update()
+        ).scalar_one_or_none()
 
     # -- retention ----------------------------------------------------------------
     def redactable(self, before: datetime) -> list[Mention]:

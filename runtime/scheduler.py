@@ -73,6 +73,9 @@ class Scheduler:
             id="audit_checkpoint",
             next_run_time=datetime.now(UTC),
         )
+        from connectors.wiring import add_jobs  # source polling, post-publish checks
+
+        add_jobs(sched, self.container)
         return sched
 
 

@@ -2,8 +2,10 @@
 the product on a throw-away SQLite database against the built-in Slack emulator, through the
 real HTTP app — a signed webhook brings a negative mention, the bot posts it, a draft
 with PHI is blocked, a clean draft is signed off by marketing and risk (signed Slack
-requests to ``/slack/events``), released for manual posting and marked posted — then
-the channel is printed as a person would read it, with how to connect a real workspace.
+requests to ``/slack/events``), released for manual posting and marked posted; then a
+review polled from a local Google Business Profile sandbox is signed off and published
+back to it through the API — then the channel is printed as a person would read it,
+with how to connect a real workspace.
 
 It lives outside the production packages: it builds the whole application (``app``)
 the way ``python app.py serve`` does, and drives it like people would.
@@ -56,6 +58,8 @@ CLEAN_DRAFT = (
     "Thank you for taking the time to share this. We take every concern seriously and "
     "would like to hear more. Please contact our Patient Relations team through our website."
 )
+
+GOOGLE_REVIEW = "Billing sent my account to collections twice and nobody returns calls."
 
 CONNECT = """\
 To connect a real Slack workspace:
@@ -225,7 +229,9 @@ async def _flow(app_module: Any, emu: SlackEmulator, tmp: Path, out: TextIO) -> 
 
     db_url = f"sqlite:///{tmp / 'demo.db'}"
     _migrate(db_url, app_module.__file__)
+    google, google_runner, google_url = await _google_sandbox()
     settings = app_module.Settings(
+        **google.settings(google_url),
         _env_file=None,
         DATABASE_URL=db_url,
         DEMO_MODE=True,
@@ -305,8 +311,10 @@ async def _flow(app_module: Any, emu: SlackEmulator, tmp: Path, out: TextIO) -> 
             await _deliver(container)
             final = viewing.mention_view(container.deps, mid)
             steps.append(f"@mark marked it posted: {final.state}, SHA-256 {final.published_hash}")
+            steps.extend(await _google_act(container, d, google))
     finally:
         await runner.cleanup()
+        await google_runner.cleanup()
         container.close()
 
     out.write("Countersign demo — what happened:\n")
@@ -317,6 +325,58 @@ async def _flow(app_module: Any, emu: SlackEmulator, tmp: Path, out: TextIO) -> 
     out.write(emu.render_ephemerals(AUTHOR))
     out.write("\n" + CONNECT)
     return 0
+
+
+async def _google_sandbox() -> tuple[Any, web.AppRunner, str]:
+    """A local Google Business Profile (connectors.sandbox) with one 2-star review."""
+    from connectors.sandbox import GoogleSandbox
+
+    google = GoogleSandbox()
+    google.add_review("demo-review-2", "Sam Poe", "TWO", GOOGLE_REVIEW)
+    runner = web.AppRunner(google.app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    server = site._server
+    port = int(server.sockets[0].getsockname()[1]) if server is not None else 0  # type: ignore[attr-defined]
+    return google, runner, f"http://127.0.0.1:{port}"
+
+
+async def _google_act(container: Any, d: _Driver, google: Any) -> list[str]:
+    """A review polled from the Google sandbox, signed off, published back through the
+    API (PUT …/reviews/{id}/reply), and read on the sandbox as the approved text."""
+    from connectors.wiring import runtime
+    from workflows import polling
+    from workflows.services import viewing
+
+    source = runtime(container).connectors.sources["gbp"]
+    outcome = await asyncio.to_thread(polling.poll_source, container.deps, source)
+    (result,) = outcome.results
+    ref, mid = result.ref, result.id
+    steps = [f"Google Business Profile (local sandbox): a 2-star review was polled in as {ref}"]
+    await _deliver(container)
+    await d.command(AUTHOR, f"{ref} {CLEAN_DRAFT}")
+    await _until(lambda: viewing.mention_view(container.deps, mid).latest is not None, "a draft")
+    await d.click(MARKETING, "reply_signoff_marketing", f"{ref}:r1")
+    await _until(
+        lambda: (
+            viewing.mention_view(container.deps, mid).latest.signed_by("marketing")  # type: ignore[union-attr]
+            is not None
+        ),
+        "the marketing sign-off",
+    )
+    await d.click(RISK, "reply_signoff_risk", f"{ref}:r1")
+    await _until(lambda: viewing.mention_view(container.deps, mid).state != "in_review", "risk")
+    await _deliver(container)
+    view = viewing.mention_view(container.deps, mid)
+    on_google = google.replies.get(result.external_id, {}).get("comment")
+    if view.state != "released" or on_google != CLEAN_DRAFT:
+        raise RuntimeError("the approved reply did not reach the Google sandbox")
+    steps.append(
+        f"@ann drafted, @mark and @rita signed off; published to Google through the API: "
+        f"the review shows exactly the approved text (SHA-256 {view.published_hash})"
+    )
+    return steps
 
 
 def run_demo(out: TextIO | None = None) -> int:

@@ -22,6 +22,9 @@ class Topic(StrEnum):
     REMINDER = "chat.reminder"
     DIGEST = "chat.digest"
     REDACTED = "chat.redacted"
+    # a note from the publishers (platform check alerts, takedown instructions);
+    # payload: {"kind", "message"} (ids and plain words, never review or reply text)
+    PLATFORM_NOTE = "chat.platform_note"
     PUBLISH = "publish"
     UNPUBLISH = "unpublish"
 

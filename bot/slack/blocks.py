@@ -672,6 +672,14 @@ def taken_down_note(m: MentionView) -> SlackMessage:
     return SlackMessage(_fallback(f"{m.ref}: reply taken down"), blocks)
 
 
+def platform_note(m: MentionView, message: str) -> SlackMessage:
+    """A note from the review-platform publishers (plain words and ids, escaped)."""
+    blocks = [
+        section(f":satellite_antenna: *{m.ref}* ({platform_label(m.platform)}): {escape(message)}")
+    ]
+    return SlackMessage(_fallback(f"{m.ref}: note from {platform_label(m.platform)}"), blocks)
+
+
 def duration_text(minutes: int) -> str:
     """``70`` → ``1 h 10 min``; days for long waits (``1 d 2 h``)."""
     minutes = max(0, int(minutes))
@@ -985,6 +993,7 @@ __all__ = [
     "manual_publish_message",
     "mention_message",
     "override_note",
+    "platform_note",
     "private_blocked",
     "publish_failed_note",
     "redact_digest_lines",

@@ -155,6 +155,7 @@ class SlackPoster:
             Topic.RELEASED: self._released,
             Topic.PUBLISH_FAILED: self._publish_failed,
             Topic.TAKEN_DOWN: self._taken_down,
+            Topic.PLATFORM_NOTE: self._platform_note,
             Topic.REFUSAL: self._refusal,
             Topic.SLA_OVERDUE: self._sla_overdue,
             Topic.REMINDER: self._reminder,
@@ -281,6 +282,11 @@ class SlackPoster:
 
     def _taken_down(self, item: OutboxItem) -> None:
         self._mention_note(item, lambda m, p: b.taken_down_note(m))
+
+    def _platform_note(self, item: OutboxItem) -> None:
+        """From the review-platform publishers (connectors): post-publish alerts,
+        takedown results and instructions."""
+        self._mention_note(item, lambda m, p: b.platform_note(m, str(p.get("message", ""))))
 
     def _revision_note(
         self,

@@ -1,6 +1,6 @@
 """Adaptive Cards for Teams: pure builders (no I/O), schema 1.4.
 
-Buttons are ``Action.Execute`` whose ``verb`` is a stable action id (``bot.slack.ids``)
+Buttons are ``Action.Execute`` whose ``verb`` is a stable action id (``workflows.actions``)
 and whose ``data`` is ``{"value": ButtonValue}`` — ids and a revision number, never
 text — each with an ``Action.Submit`` fallback for clients without Universal Actions
 (its data adds the verb). Every piece of outside text (mention text, author, draft text,

@@ -85,6 +85,7 @@ class TeamsPoster:
             Topic.RELEASED: self._released,
             Topic.PUBLISH_FAILED: self._publish_failed,
             Topic.TAKEN_DOWN: self._taken_down,
+            Topic.PLATFORM_NOTE: self._platform_note,
             Topic.REFUSAL: self._refusal,
             Topic.REDACTED: self._redacted,
             Topic.SLA_OVERDUE: self._sla_overdue,
@@ -214,6 +215,11 @@ class TeamsPoster:
 
     def _taken_down(self, item: OutboxItem) -> None:
         self._mention_note(item, cards.taken_down_note)
+
+    def _platform_note(self, item: OutboxItem) -> None:
+        """From the review-platform publishers: alerts, takedown results, instructions."""
+        message = str(item.payload.get("message", ""))
+        self._mention_note(item, lambda m: cards.note(f"{m.ref}: {cards.escape(message)}"))
 
     def _refusal(self, item: OutboxItem) -> None:
         assert item.mention_id is not None

@@ -25,3 +25,5 @@ def test_demo_runs_the_whole_flow_and_exits_0() -> None:
     channel = text.split("The review channel, as a person reads it:")[1].split("What only @ann")[0]
     assert "MRI" not in channel and "chart" not in channel
     assert "connect a real Slack workspace" in text
+    # A review polled from the local Google Business Profile, published back through its API.
+    assert "polled in as M-2" in text and "was published to Google" in text
