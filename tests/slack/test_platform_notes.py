@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sandbox.emulator import DEFAULT_TOKEN, SlackEmulator
+from sandbox.slack_emulator import DEFAULT_TOKEN, SlackEmulator
 
 from bot.slack.poster import client_factory, register_handlers
 from connectors.gbp import GoogleBusinessProfile
