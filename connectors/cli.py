@@ -1,4 +1,4 @@
-"""``python app.py sources list | test NAME | poll NAME`` (SPEC §3).
+"""``python app.py sources list | test NAME | poll NAME``.
 
 Configuration mistakes and platform refusals are one line naming the setting, with a
 non-zero exit: 2 for a source that is off or a malformed setting, 1 for credentials the
@@ -23,7 +23,7 @@ def _fail(message: str, code: int) -> NoReturn:
 def build_sources_cli(
     settings_factory: Callable[[], Any], container_factory: Callable[[], Any]
 ) -> typer.Typer:
-    app = typer.Typer(no_args_is_help=True, help="Polled review sources (SPEC §3)")
+    app = typer.Typer(no_args_is_help=True, help="Polled review sources: list, test, poll")
 
     @app.command("list")
     def list_sources() -> None:

@@ -1,6 +1,6 @@
-"""Which sources are on (SPEC §3: a source is on when its required settings are
+"""Which sources are on (a source is on when its required settings are
 present), and building their connectors from the settings. Settings are read by their
-SPEC names from any object with those attributes (the app's pydantic Settings)."""
+documented names from any object with those attributes (the app's pydantic Settings)."""
 
 from __future__ import annotations
 

@@ -99,7 +99,7 @@ class PollPage:
 
 
 class MentionSource(Protocol):
-    """A polled source (SPEC §3). ``poll`` reads everything newer than ``cursor``
+    """A polled source. ``poll`` reads everything newer than ``cursor``
     (following pagination) and raises a PlatformError without returning partial results,
     so a failed poll never advances the cursor past what was not ingested."""
 

@@ -1,4 +1,4 @@
-"""Polling the configured sources (SPEC §3, §7): each source's cursor lives in
+"""Polling the configured sources: each source's cursor lives in
 ``source_cursors``, so a restart neither re-ingests nor skips.
 
 One poll: claim the source's row (``SELECT … FOR UPDATE``; a second process that polled

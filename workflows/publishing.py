@@ -1,4 +1,4 @@
-"""Publishing approved replies to the platforms through the outbox (SPEC §6).
+"""Publishing approved replies to the platforms through the outbox.
 
 The relay hands every ``publish`` row to ``Publishing.handle_publish``:
 
