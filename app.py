@@ -332,8 +332,11 @@ def _known_revision(engine: Any, revision: str) -> bool:
         return False
 
 
-def build_http_app(container: Container) -> Any:
-    """The aiohttp application with every route (chat, webhook, health, metrics)."""
+def build_http_app(
+    container: Container, liveness: Callable[[], tuple[bool, str]] | None = None
+) -> Any:
+    """The aiohttp application with every route (chat, webhook, health, metrics);
+    ``liveness`` is the serve loop's heartbeat, answered by ``/healthz``."""
     from web.server import WebConfig, build_web_app
 
     settings = container.settings
@@ -343,6 +346,7 @@ def build_http_app(container: Container) -> Any:
         WebConfig(
             webhook_secret=settings.secret("WEBHOOK_SECRET"),
             readiness=lambda: readiness(container),
+            **({"liveness": liveness} if liveness is not None else {}),
         ),
     )
     # --- chat adapters register their routes here ---

@@ -7,12 +7,53 @@ import asyncio
 import logging
 import signal
 import threading
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from runtime.scheduler import LEADER_CHECK_SECONDS, Scheduler
 
 if TYPE_CHECKING:
     from app import Container
+
+
+# /healthz fails when the background loop has not completed a round for this long
+STALE_SECONDS = 120.0
+MAX_BACKOFF_SECONDS = 30.0
+
+
+class Heartbeat:
+    """When the background loop (outbox relay, scheduler election) last completed a round.
+
+    A database error fails one round, never the loop; ``health`` is what ``/healthz``
+    answers, so an orchestrator restarts a process whose loop is stuck or gone."""
+
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, stale: float = STALE_SECONDS
+    ) -> None:
+        self.clock = clock
+        self.stale = stale
+        self.last = clock()
+        self.failures = 0
+        self.stopped = False
+
+    def beat(self) -> None:
+        self.last = self.clock()
+        self.failures = 0
+
+    def failed(self) -> None:
+        self.failures += 1
+
+    def health(self) -> tuple[bool, str]:
+        if self.stopped:
+            return False, "background loop has stopped"
+        age = self.clock() - self.last
+        if age > self.stale:
+            return False, (
+                f"background loop has not completed a round for {int(age)} s "
+                f"({self.failures} failed in a row)"
+            )
+        return True, "ok"
 
 
 async def serve_forever(container: Container) -> None:
@@ -21,7 +62,8 @@ async def serve_forever(container: Container) -> None:
     from app import build_http_app
 
     log = logging.getLogger("countersign")
-    app = build_http_app(container)
+    heartbeat = Heartbeat()
+    app = build_http_app(container, liveness=heartbeat.health)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, container.settings.HOST, container.settings.PORT)
@@ -38,27 +80,49 @@ async def serve_forever(container: Container) -> None:
             "once it is",
             extra={"topics": ",".join(waiting)},
         )
-    relay_task = asyncio.create_task(_relay_loop(container, stop))
+    relay_task = asyncio.create_task(relay_loop(container, stop, heartbeat))
     await stop.wait()
     relay_task.cancel()
     await runner.cleanup()
     container.close()
 
 
-async def _relay_loop(container: Container, stop: asyncio.Event) -> None:
-    """Deliver outbox rows soon after each commit, and every few seconds anyway."""
+async def relay_loop(
+    container: Container,
+    stop: asyncio.Event,
+    heartbeat: Heartbeat,
+    *,
+    scheduler: Any = None,
+    idle: float = 2.0,
+    max_backoff: float = MAX_BACKOFF_SECONDS,
+) -> None:
+    """Deliver outbox rows soon after each commit, and every few seconds anyway; hold the
+    scheduler election. A failed round (PostgreSQL restarting, a network blip) is logged
+    by its error class and retried with backoff; the loop itself never ends early."""
+    log = logging.getLogger("countersign.relay")
     wake = threading.Event()
     container.deps.after_commit = wake.set
-    scheduler = Scheduler(container)
+    scheduler = scheduler if scheduler is not None else Scheduler(container)
     loop = asyncio.get_running_loop()
     last_election = -LEADER_CHECK_SECONDS
     try:
         while not stop.is_set():
-            await asyncio.to_thread(container.relay.deliver_due)
-            if loop.time() - last_election >= LEADER_CHECK_SECONDS:
-                await asyncio.to_thread(scheduler.tick)
-                last_election = loop.time()
-            await asyncio.to_thread(wake.wait, 2.0)
+            delay = idle
+            try:
+                await asyncio.to_thread(container.relay.deliver_due)
+                if loop.time() - last_election >= LEADER_CHECK_SECONDS:
+                    await asyncio.to_thread(scheduler.tick)
+                    last_election = loop.time()
+                heartbeat.beat()
+            except Exception as exc:
+                heartbeat.failed()
+                delay = min(idle * 2**heartbeat.failures, max_backoff)
+                log.warning(
+                    "background round failed; retrying",
+                    extra={"error": type(exc).__name__, "retry_in_s": delay},
+                )
+            await asyncio.to_thread(wake.wait, delay)
             wake.clear()
     finally:
+        heartbeat.stopped = True
         scheduler.stop()

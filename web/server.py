@@ -31,6 +31,8 @@ METRICS_KEY: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
 class WebConfig:
     webhook_secret: str | None
     readiness: Callable[[], tuple[bool, str]]
+    # the background loop's health (runtime.serve.Heartbeat); always healthy without one
+    liveness: Callable[[], tuple[bool, str]] = lambda: (True, "ok")
 
 
 def _json(status: int, body: object) -> web.Response:
@@ -120,7 +122,10 @@ def build_web_app(deps: shared.Deps, metrics: Metrics, config: WebConfig) -> web
     app[METRICS_KEY] = metrics
 
     async def healthz(_request: web.Request) -> web.Response:
-        return _json(200, {"status": "ok"})
+        ok, detail = config.liveness()
+        if ok:
+            return _json(200, {"status": "ok"})
+        return _json(503, {"status": "unhealthy", "detail": detail})
 
     async def readyz(_request: web.Request) -> web.Response:
         ok, detail = await asyncio.to_thread(config.readiness)

@@ -1,0 +1,106 @@
+"""The serve loop survives database errors, and /healthz says when it is stuck or gone."""
+
+from __future__ import annotations
+
+import asyncio
+from types import SimpleNamespace
+from typing import Any
+
+from aiohttp.test_utils import TestClient, TestServer
+
+from runtime.serve import Heartbeat, relay_loop
+from web.metrics import Metrics
+from web.server import WebConfig, build_web_app
+
+
+class FlakyRelay:
+    """Fails its first ``failures`` rounds the way a restarting PostgreSQL does."""
+
+    def __init__(self, failures: int) -> None:
+        self.failures = failures
+        self.calls = 0
+        self.delivered = 0
+
+    def deliver_due(self) -> int:
+        self.calls += 1
+        if self.calls <= self.failures:
+            raise ConnectionError("server closed the connection unexpectedly")
+        self.delivered += 1
+        return 0
+
+
+class FakeScheduler:
+    def __init__(self) -> None:
+        self.ticks = 0
+        self.stopped = False
+
+    def tick(self) -> None:
+        self.ticks += 1
+
+    def stop(self) -> None:
+        self.stopped = True
+
+
+async def _run(relay: FlakyRelay, heartbeat: Heartbeat, until: Any) -> FakeScheduler:
+    container = SimpleNamespace(deps=SimpleNamespace(after_commit=None), relay=relay)
+    scheduler = FakeScheduler()
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        relay_loop(
+            container,  # type: ignore[arg-type]
+            stop,
+            heartbeat,
+            scheduler=scheduler,
+            idle=0.001,
+            max_backoff=0.01,
+        )
+    )
+    for _ in range(2000):
+        if until():
+            break
+        await asyncio.sleep(0.005)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    return scheduler
+
+
+async def test_database_errors_fail_rounds_not_the_loop() -> None:
+    relay = FlakyRelay(failures=5)
+    heartbeat = Heartbeat()
+    scheduler = await _run(relay, heartbeat, lambda: relay.delivered >= 3)
+    assert relay.calls >= 8 and relay.delivered >= 3
+    assert heartbeat.failures == 0  # a good round resets the count
+    assert scheduler.ticks >= 1 and scheduler.stopped
+    assert heartbeat.health() == (False, "background loop has stopped")
+
+
+def test_heartbeat_goes_stale_after_failed_rounds() -> None:
+    now = [1000.0]
+    heartbeat = Heartbeat(clock=lambda: now[0], stale=120)
+    assert heartbeat.health() == (True, "ok")
+    for _ in range(4):
+        heartbeat.failed()
+    now[0] += 121
+    ok, detail = heartbeat.health()
+    assert not ok and "121 s" in detail and "4 failed" in detail
+    heartbeat.beat()
+    assert heartbeat.health() == (True, "ok")
+
+
+async def test_healthz_answers_503_while_the_loop_is_unhealthy() -> None:
+    state = {"ok": True}
+
+    def liveness() -> tuple[bool, str]:
+        return (True, "ok") if state["ok"] else (False, "background loop has stopped")
+
+    app = build_web_app(
+        SimpleNamespace(),  # type: ignore[arg-type]
+        Metrics(),
+        WebConfig(webhook_secret=None, readiness=lambda: (True, "ok"), liveness=liveness),
+    )
+    async with TestClient(TestServer(app)) as client:
+        assert (await client.get("/healthz")).status == 200
+        state["ok"] = False
+        resp = await client.get("/healthz")
+        assert resp.status == 503
+        assert (await resp.json())["detail"] == "background loop has stopped"
