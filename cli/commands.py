@@ -263,13 +263,23 @@ def audit_verify() -> None:
 
     c = _container(verify_only=True)
     _require_migrated(c)
-    checkpoint = audit.latest_checkpoint(Path(c.settings.AUDIT_CHECKPOINT_PATH))
+    path = Path(c.settings.AUDIT_CHECKPOINT_PATH)
     with c.engine.connect() as conn:
         from sqlalchemy.orm import Session
 
         with Session(bind=conn) as session:
+            trail = audit.trail_of(session)
+            checkpoint = audit.latest_checkpoint(path, trail)
             result = audit.verify(session, checkpoint)
     c.close()
+    others = audit.other_trails(path, trail)
+    if others and checkpoint is None:
+        typer.echo(
+            f"note: {path} holds {others} checkpoint(s) of other audit trails and none of "
+            "this one: another database writes there, or this trail was rebuilt from its "
+            "first event",
+            err=True,
+        )
     if result.ok:
         cp = f"; matches checkpoint at event #{checkpoint.seq}" if checkpoint else ""
         typer.echo(
@@ -358,7 +368,11 @@ def audit_export(
         _fail(exc.message)
     from models import audit
 
-    audit.write_checkpoint(Path(c.settings.AUDIT_CHECKPOINT_PATH), head[0], head[1], utcnow())
+    with c.deps.uow() as uow:
+        trail = audit.trail_of(uow.session)
+    audit.write_checkpoint(
+        Path(c.settings.AUDIT_CHECKPOINT_PATH), head[0], head[1], utcnow(), trail
+    )
     fields = list(EXPORT_FIELDS) + (["mention_text", "reply_text"] if include_text else [])
     out = sys.stdout
     if fmt == "csv":

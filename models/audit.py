@@ -127,6 +127,9 @@ class Checkpoint:
     seq: int
     hash: str
     at: str
+    # the trail it belongs to: the hash of that database's first event, so databases
+    # that share a checkpoint file are each compared with their own checkpoints only
+    trail: str | None = None
 
 
 def verify(session: Session, checkpoint: Checkpoint | None = None) -> VerifyResult:
@@ -212,20 +215,54 @@ def count(session: Session) -> int:
     return int(session.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
 
 
-def write_checkpoint(path: Path, seq: int, hash_: str, now: datetime) -> Checkpoint:
-    cp = Checkpoint(seq=seq, hash=hash_, at=_iso(now))
+def trail_of(session: Session) -> str | None:
+    """The trail's identity: the hash of its first event (None while it is empty)."""
+    row = session.execute(select(AuditEvent.hash).where(AuditEvent.seq == 1)).first()
+    return None if row is None else str(row.hash)
+
+
+def write_checkpoint(
+    path: Path, seq: int, hash_: str, now: datetime, trail: str | None = None
+) -> Checkpoint:
+    cp = Checkpoint(seq=seq, hash=hash_, at=_iso(now), trail=trail)
     path.parent.mkdir(parents=True, exist_ok=True)
+    line: dict[str, Any] = {"seq": cp.seq, "hash": cp.hash, "at": cp.at}
+    if trail is not None:
+        line["trail"] = trail
     with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"seq": cp.seq, "hash": cp.hash, "at": cp.at}) + "\n")
+        fh.write(json.dumps(line) + "\n")
     return cp
 
 
-def latest_checkpoint(path: Path) -> Checkpoint | None:
+def _checkpoints(path: Path) -> list[Checkpoint]:
     if not path.exists():
-        return None
-    last: Checkpoint | None = None
+        return []
+    out = []
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip():
             data = json.loads(line)
-            last = Checkpoint(seq=int(data["seq"]), hash=str(data["hash"]), at=str(data["at"]))
+            trail = data.get("trail")
+            out.append(
+                Checkpoint(
+                    seq=int(data["seq"]),
+                    hash=str(data["hash"]),
+                    at=str(data["at"]),
+                    trail=None if trail is None else str(trail),
+                )
+            )
+    return out
+
+
+def latest_checkpoint(path: Path, trail: str | None = None) -> Checkpoint | None:
+    """The newest checkpoint of ``trail`` (lines written before trails were recorded
+    count for every trail); with ``trail`` None, the newest of any."""
+    last: Checkpoint | None = None
+    for cp in _checkpoints(path):
+        if trail is None or cp.trail is None or cp.trail == trail:
+            last = cp
     return last
+
+
+def other_trails(path: Path, trail: str | None) -> int:
+    """How many checkpoints in the file belong to other databases' trails."""
+    return sum(1 for cp in _checkpoints(path) if cp.trail is not None and cp.trail != trail)

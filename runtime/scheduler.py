@@ -86,6 +86,11 @@ def write_audit_checkpoint(container: Container) -> Any:
 
     with container.deps.uow() as uow:
         seq, hash_ = audit.head(uow.session)
+        trail = audit.trail_of(uow.session)
     return audit.write_checkpoint(
-        Path(container.settings.AUDIT_CHECKPOINT_PATH), seq, hash_, container.deps.clock()
+        Path(container.settings.AUDIT_CHECKPOINT_PATH),
+        seq,
+        hash_,
+        container.deps.clock(),
+        trail,
     )

@@ -316,3 +316,42 @@ def test_cli_delete_newest_detected_via_export_checkpoint(
     bad = _cli(env, "audit", "verify")
     assert bad.returncode != 0
     assert f"at event #{N_EVENTS}:" in bad.stderr, bad.stderr
+
+
+# -- a checkpoint file shared by several databases ---------------------------------------
+
+
+def test_each_database_is_compared_with_its_own_checkpoints(
+    seeded, db_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "shared.jsonl"
+    with Session(seeded.engine) as s:
+        trail = audit.trail_of(s)
+        seq, hash_ = audit.head(s)
+    assert trail is not None
+    # another database, further along, checkpoints into the same file afterwards
+    other = "0" * 64
+    audit.write_checkpoint(path, seq, hash_, seeded.deps.clock(), trail)
+    audit.write_checkpoint(path, seq + 50, "f" * 64, seeded.deps.clock(), other)
+    assert audit.latest_checkpoint(path).trail == other  # type: ignore[union-attr]
+    mine = audit.latest_checkpoint(path, trail)
+    assert mine is not None and mine.seq == seq and mine.trail == trail
+    assert _verify(seeded, mine).ok
+    assert audit.other_trails(path, trail) == 1
+    # and this database's own checkpoint still catches a deleted newest event
+    _delete(db_url, N_EVENTS)
+    result = _verify(seeded, audit.latest_checkpoint(path, trail))
+    assert not result.ok and result.bad_seq == N_EVENTS
+
+
+def test_cli_verify_with_only_another_databases_checkpoints(
+    seeded, db_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "shared.jsonl"
+    audit.write_checkpoint(path, N_EVENTS + 50, "f" * 64, seeded.deps.clock(), "0" * 64)
+    env = _cli_env(db_url, path)
+    seeded.close()
+    ok = _cli(env, "audit", "verify")
+    assert ok.returncode == 0, ok.stderr
+    assert "audit trail OK" in ok.stdout
+    assert "1 checkpoint(s) of other audit trails" in ok.stderr
