@@ -49,4 +49,20 @@ def run_migrations_online() -> None:
             context.run_migrations()
 
 
-run_migrations_online()
+def run_migrations_offline() -> None:
+    """SQL for a DBA to review and run (``python app.py db sql``); nothing connects."""
+    context.configure(
+        url=config.attributes["url"],
+        target_metadata=target_metadata,
+        render_item=render_item,
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

@@ -122,6 +122,23 @@ def _require_schema(c: Container, created: Path | None) -> None:
         _fail("the database has no schema yet: run `python app.py db upgrade` first")
 
 
+@db_cli.command("sql")
+def db_sql(
+    since: str = typer.Option("", "--from", help="Revision the database is at (default: empty)"),
+) -> None:
+    """Print the migrations as SQL for DATABASE_URL's kind of database, for a DBA to
+    review and run as the schema owner (connects to nothing)."""
+    from alembic.util.exc import CommandError
+
+    from models.migrate import offline_sql
+
+    settings = _settings()
+    try:
+        typer.echo(offline_sql(settings.DATABASE_URL, since or None), nl=False)
+    except CommandError as exc:
+        _fail(f"cannot produce SQL from revision {since!r}: {str(exc).splitlines()[0]}")
+
+
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply pending migrations (safe to run from several processes at once)."""

@@ -43,6 +43,19 @@ def upgrade(engine: Engine) -> None:
             command.upgrade(cfg, "head")
 
 
+def offline_sql(url: str, since: str | None = None) -> str:
+    """The DDL that ``upgrade`` would run on a database of ``url``'s kind, from revision
+    ``since`` (None: from an empty database) to head, as reviewable SQL."""
+    import io
+
+    buffer = io.StringIO()
+    cfg = Config(str(ROOT / "alembic.ini"), output_buffer=buffer)
+    cfg.set_main_option("script_location", str(ROOT / "alembic"))
+    cfg.attributes["url"] = url
+    command.upgrade(cfg, f"{since}:head" if since else "head", sql=True)
+    return buffer.getvalue()
+
+
 def current_and_head(engine: Engine) -> tuple[str | None, str | None]:
     cfg = alembic_config(engine)
     head = ScriptDirectory.from_config(cfg).get_current_head()

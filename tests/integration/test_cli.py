@@ -92,6 +92,25 @@ def env(sqlite_url: str, tmp_path: Path) -> dict[str, str]:
     return _env(sqlite_url, tmp_path)
 
 
+# -- db sql ------------------------------------------------------------------------------------
+
+
+def test_db_sql_prints_reviewable_postgresql_ddl_without_a_database(tmp_path: Path) -> None:
+    env = _env("postgresql+psycopg://nobody@127.0.0.1:1/none", tmp_path)
+    proc = _run(env, "db", "sql")
+    assert proc.returncode == 0, proc.stderr
+    sql = proc.stdout
+    assert sql.startswith("BEGIN;") and sql.rstrip().endswith("COMMIT;")
+    assert "CREATE TABLE audit_events" in sql
+    assert "EXECUTE FUNCTION countersign_audit_append_only()" in sql
+    assert "REVOKE UPDATE, DELETE, TRUNCATE ON audit_events FROM PUBLIC" in sql
+    later = _run(env, "db", "sql", "--from", "0001")
+    assert later.returncode == 0 and "CREATE TABLE audit_events" not in later.stdout
+    bad = _run(env, "db", "sql", "--from", "nope")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: cannot produce SQL")
+    _no_traceback(bad)
+
+
 # -- roles -------------------------------------------------------------------------------------
 
 
