@@ -458,7 +458,12 @@ def phi_check(
 
 @cli.command("serve")
 def serve() -> None:
-    """Run the service: migrate, then serve HTTP (and Socket Mode), relay and scheduler."""
+    """Run the service: HTTP (and Socket Mode), relay and scheduler. It does not migrate:
+    run `db upgrade` first, as the schema owner (`make run` and the demo do it for you)."""
+    _serve(migrate=False)
+
+
+def _serve(*, migrate: bool) -> None:
     from models.migrate import upgrade
     from runtime.serve import serve_forever
 
@@ -469,7 +474,13 @@ def serve() -> None:
         container = build_container(settings)
     except ConfigError as exc:
         _fail(str(exc))
-    upgrade(container.engine)
+    if migrate:
+        upgrade(container.engine)
+    else:
+        ok, detail = readiness(container)
+        if not ok:
+            container.close()
+            _fail(f"{detail}: run `python app.py db upgrade` (as the schema owner) first")
     try:
         asyncio.run(serve_forever(container))
     except ConfigError as exc:
@@ -483,7 +494,7 @@ def run() -> None:
     """`make run`: serve when chat credentials are configured, else run the demo."""
     settings = _settings()
     if settings.slack_configured or settings.teams_configured:
-        serve()
+        _serve(migrate=True)  # a one-machine setup: migrate, then serve
         return
     typer.echo(
         "No Slack or Teams credentials are configured: running the end-to-end demo against "

@@ -482,6 +482,16 @@ def test_export_with_text_by_admin_is_audited(env: dict[str, str], history: str)
 # -- serve and keys ----------------------------------------------------------------------------
 
 
+def test_serve_does_not_migrate_and_says_what_to_run(tmp_path: Path) -> None:
+    fresh = tmp_path / "fresh.db"
+    proc = _run(_env(f"sqlite:///{fresh}", tmp_path), "serve", timeout=60)
+    assert proc.returncode == 2
+    assert "migrations pending" in proc.stderr
+    assert "run `python app.py db upgrade` (as the schema owner) first" in proc.stderr
+    _no_traceback(proc)
+    assert _sql(f"sqlite:///{fresh}", "SELECT name FROM sqlite_master WHERE type='table'") == []
+
+
 def test_serve_without_key_refuses_to_start(sqlite_url: str, tmp_path: Path) -> None:
     env = _env(sqlite_url, tmp_path)
     env.pop("DATA_ENCRYPTION_KEY")
