@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, false, or_, select, update
+from sqlalchemy import and_, delete, false, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from models import audit
@@ -283,14 +283,12 @@ class Repository:
             ).scalars()
         )
 
-    def outbox_pending_count(self) -> int:
-        return len(
-            list(
-                self.session.execute(
-                    select(OutboxMessage.id).where(OutboxMessage.status == "pending")
-                ).scalars()
-            )
-        )
+    def outbox_counts(self) -> dict[str, int]:
+        """Outbox rows by status (``pending``, ``done``, ``dead``)."""
+        rows = self.session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        ).all()
+        return {str(status): int(n) for status, n in rows}
 
     def outbox_for_mention(self, mention_id: int, topic: str) -> list[OutboxMessage]:
         return list(

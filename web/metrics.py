@@ -38,6 +38,11 @@ class Metrics:
         self.outbox_pending = Gauge(
             "countersign_outbox_pending", "Outbox rows waiting for delivery", registry=self.registry
         )
+        self.outbox_dead = Gauge(
+            "countersign_outbox_dead",
+            "Outbox rows that gave up after their retries (alert when above zero)",
+            registry=self.registry,
+        )
         self.refusals = Counter(
             "countersign_refusals_total",
             "Refused actions by code",

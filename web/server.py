@@ -17,7 +17,7 @@ from web.body import read_body
 from web.metrics import Metrics
 from workflows.errors import FieldError
 from workflows.ingest import parse_batch
-from workflows.services import mentions, shared
+from workflows.services import mentions, reporting, shared
 
 log = logging.getLogger("countersign.web")
 
@@ -134,6 +134,13 @@ def build_web_app(deps: shared.Deps, metrics: Metrics, config: WebConfig) -> web
         )
 
     async def metrics_view(_request: web.Request) -> web.Response:
+        try:
+            pending, dead = await asyncio.to_thread(reporting.outbox_backlog, deps)
+        except Exception as exc:  # the database is down: report the rest
+            log.warning("metrics: outbox not counted", extra={"error": type(exc).__name__})
+        else:
+            metrics.outbox_pending.set(pending)
+            metrics.outbox_dead.set(dead)
         return web.Response(body=metrics.render(), headers={"Content-Type": metrics.content_type})
 
     app.router.add_get("/healthz", healthz)

@@ -169,7 +169,7 @@ class Relay:
             topic, revision_id, code = row.topic, row.revision_id, row.last_error or ""
             uow.commit()
         if dead:
-            log.warning("outbox row dead", extra={"outbox_id": row_id, "topic": topic})
+            log.error("outbox row dead", extra={"outbox_id": row_id, "topic": topic})
             if topic == Topic.PUBLISH and revision_id is not None:
                 self._publish_failed(revision_id, code)
 

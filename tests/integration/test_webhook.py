@@ -272,3 +272,26 @@ def test_odd_unicode_numbers_and_nesting_are_400(
     assert status == 400, payload
     assert payload.get("field") == field
     assert counts(container)[0] == 0
+
+
+def _gauge(body: bytes, name: str) -> float:
+    line = next(ln for ln in body.decode().splitlines() if ln.startswith(name + " "))
+    return float(line.split()[1])
+
+
+def test_metrics_count_waiting_and_dead_outbox_rows(base: str, container) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    body = json.dumps([mention(1), mention(2)]).encode()
+    assert post(base, body, sign(body))[0] in (200, 201, 202)
+    metrics = get(base, "/metrics")[1]
+    pending = _gauge(metrics, "countersign_outbox_pending")
+    assert pending >= 2 and _gauge(metrics, "countersign_outbox_dead") == 0
+    with Session(container.engine) as s:
+        first = s.execute(select(func.min(OutboxMessage.id))).scalar_one()
+        s.execute(update(OutboxMessage).where(OutboxMessage.id == first).values(status="dead"))
+        s.commit()
+    metrics = get(base, "/metrics")[1]
+    assert _gauge(metrics, "countersign_outbox_dead") == 1
+    assert _gauge(metrics, "countersign_outbox_pending") == pending - 1

@@ -83,3 +83,11 @@ def queue(deps: Deps, actor: Actor) -> Queue:
                 items.append(QueueItem(mention_for(_mention_view(uow, mention), viewer), "overdue"))
                 seen.add(mention.id)
         return Queue(actor.key, tuple(sorted(roles)), tuple(items))
+
+
+def outbox_backlog(deps: Deps) -> tuple[int, int]:
+    """Outbox rows waiting for delivery, and rows that gave up (dead): for the metrics
+    an operator alerts on."""
+    with deps.uow() as uow:
+        counts = uow.repo.outbox_counts()
+    return counts.get("pending", 0), counts.get("dead", 0)
