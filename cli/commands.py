@@ -139,6 +139,39 @@ def db_sql(
         _fail(f"cannot produce SQL from revision {since!r}: {str(exc).splitlines()[0]}")
 
 
+@db_cli.command("grants")
+def db_grants(
+    role: str,
+    apply: bool = typer.Option(False, "--apply", help="Run them on DATABASE_URL (the owner)"),
+) -> None:
+    """Print the GRANTs that let ROLE (a PostgreSQL login role) run `serve` with data
+    rights only; run them as the schema owner after each `db upgrade` (or --apply)."""
+    from models.grants import runtime_grants
+
+    try:
+        statements = runtime_grants(role)
+    except ValueError as exc:
+        _fail(str(exc))
+    if not apply:
+        typer.echo("\n".join(statements))
+        return
+    from sqlalchemy import text
+
+    c = _container()
+    if c.engine.dialect.name != "postgresql":
+        c.close()
+        _fail("db grants --apply needs PostgreSQL in DATABASE_URL")
+    try:
+        with c.engine.begin() as conn:
+            for stmt in statements:
+                conn.execute(text(stmt))
+    except Exception as exc:  # the driver's message names the role or table, not data
+        c.close()
+        _fail(f"grants not applied ({type(exc).__name__}): does role {role} exist?")
+    c.close()
+    typer.echo(f"{role} may now run `serve` with data rights only")
+
+
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply pending migrations (safe to run from several processes at once)."""

@@ -52,16 +52,29 @@ def test_image_copies_only_what_exists_and_runs_as_a_user() -> None:
     assert "requirements-dev.lock" not in dockerfile
 
 
-def test_compose_wires_migration_before_the_service() -> None:
+def test_compose_migrates_as_owner_and_serves_under_the_runtime_role() -> None:
     compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
     services = compose["services"]
-    assert services["migrate"]["command"] == ["db", "upgrade"]
-    assert services["app"]["depends_on"]["migrate"]["condition"] == (
-        "service_completed_successfully"
-    )
-    build = services["migrate"]["build"]
+    migrate, app = services["migrate"], services["app"]
+    assert "db upgrade" in migrate["command"][0]
+    assert "db grants countersign_app --apply" in migrate["command"][0]
+    assert "OWNER_DATABASE_URL" in migrate["environment"]["DATABASE_URL"]
+    assert "APP_DATABASE_URL" in app["environment"]["DATABASE_URL"]
+    assert app["command"] == ["serve"] and app["deploy"]["replicas"] >= 2
+    assert app["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    build = migrate["build"]
     assert (DEPLOY / build["context"]).resolve() == ROOT
     assert (ROOT / build["dockerfile"]).exists()
+    init = DEPLOY / "initdb" / "10-runtime-role.sh"
+    assert "CREATE ROLE countersign_app LOGIN" in init.read_text()
+    # every setting the compose file passes is a documented setting
+    documented = set(re.findall(r"^([A-Z][A-Z0-9_]*)=", (ROOT / ".env.example").read_text(), re.M))
+    for service in services.values():
+        assert set(service.get("environment", {})) <= documented | {
+            "POSTGRES_DB",
+            "POSTGRES_USER",
+            "POSTGRES_PASSWORD_FILE",
+        }
 
 
 def test_service_unit_runs_serve_after_migrating() -> None:
