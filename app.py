@@ -294,8 +294,19 @@ def build_container(
         clock=clock or utcnow,
         sentiment=sentiment if sentiment is not None else VaderSentiment(),
     )
+    from workflows.topics import Topic
+
     relay = Relay(deps)
-    return Container(settings, engine, deps, Metrics(), relay, keyring)
+    container = Container(settings, engine, deps, Metrics(), relay, keyring)
+    relay.register(Topic.AUDIT_CHECKPOINT.value, lambda _item: _checkpoint_now(container))
+    return container
+
+
+def _checkpoint_now(container: Container) -> None:
+    """After each release, by whichever process delivers the outbox row."""
+    from runtime.scheduler import write_audit_checkpoint
+
+    write_audit_checkpoint(container)
 
 
 def readiness(container: Container) -> tuple[bool, str]:

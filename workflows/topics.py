@@ -25,6 +25,8 @@ class Topic(StrEnum):
     # a note from the publishers (platform check alerts, takedown instructions);
     # payload: {"kind", "message"} (ids and plain words, never review or reply text)
     PLATFORM_NOTE = "chat.platform_note"
+    # after each release: record the audit chain's head outside the database at once
+    AUDIT_CHECKPOINT = "audit.checkpoint"
     PUBLISH = "publish"
     UNPUBLISH = "unpublish"
 

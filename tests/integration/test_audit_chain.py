@@ -355,3 +355,31 @@ def test_cli_verify_with_only_another_databases_checkpoints(
     assert ok.returncode == 0, ok.stderr
     assert "audit trail OK" in ok.stdout
     assert "1 checkpoint(s) of other audit trails" in ok.stderr
+
+
+def test_a_release_checkpoints_the_trail_through_the_outbox(
+    container, db_url: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Deleting the newest events right after a release is caught at the next verify,
+    without waiting for the hourly checkpoint."""
+    from workflows.services import release, signoff
+
+    path = Path(container.settings.AUDIT_CHECKPOINT_PATH)
+    deps = container.deps
+    mentions.ingest(deps, [_mention(1)])
+    roles.add_role(deps, Actor.cli("ops"), "slack:UMKT", "marketing")
+    roles.add_role(deps, Actor.cli("ops"), "slack:URISK", "risk")
+    author = Actor("slack", "UAUTH", channel_member=True)
+    drafting.create_revision(deps, author, "M-1", "Sorry to hear this. Please call us.")
+    signoff.sign_off(deps, Actor("slack", "UMKT", channel_member=True), "M-1", 1, "marketing")
+    signoff.sign_off(deps, Actor("slack", "URISK", channel_member=True), "M-1", 1, "risk")
+    release.mark_posted(deps, author, "M-1")
+    container.relay.deliver_due()
+    with Session(container.engine) as s:
+        seq, _ = audit.head(s)
+        trail = audit.trail_of(s)
+    cp = audit.latest_checkpoint(path, trail)
+    assert cp is not None and cp.seq == seq
+    _delete(db_url, seq)
+    result = _verify(container, audit.latest_checkpoint(path, trail))
+    assert not result.ok and result.bad_seq == seq

@@ -70,6 +70,7 @@ def mark_posted(deps: Deps, actor: Actor, ref: str | int, number: int | None = N
             revision_id=revision.id,
             payload={"number": revision.number, "manual": True},
         )
+        _outbox(uow, deps, Topic.AUDIT_CHECKPOINT, mention.id)
         return _committed(deps, uow, mention)
 
 
@@ -114,6 +115,7 @@ def record_published(
             revision_id=revision.id,
             payload={"number": revision.number, "manual": False},
         )
+        _outbox(uow, deps, Topic.AUDIT_CHECKPOINT, mention.id)
         return _committed(deps, uow, mention)
 
 
