@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from workflows.state_machine import RevisionState, State
+from workflows.topics import Topic
 
 PLATFORMS: dict[str, str] = {
     "google": "Google",
@@ -20,6 +21,31 @@ PLATFORMS: dict[str, str] = {
     "instagram": "Instagram",
     "tripadvisor": "Tripadvisor",
 }
+
+TOPIC_LABEL: dict[str, str] = {
+    Topic.MENTION_NEW: "new-mention",
+    Topic.MENTION_UPDATED: "status-update",
+    Topic.REVISION: "draft",
+    Topic.RISK_REVIEW: "risk-review",
+    Topic.OVERRIDE: "PHI-override",
+    Topic.SIGNOFF: "sign-off",
+    Topic.CHANGES_REQUESTED: "changes-requested",
+    Topic.RELEASED: "release",
+    Topic.PUBLISH_FAILED: "publish-failure",
+    Topic.TAKEN_DOWN: "takedown",
+    Topic.REFUSAL: "refusal",
+    Topic.SLA_OVERDUE: "overdue",
+    Topic.REMINDER: "reminder",
+    Topic.DIGEST: "digest",
+    Topic.REDACTED: "retention",
+    Topic.PLATFORM_NOTE: "platform",
+}
+
+
+def topic_label(topic: str) -> str:
+    """What kind of notification an outbox topic is, in a word or two."""
+    return TOPIC_LABEL.get(topic, "chat")
+
 
 STATE_LABEL: dict[str, str] = {
     State.OPEN: "Open — no draft yet",

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from workflows.services import release
+from workflows.services import chat, release
 from workflows.services.shared import Deps
-from workflows.topics import Topic
+from workflows.topics import CHAT_PREFIX, Topic
 
 log = logging.getLogger("countersign.relay")
 # the "retry after" of a refusal: never
@@ -167,11 +167,24 @@ class Relay:
                 self._fail(row, error[0], error[1])
             dead = row.status == "dead"
             topic, revision_id, code = row.topic, row.revision_id, row.last_error or ""
+            mention_id = row.mention_id
             uow.commit()
         if dead:
             log.error("outbox row dead", extra={"outbox_id": row_id, "topic": topic})
             if topic == Topic.PUBLISH and revision_id is not None:
                 self._publish_failed(revision_id, code)
+            elif (
+                topic.startswith(CHAT_PREFIX + ".")
+                and topic != Topic.DELIVERY_FAILED
+                and mention_id is not None
+            ):
+                self._delivery_failed(mention_id, topic, row_id)
+
+    def _delivery_failed(self, mention_id: int, topic: str, row_id: int) -> None:
+        try:
+            chat.record_delivery_failure(self.deps, mention_id, topic, row_id)
+        except Exception as exc:  # the metric and the error log still show it
+            log.warning("delivery failure not queued", extra={"error": type(exc).__name__})
 
     def _publish_failed(self, revision_id: int, code: str) -> None:
         """A publish the platform refused, or whose retries ran out: the mention moves to

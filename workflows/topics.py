@@ -16,6 +16,8 @@ class Topic(StrEnum):
     CHANGES_REQUESTED = "chat.changes_requested"
     RELEASED = "chat.released"
     PUBLISH_FAILED = "chat.publish_failed"
+    # a chat notification about a mention gave up after its retries; payload: {"topic"}
+    DELIVERY_FAILED = "chat.delivery_failed"
     TAKEN_DOWN = "chat.taken_down"
     REFUSAL = "chat.refusal"
     SLA_OVERDUE = "chat.sla_overdue"

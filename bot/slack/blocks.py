@@ -680,6 +680,16 @@ def platform_note(m: MentionView, message: str) -> SlackMessage:
     return SlackMessage(_fallback(f"{m.ref}: note from {platform_label(m.platform)}"), blocks)
 
 
+def delivery_failed_note(m: MentionView, what: str) -> SlackMessage:
+    """A notification about this mention gave up after its retries."""
+    text = (
+        f":warning: *{m.ref}*: the {escape(what)} notification could not be delivered after "
+        "repeated attempts. Check this thread against `/reply status "
+        f"{m.ref}` before acting."
+    )
+    return SlackMessage(_fallback(f"{m.ref}: a notification was not delivered"), [section(text)])
+
+
 def duration_text(minutes: int) -> str:
     """``70`` → ``1 h 10 min``; days for long waits (``1 d 2 h``)."""
     minutes = max(0, int(minutes))

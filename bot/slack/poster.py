@@ -43,6 +43,7 @@ from bot import delivery
 from bot.slack import blocks as b
 from workflows import state_machine as sm
 from workflows.errors import NotFound
+from workflows.labels import topic_label
 from workflows.relay import OutboxItem, Relay, Retry
 from workflows.services import chat, reporting, roles, viewing
 from workflows.services.shared import Deps
@@ -156,6 +157,7 @@ class SlackPoster:
             Topic.PUBLISH_FAILED: self._publish_failed,
             Topic.TAKEN_DOWN: self._taken_down,
             Topic.PLATFORM_NOTE: self._platform_note,
+            Topic.DELIVERY_FAILED: self._delivery_failed,
             Topic.REFUSAL: self._refusal,
             Topic.SLA_OVERDUE: self._sla_overdue,
             Topic.REMINDER: self._reminder,
@@ -287,6 +289,11 @@ class SlackPoster:
         """From the review-platform publishers (connectors): post-publish alerts,
         takedown results and instructions."""
         self._mention_note(item, lambda m, p: b.platform_note(m, str(p.get("message", ""))))
+
+    def _delivery_failed(self, item: OutboxItem) -> None:
+        self._mention_note(
+            item, lambda m, p: b.delivery_failed_note(m, topic_label(str(p.get("topic", ""))))
+        )
 
     def _revision_note(
         self,

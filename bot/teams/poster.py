@@ -39,6 +39,7 @@ from bot.teams import cards
 from bot.teams.connector import DEFAULT_SERVICE_URL, Connector, TeamsDeliveryError
 from bot.teams.handlers import message
 from workflows import state_machine as sm
+from workflows.labels import topic_label
 from workflows.relay import OutboxItem, Relay, Retry
 from workflows.services import chat, viewing
 from workflows.services.shared import Deps
@@ -86,6 +87,7 @@ class TeamsPoster:
             Topic.PUBLISH_FAILED: self._publish_failed,
             Topic.TAKEN_DOWN: self._taken_down,
             Topic.PLATFORM_NOTE: self._platform_note,
+            Topic.DELIVERY_FAILED: self._delivery_failed,
             Topic.REFUSAL: self._refusal,
             Topic.REDACTED: self._redacted,
             Topic.SLA_OVERDUE: self._sla_overdue,
@@ -220,6 +222,16 @@ class TeamsPoster:
         """From the review-platform publishers: alerts, takedown results, instructions."""
         message = str(item.payload.get("message", ""))
         self._mention_note(item, lambda m: cards.note(f"{m.ref}: {cards.escape(message)}"))
+
+    def _delivery_failed(self, item: OutboxItem) -> None:
+        what = topic_label(str(item.payload.get("topic", "")))
+        self._mention_note(
+            item,
+            lambda m: cards.note(
+                f"{m.ref}: the {cards.escape(what)} notification could not be delivered after "
+                "repeated attempts. Check this thread against the mention's status before acting."
+            ),
+        )
 
     def _refusal(self, item: OutboxItem) -> None:
         assert item.mention_id is not None

@@ -157,3 +157,24 @@ def test_a_publish_whose_retries_run_out_moves_to_publish_failed(deps, clock) ->
         relay.deliver_due()
         clock.advance(seconds=600)
     assert viewing.mention_view(deps, 1).state == "publish_failed"
+
+
+def test_a_dead_chat_row_tells_the_thread_once_and_the_alert_is_not_realerted(deps, clock) -> None:  # type: ignore[no-untyped-def]
+    ingest(deps)
+    seen: list[tuple[str, dict[str, object]]] = []
+
+    def always_failing(item: OutboxItem) -> None:
+        seen.append((item.topic, item.payload))
+        raise Retry("slack_down", after=1)
+
+    relay = Relay(deps, max_attempts=2)
+    relay.register("chat", always_failing)
+    for _ in range(6):
+        relay.deliver_due()
+        clock.advance(seconds=5)
+    states = rows(deps)
+    assert [(t, s) for t, s, _a, _e in states] == [
+        ("chat.mention_new", "dead"),
+        ("chat.delivery_failed", "dead"),  # Slack is down for the alert too: no third row
+    ]
+    assert ("chat.delivery_failed", {"topic": "chat.mention_new"}) in seen

@@ -351,3 +351,13 @@ def test_refusal_note_says_who_and_why_in_plain_words() -> None:
     anonymous = flatten_blocks(b.refusal_note("M-42", "reply.take_down", "stale_revision").blocks)
     assert "Taking the reply down on M-42 was refused" in anonymous
     assert "the draft had changed since" in anonymous
+
+
+def test_delivery_failed_note_names_the_mention_and_the_notification() -> None:
+    from workflows.labels import topic_label
+
+    msg = b.delivery_failed_note(mention(), topic_label("chat.signoff"))
+    text = flatten_blocks(msg.blocks)
+    assert "M-" in text and "sign-off notification could not be delivered" in text
+    assert validate_blocks(msg.blocks) == []
+    assert topic_label("chat.unknown") == "chat"

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from models.tables import ChatInstallation, ChatThread
-from workflows.services.shared import Deps
+from workflows.services.shared import Deps, _outbox
+from workflows.topics import Topic
 from workflows.views import ThreadRef
 
 
@@ -57,3 +58,16 @@ def get_installation(deps: Deps, platform: str) -> dict[str, Any] | None:
     with deps.uow() as uow:
         row = uow.repo.installation(platform)
         return dict(row.conversation_ref) if row is not None else None
+
+
+def record_delivery_failure(deps: Deps, mention_id: int, topic: str, row_id: int) -> None:
+    """A notification about this mention went dead: tell its thread (once per row), so
+    a silent gap in the channel is noticed. The alert itself is never re-alerted."""
+    with deps.uow() as uow:
+        if uow.repo.mention(mention_id) is None:
+            return
+        key = f"{Topic.DELIVERY_FAILED}:{row_id}"
+        if uow.repo.outbox_key_exists(key):
+            return
+        _outbox(uow, deps, Topic.DELIVERY_FAILED, mention_id, payload={"topic": topic}, key=key)
+        uow.commit()
