@@ -29,7 +29,13 @@ from app import (
 )
 from runtime.scheduler import write_audit_checkpoint
 
-cli = typer.Typer(no_args_is_help=True, add_completion=False, help="Countersign")
+# a crash report must never show local variables: they may hold review text
+cli = typer.Typer(
+    no_args_is_help=True,
+    add_completion=False,
+    help="Countersign",
+    pretty_exceptions_show_locals=False,
+)
 db_cli = typer.Typer(no_args_is_help=True, help="Database")
 roles_cli = typer.Typer(no_args_is_help=True, help="Role membership")
 mentions_cli = typer.Typer(no_args_is_help=True, help="Mentions")
@@ -247,6 +253,8 @@ def _read_rows(path: Path) -> Iterator[tuple[int, Any]]:
                     yield lineno, json.loads(line)
                 except ValueError:
                     yield lineno, ValueError("not valid JSON")
+                except RecursionError:
+                    yield lineno, ValueError("JSON nested too deeply")
         elif suffix == ".csv":
             reader = csv.DictReader(fh)
             for row in reader:

@@ -239,6 +239,42 @@ def test_import_csv_summary_and_line_numbers(
     assert _sql(sqlite_url, "SELECT COUNT(*) FROM mentions") == [(2,)]
 
 
+def test_import_hostile_jsonl_rows_are_line_numbered_rejects(
+    env: dict[str, str], sqlite_url: str, tmp_path: Path
+) -> None:
+    base = {
+        "source": "webhook",
+        "platform": "google",
+        "author": "Zelda Quorrin",
+        "url": "https://e.test/1",
+    }
+    lines = [
+        json.dumps({**base, "external_id": "h1", "text": "x", "rating": 1})[:-1]
+        + ', "note": "\\ud800"}',
+        json.dumps({**base, "external_id": "h2", "text": "wait \ud800 here", "rating": 1}),
+        json.dumps({**base, "external_id": "h3", "text": "x", "rating": "³"}),
+        json.dumps({**base, "external_id": "h4", "text": "x", "rating": 1})[:-1]
+        + ', "deep": '
+        + "[" * 5000
+        + "]" * 5000
+        + "}",
+        json.dumps({**base, "external_id": "h5", "text": "fine", "rating": 2}),
+    ]
+    path = tmp_path / "hostile.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = _run(env, "mentions", "import", str(path))
+    _no_traceback(proc)
+    assert "Zelda" not in proc.stdout + proc.stderr  # never a row's data
+    assert "rejected 3" in proc.stdout or "rejected 4" in proc.stdout, proc.stdout
+    rejected = {
+        ln.split(":", 1)[0].strip()
+        for ln in proc.stdout.splitlines()
+        if ln.strip().startswith("line ")
+    }
+    assert {"line 2", "line 3", "line 4"} <= rejected, proc.stdout
+    assert ("h5",) in _sql(sqlite_url, "SELECT external_id FROM mentions")
+
+
 def test_import_jsonl_summary_and_line_numbers(
     env: dict[str, str], sqlite_url: str, tmp_path: Path
 ) -> None:
