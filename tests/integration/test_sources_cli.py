@@ -1,4 +1,4 @@
-"""`python app.py sources list|test NAME|poll NAME` (SPEC §3), run as a user would."""
+"""`python app.py sources list|test NAME|poll NAME`, run as a user would."""
 
 from __future__ import annotations
 

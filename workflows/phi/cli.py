@@ -1,4 +1,4 @@
-"""Command-line helpers for ``python app.py phi-check`` (SPEC §5).
+"""Command-line helpers for ``python app.py phi-check``.
 
 ``run_jsonl(screen, stdin, stdout)`` reads one JSON object per line (``id``, ``reply``,
 ``mention`` {``author``, ``text``, ``platform``}, optional ``org`` {``name``,

@@ -3,7 +3,7 @@
     python -m workflows.phi.corpus_build add BATCH.jsonl --name NAME --brief "…" [--writer …]
     python -m workflows.phi.corpus_build check
 
-``add`` validates every line (SPEC §5 fields, ``label``, known ``kinds``), drops exact
+``add`` validates every line (the phi-check line fields, ``label``, known ``kinds``), drops exact
 and near duplicates (character n-gram cosine of the reply at or above ``NEAR``) within
 the batch, against the corpus, and against every evaluation set (the development set,
 the blind holdouts and the real-world set, which never enter the corpus), then writes

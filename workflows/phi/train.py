@@ -2,7 +2,7 @@
 
     python -m workflows.phi.train [--corpus DIR] [--out FILE] [--check]
 
-Reads every ``corpus/*.jsonl`` (SPEC §5 lines with ``label`` and ``kinds``), reads each
+Reads every ``corpus/*.jsonl`` (phi-check JSONL lines with ``label`` and ``kinds``), reads each
 reply once through the same :class:`~workflows.phi.analysis.Analyser` the screen uses,
 runs five-fold cross-validation to choose the threshold (the highest one whose pooled
 recall reaches ``TARGET_RECALL``), fits the final model on everything, and writes
