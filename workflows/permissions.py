@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
-from workflows.actions import CATALOGUE, ActionId, ActionSpec
+from workflows.actions import CATALOGUE, ActionId, ActionSpec, MalformedAction, parse_click
 from workflows.state_machine import (
     APPROVER_ROLES,
     RevisionState,
@@ -205,10 +205,30 @@ def pick(m: MentionView, group: Iterable[ActionId]) -> tuple[ActionId, ...]:
 def announced(m: MentionView, state: State, group: Iterable[ActionId]) -> tuple[ActionId, ...]:
     """The buttons of a thread note that announces the mention entering ``state`` (a
     revision ready for sign-off, a failed publish): what that state offers on a revision
-    nobody has signed yet. The note is a record of that moment; a button that has since
-    become useless is refused by the service with a plain answer."""
+    nobody has signed yet. The note is a record of that moment; once a button on it can
+    no longer be used (``still_offered``), the adapter redraws the note without it, and
+    the service refuses it with a plain answer if it is pressed before that."""
     latest = replace(m.latest, signoffs=()) if m.latest is not None else None
     return pick(replace(m, state=state, latest=latest, actions=None), group)
+
+
+def still_offered(m: MentionView, action_id: str, value: str) -> bool:
+    """Whether a button drawn earlier on a message about ``m`` (its action id and button
+    value) can still be used by someone in the channel: the value names this mention
+    and, if it names a revision, the latest one, and the action is offered now. The
+    adapters redraw their older messages with only such buttons, so a button that can
+    no longer be used disappears. A button naming another mention is not judged here
+    (True); one this version cannot read is not usable (False)."""
+    try:
+        click = parse_click(action_id, value)
+    except MalformedAction:
+        return False
+    if click.value.mention_id != m.id:
+        return True
+    rev = click.value.revision
+    if rev is not None and (m.latest is None or m.latest.number != rev):
+        return False
+    return click.id in offered(replace(m, actions=None))
 
 
 # ----------------------------------------------------------------- what the person may read
@@ -262,4 +282,5 @@ __all__ = [
     "pick",
     "revision_for",
     "state_allows",
+    "still_offered",
 ]

@@ -446,6 +446,37 @@ def redact_digest_lines(blocks: Sequence[Any], ref: str) -> list[Block] | None:
     return result if changed else None
 
 
+def live_buttons(blocks: Sequence[Any], usable: Callable[[str, str], bool]) -> list[Block] | None:
+    """A message's blocks with only the buttons ``usable(action_id, value)`` still allows
+    (an actions block left empty is dropped, a button accessory removed); None when every
+    button stays, so nothing needs redrawing. Everything else is returned as it was."""
+    changed = False
+
+    def live(el: Any) -> bool:
+        if not isinstance(el, dict) or el.get("type") != "button" or "value" not in el:
+            return True
+        return usable(str(el.get("action_id") or ""), str(el.get("value") or ""))
+
+    out: list[Block] = []
+    for blk in blocks:
+        if not isinstance(blk, dict):
+            out.append(blk)
+            continue
+        if blk.get("type") == "actions":
+            elements = blk.get("elements") or []
+            kept = [el for el in elements if live(el)]
+            if len(kept) != len(elements):
+                changed = True
+                if kept:
+                    out.append({**blk, "elements": kept})
+                continue
+        elif "accessory" in blk and not live(blk["accessory"]):
+            changed = True
+            blk = {k: v for k, v in blk.items() if k != "accessory"}
+        out.append(blk)
+    return out if changed else None
+
+
 # ------------------------------------------------------------------------- thread notes
 
 
@@ -1000,6 +1031,7 @@ __all__ = [
     "digest_message",
     "duration_text",
     "home_view",
+    "live_buttons",
     "manual_publish_message",
     "mention_message",
     "override_note",

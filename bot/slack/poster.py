@@ -21,6 +21,10 @@ committed, synchronously, with a slack_sdk ``WebClient`` whose ``base_url`` come
   in its thread; nothing is dropped.
 - The words a finding flags and a blocked draft's text never go to the channel: risk
   approvers get them by direct message.
+- Buttons disappear once they can no longer be used: after a change of state or
+  sign-offs, the mention's earlier thread notes are read back (``conversations.replies``
+  with our metadata) and redrawn with ``chat.update``, text unchanged, keeping only the
+  buttons the core still offers (``permissions.still_offered``).
 
 Mention and reply text never appear in logs, exceptions or button values.
 """
@@ -44,6 +48,7 @@ from bot.slack import blocks as b
 from workflows import state_machine as sm
 from workflows.errors import NotFound
 from workflows.labels import topic_label
+from workflows.permissions import still_offered
 from workflows.relay import OutboxItem, Relay, Retry
 from workflows.services import chat, reporting, roles, viewing
 from workflows.services.shared import Deps
@@ -187,6 +192,7 @@ class SlackPoster:
             # Never hand over anything but the exact text that was signed off.
             raise SlackDeliveryError("publish", "hash_mismatch")
         self._note(item, thread, b.manual_publish_message(mention, revision))
+        self._retire_buttons(mention, thread)
 
     # ------------------------------------------------------------------ topics
 
@@ -198,6 +204,7 @@ class SlackPoster:
             # Posted before (a retry, or a dismissed/ignored mention reopened): update it.
             self._update_parent(mention, thread)
             self._continuations(mention, thread, check=True)
+            self._retire_buttons(mention, thread)
             return
         channel = self.channel_id
         self._check_channel(channel)
@@ -230,6 +237,7 @@ class SlackPoster:
                 return  # never posted; nothing to update
             raise Retry("parent_not_posted_yet", after=5)
         self._update_parent(mention, thread)
+        self._retire_buttons(mention, thread)
 
     def _revision(self, item: OutboxItem) -> None:
         def build(m: MentionView, r: RevisionView, p: dict[str, Any]) -> b.SlackMessage:
@@ -307,6 +315,7 @@ class SlackPoster:
             return
         self._note(item, thread, build(mention, revision, item.payload))
         self._update_parent(mention, thread)
+        self._retire_buttons(mention, thread)
 
     def _mention_note(
         self, item: OutboxItem, build: Callable[[MentionView, dict[str, Any]], b.SlackMessage]
@@ -314,6 +323,7 @@ class SlackPoster:
         mention, thread = self._context(item)
         self._note(item, thread, build(mention, item.payload))
         self._update_parent(mention, thread)
+        self._retire_buttons(mention, thread)
 
     def _refusal(self, item: OutboxItem) -> None:
         assert item.mention_id is not None
@@ -545,6 +555,36 @@ class SlackPoster:
         if digest is not None and (thread.conversation_ref or {}).get("thread_ts") == digest.ts:
             with self._lock:
                 digest.mentions = [mention if m.id == mention.id else m for m in digest.mentions]
+
+    def _retire_buttons(self, mention: MentionView, thread: ThreadRef) -> None:
+        """Redraw this mention's earlier notes in its thread with only the buttons that
+        can still be used (the core decides: ``still_offered``); their text stays. Called
+        after the state or the sign-offs changed; the parent is redrawn on its own.
+        Idempotent: a note that already shows only usable buttons is left alone, so a
+        retry (or another process) updates nothing twice. Each update is paced like a
+        post; a wait too long becomes a relay Retry, and the retry resumes here."""
+        if not thread.channel or not thread.ts:
+            return
+        root = str((thread.conversation_ref or {}).get("thread_ts") or thread.ts)
+        own_thread = root == thread.ts
+
+        def usable(action_id: str, value: str) -> bool:
+            return still_offered(mention, action_id, value)
+
+        for message in self._read_all("conversations_replies", channel=thread.channel, ts=root):
+            ts = str(message.get("ts") or "")
+            if _delivery_key(message) is None or ts in (thread.ts, root):
+                continue  # not ours, the mention's parent, or the digest it sits under
+            if not (own_thread or _belongs(message, mention.id, mention.ref)):
+                continue  # another mention's message in a burst digest's thread
+            blocks = b.live_buttons(message.get("blocks") or [], usable)
+            if blocks is None:
+                continue
+            self._throttle(thread.channel)
+            # The fallback text is ours (ids and states only); the blocks keep the note's
+            # words and lose only the buttons.
+            redrawn = b.SlackMessage(str(message.get("text") or ""), blocks)
+            self._replace(thread.channel, ts, redrawn)
 
     def _direct(self, item: OutboxItem, user: str, msg: b.SlackMessage) -> None:
         """A direct message to one user (once per outbox row and user in this process)."""

@@ -14,7 +14,7 @@ approver's) carries the text and findings.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -240,6 +240,41 @@ def card(body: list[dict[str, Any]], actions: list[Card] | None = None) -> Card:
     if actions:
         out["actions"] = actions
     return out
+
+
+def live_actions(c: Card, usable: Callable[[str, str], bool]) -> Card:
+    """``c`` with only the buttons ``usable(verb, value)`` still allows: an
+    ``Action.Execute`` (or the ``Action.ShowCard`` form around one) whose verb and value
+    are no longer usable is dropped; links and everything else stay."""
+
+    def live(a: Any) -> bool:
+        if not isinstance(a, dict):
+            return True
+        if a.get("type") == "Action.ShowCard":
+            inner = (a.get("card") or {}).get("actions") or []
+            return all(live(x) for x in inner)
+        if a.get("type") != "Action.Execute":
+            return True
+        value = str((a.get("data") or {}).get("value") or "")
+        return usable(str(a.get("verb") or ""), value)
+
+    actions = c.get("actions")
+    if not actions:
+        return c
+    kept = [a for a in actions if live(a)]
+    if len(kept) == len(actions):
+        return c
+    out = {k: v for k, v in c.items() if k != "actions"}
+    if kept:
+        out["actions"] = kept
+    return out
+
+
+def has_buttons(c: Card) -> bool:
+    """Whether ``c`` offers an action that runs something (not only links)."""
+    return any(
+        isinstance(a, dict) and a.get("type") != "Action.OpenUrl" for a in c.get("actions") or []
+    )
 
 
 def attachment(c: Card) -> dict[str, Any]:
@@ -651,6 +686,8 @@ __all__ = [
     "blocked_notice",
     "check_result",
     "escape",
+    "has_buttons",
+    "live_actions",
     "mention_card",
     "private_blocked",
     "queue_card",

@@ -19,6 +19,13 @@ synchronously, through ``Connector``.
   except in the same crash window between posting and ``save_thread``).
 - The channel never gets a blocked draft's text or the words a finding flags (only the
   kinds: ``cards.blocked_notice``).
+- Buttons disappear once they can no longer be used: a clicked card is redrawn by the
+  invoke answer, and after every change of state or sign-offs the notes with buttons that
+  this process posted for the mention are redrawn in place (``update_activity``; a
+  revision card from the current revision, others as posted) with only the buttons the
+  core still offers (``permissions.still_offered``). Like retention above, notes posted
+  before a restart are not known here: their stale buttons stay, and the service refuses
+  them with a plain answer.
 
 Mention and reply text never appear in logs, exceptions or card action data.
 """
@@ -29,7 +36,7 @@ import hashlib
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from botbuilder.schema import Activity
@@ -40,6 +47,7 @@ from bot.teams.connector import DEFAULT_SERVICE_URL, Connector, TeamsDeliveryErr
 from bot.teams.handlers import message
 from workflows import state_machine as sm
 from workflows.labels import topic_label
+from workflows.permissions import still_offered
 from workflows.relay import OutboxItem, Relay, Retry
 from workflows.services import chat, viewing
 from workflows.services.shared import Deps
@@ -62,6 +70,19 @@ class Target:
     tenant_id: str | None
 
 
+Rebuild = Callable[[MentionView], "cards.Card | None"]
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """A note with buttons this process posted: where it is, what it shows now, and how
+    to draw it again from the current view (None: as it was posted)."""
+
+    conversation: str
+    card: cards.Card
+    rebuild: Rebuild | None = None
+
+
 @dataclass
 class TeamsPoster:
     deps: Deps
@@ -69,8 +90,10 @@ class TeamsPoster:
     channel_id: str | None
     tenant_id: str | None
     service_url_hint: Callable[[], str | None] = lambda: None
+    max_drawn_mentions: int = 5000
     _sent: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _drawn: dict[int, dict[str, _Drawn]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ entry points
 
@@ -111,6 +134,7 @@ class TeamsPoster:
         if digest != item.payload.get("sha256") or digest != revision.text_sha256:
             raise TeamsDeliveryError("publish_hash_mismatch", 0)
         self._note(item, thread, cards.manual_publish_card(mention, revision))
+        self._retire_buttons(mention, thread)
 
     # ------------------------------------------------------------------ where
 
@@ -134,6 +158,7 @@ class TeamsPoster:
         thread = chat.get_thread(self.deps, mention.id, PLATFORM)
         if thread is not None and thread.ts:
             self._update_parent(mention, thread)  # a retry, or a reopened mention
+            self._retire_buttons(mention, thread)
             return
         target = self.target()
         activity = self._card_activity(cards.mention_card(mention, now=self.deps.clock()))
@@ -168,6 +193,7 @@ class TeamsPoster:
                 return
             raise Retry("parent_not_posted_yet", after=5)
         self._update_parent(mention, thread)
+        self._retire_buttons(mention, thread)
 
     def _revision(self, item: OutboxItem) -> None:
         def build(m: MentionView, r: RevisionView) -> cards.Card:
@@ -283,6 +309,8 @@ class TeamsPoster:
         if thread is None or not thread.ts or not thread.channel:
             return
         ref = f"M-{item.mention_id}"
+        with self._lock:
+            self._drawn.pop(item.mention_id, None)  # never draw their text again
         service_url = self._service_url(thread)
         notice = self._card_activity(cards.redacted_card(ref))
         self._update(service_url, thread.channel, thread.ts, notice)
@@ -312,23 +340,34 @@ class TeamsPoster:
         self, item: OutboxItem, build: Callable[[MentionView, RevisionView], cards.Card]
     ) -> None:
         mention, thread = self._context(item)
-        revision = self._revision_of(mention, int(item.payload.get("number", 0) or 0))
+        number = int(item.payload.get("number", 0) or 0)
+        revision = self._revision_of(mention, number)
         if revision is None:
             return
-        self._note(item, thread, build(mention, revision))
+
+        def rebuild(m: MentionView) -> cards.Card | None:
+            rev = self._revision_of(m, number)
+            return build(m, rev) if rev is not None else None
+
+        self._note(item, thread, build(mention, revision), rebuild)
         self._update_parent(mention, thread)
+        self._retire_buttons(mention, thread)
 
     def _mention_note(self, item: OutboxItem, build: Callable[[MentionView], cards.Card]) -> None:
         mention, thread = self._context(item)
         self._note(item, thread, build(mention))
         self._update_parent(mention, thread)
+        self._retire_buttons(mention, thread)
 
     def _service_url(self, thread: ThreadRef) -> str:
         ref = thread.conversation_ref or {}
         return str(ref.get("serviceUrl") or "") or self.target().service_url
 
-    def _note(self, item: OutboxItem, thread: ThreadRef, c: cards.Card) -> str:
-        """Post ``c`` as a reply in the mention's thread, once per outbox row."""
+    def _note(
+        self, item: OutboxItem, thread: ThreadRef, c: cards.Card, rebuild: Rebuild | None = None
+    ) -> str:
+        """Post ``c`` as a reply in the mention's thread, once per outbox row. A note with
+        buttons is remembered (with how to redraw it) so they can be retired later."""
         assert thread.channel and thread.ts
         key = f"mention:{thread.mention_id}:outbox:{item.id}"
         with self._lock:
@@ -340,7 +379,48 @@ class TeamsPoster:
         )
         with self._lock:
             self._sent[key] = activity_id
+            if cards.has_buttons(c):
+                self._remember(thread.mention_id, activity_id, _Drawn(conversation, c, rebuild))
         return activity_id
+
+    def _remember(self, mention_id: int, activity_id: str, drawn: _Drawn) -> None:
+        """(Under the lock.) Keep a note with buttons; the oldest mentions are forgotten
+        beyond ``max_drawn_mentions``."""
+        notes = self._drawn.pop(mention_id, {})
+        notes[activity_id] = drawn
+        self._drawn[mention_id] = notes  # most recently used last
+        while len(self._drawn) > self.max_drawn_mentions:
+            self._drawn.pop(next(iter(self._drawn)))
+
+    def _retire_buttons(self, mention: MentionView, thread: ThreadRef) -> None:
+        """Redraw this mention's remembered notes with only the buttons that can still be
+        used (the core decides: ``still_offered``). A note whose card would not change is
+        left alone, so a retry updates nothing twice; a note left without buttons is
+        forgotten."""
+        with self._lock:
+            notes = list(self._drawn.get(mention.id, {}).items())
+        if not notes:
+            return
+
+        def usable(verb: str, value: str) -> bool:
+            return still_offered(mention, verb, value)
+
+        service_url = self._service_url(thread)
+        for activity_id, drawn in notes:
+            base = drawn.rebuild(mention) if drawn.rebuild is not None else None
+            now = cards.live_actions(base if base is not None else drawn.card, usable)
+            if now != drawn.card:
+                self._update(service_url, drawn.conversation, activity_id, self._card_activity(now))
+            with self._lock:
+                kept = self._drawn.get(mention.id)
+                if kept is None or activity_id not in kept:
+                    continue  # redacted meanwhile
+                if cards.has_buttons(now):
+                    kept[activity_id] = replace(drawn, card=now)
+                else:
+                    kept.pop(activity_id)
+                    if not kept:
+                        self._drawn.pop(mention.id, None)
 
     def _update_parent(self, mention: MentionView, thread: ThreadRef) -> None:
         if not thread.channel or not thread.ts:

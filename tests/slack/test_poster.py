@@ -94,6 +94,25 @@ def outbox_rows(container: Any, topic: str | None = None) -> list[OutboxMessage]
         return rows
 
 
+def thread_buttons(
+    emu: SlackEmulator, parent_ts: str, *, with_parent: bool = True
+) -> list[tuple[str, str]]:
+    """(action id, value) of every button in a mention's thread (and its parent)."""
+    messages = emu.replies(CH, parent_ts)
+    if with_parent:
+        parent = emu.message(CH, parent_ts)
+        assert parent is not None
+        messages = [parent, *messages]
+    out = []
+    for m in messages:
+        for blk in m.blocks:
+            elements = blk.get("elements", []) if blk["type"] == "actions" else []
+            if blk.get("accessory"):
+                elements = [*elements, blk["accessory"]]
+            out += [(e["action_id"], e["value"]) for e in elements if e.get("type") == "button"]
+    return out
+
+
 def test_new_mention_posts_one_parent_and_stores_the_thread(
     container: Any, emu: SlackEmulator, poster: SlackPoster
 ) -> None:
@@ -135,19 +154,21 @@ def test_full_flow_notes_in_thread_and_parent_updated(
     replies = emu.replies(CH, parent_ts)
     texts = "\n".join(emu.channel_text(CH).splitlines())
     assert "Revision 1" in texts and "passed the PHI screen" in texts
-    actions = [
-        (e["action_id"], e["value"])
-        for r in replies
-        for blk in r.blocks
-        if blk["type"] == "actions"
-        for e in blk["elements"]
-    ]
-    assert ("reply_signoff_marketing", f"M-{mid}:r1") in actions
-    assert ("reply_signoff_risk", f"M-{mid}:r1") in actions
+    actions = thread_buttons(emu, parent_ts)
+    # Both sign-offs were used: no note offers them any more; the note keeps its words.
+    assert ("reply_signoff_marketing", f"M-{mid}:r1") not in actions
+    assert ("reply_signoff_risk", f"M-{mid}:r1") not in actions
+    assert ("reply_request_changes", f"M-{mid}:r1") not in actions
+    revision_note = next(r for r in replies if "passed the PHI screen" in json.dumps(r.blocks))
+    assert revision_note.edited and "Thank you, please call our team." in json.dumps(
+        revision_note.blocks
+    )
     assert ("reply_mark_posted", f"M-{mid}:r1") in actions  # the manual publisher
     assert "Ready to post by hand" in texts
     release.mark_posted(container.deps, MARKETING, mid, 1)
     deliver(container)
+    # Released: nothing in the thread offers anything any more; the parent offers takedown.
+    assert thread_buttons(emu, parent_ts, with_parent=False) == []
     view = viewing.mention_view(container.deps, mid)
     out = emu.render_channel(CH)
     assert "Released" in out and view.published_hash and view.published_hash[:12] in out
@@ -348,3 +369,71 @@ def test_a_deleted_digest_never_blocks_later_mentions(container: Any, emu: Slack
     out = emu.render_channel(CH)
     missing = [mid for mid in later if f"M-{mid}" not in out]
     assert not missing, (missing, out)
+
+
+def test_used_buttons_disappear_from_earlier_thread_notes(
+    container: Any, emu: SlackEmulator, poster: SlackPoster, clock: Any
+) -> None:
+    roles(container)
+    (mid,) = ingest(container)
+    deliver(container)
+    parent_ts = emu.messages(CH)[0].ts
+    drafting.create_revision(container.deps, AUTHOR, mid, "Thank you, please call our team.")
+    deliver(container)
+    r1 = f"M-{mid}:r1"
+    assert ("reply_signoff_marketing", r1) in thread_buttons(emu, parent_ts)
+
+    signoff.sign_off(container.deps, MARKETING, mid, 1, "marketing")
+    # Reading the thread back fails once: the row is retried, from a fresh process.
+    emu.fail("conversations.replies", "internal_error", status=500)
+    deliver(container)
+    (row,) = outbox_rows(container, "chat.signoff")
+    assert row.status == "pending"
+    make_poster(container, emu)
+    clock.advance(seconds=60)
+    deliver(container)
+    (row,) = outbox_rows(container, "chat.signoff")
+    assert row.status == "done"
+    assert len(emu.replies(CH, parent_ts)) == 2  # the revision note and one sign-off note
+    shown = thread_buttons(emu, parent_ts)
+    # No message in the thread offers the sign-off marketing already gave...
+    assert not [a for a in shown if a[0] == "reply_signoff_marketing"], shown
+    # ...while what is still open stays where it was offered.
+    assert ("reply_signoff_risk", r1) in shown
+    assert ("reply_request_changes", r1) in shown
+    # Idempotent: a later change redraws the parent, but no note twice.
+    updates = len(emu.calls_to("chat.update"))
+    mentions.assign(container.deps, AUTHOR, mid)
+    deliver(container)
+    assert len(emu.calls_to("chat.update")) == updates + 1  # the parent only
+
+    signoff.sign_off(container.deps, RISK, mid, 1, "risk")
+    deliver(container)
+    release.mark_posted(container.deps, MARKETING, mid, 1)
+    deliver(container)
+    in_thread = thread_buttons(emu, parent_ts, with_parent=False)
+    assert not [a for a in in_thread if a[0].startswith("reply_signoff")], in_thread
+    assert in_thread == []  # released: no note offers anything
+    parent = emu.message(CH, parent_ts)
+    assert parent is not None and "reply_takedown" in json.dumps(parent.blocks)
+    # Button values and logs never carry the text; only the buttons went.
+    assert "Thank you, please call our team." in emu.channel_text(CH)
+
+
+def test_a_newer_revision_retires_the_older_revisions_buttons(
+    container: Any, emu: SlackEmulator, poster: SlackPoster
+) -> None:
+    roles(container)
+    (mid,) = ingest(container)
+    deliver(container)
+    parent_ts = emu.messages(CH)[0].ts
+    drafting.create_revision(container.deps, AUTHOR, mid, "Thank you, please call our team.")
+    deliver(container)
+    signoff.request_changes(container.deps, RISK, mid, 1, "Shorter, please.")
+    deliver(container)
+    drafting.create_revision(container.deps, AUTHOR, mid, "Thank you; please call us.")
+    deliver(container)
+    shown = thread_buttons(emu, parent_ts, with_parent=False)
+    assert not [a for a in shown if a[1].endswith(":r1")], shown
+    assert ("reply_signoff_marketing", f"M-{mid}:r2") in shown
+    assert ("reply_signoff_risk", f"M-{mid}:r2") in shown

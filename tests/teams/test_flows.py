@@ -401,3 +401,67 @@ async def test_without_a_tenant_setting_nobody_is_served(
     finally:
         await client.close()
         c.close()
+
+
+def _thread_cards(connector: FakeConnector, parent: str) -> dict[str, str]:
+    """Each thread note's activity id → what it shows now (the last update wins)."""
+    cid = f"{CHANNEL};messageid={parent}"
+    now: dict[str, str] = {}
+    for s in connector.sent:
+        if s.conversation_id == cid and s.method in ("send", "update") and s.activity_id:
+            now[s.activity_id] = s.dump
+    return now
+
+
+async def test_used_buttons_disappear_from_thread_cards(
+    teams: Teams, connector: FakeConnector
+) -> None:
+    mention_id = ingest(teams.container)
+    parent = await _posted_mention(teams, mention_id)
+    await teams.say(
+        AUTHOR, f"draft M-{mention_id} Please call our office.", conversation=personal(AUTHOR)
+    )
+    await teams.deliver()
+    assert any("reply_signoff_marketing" in d for d in _thread_cards(connector, parent).values())
+
+    # The invoke answer redraws only the clicked card; the poster redraws the thread note.
+    r = await teams.click(MARKETING, "reply_signoff_marketing", f"M-{mention_id}:r1")
+    assert (await r.json())["type"] == "application/vnd.microsoft.card.adaptive"
+    await teams.deliver()
+    shown = _thread_cards(connector, parent)
+    assert not any("reply_signoff_marketing" in d for d in shown.values()), shown
+    assert any("reply_signoff_risk" in d for d in shown.values())
+    assert any("Please call our office." in d for d in shown.values())  # the text stays
+    updates = len(connector.sent)
+    assert await teams.deliver() == 0
+    assert len(connector.sent) == updates  # nothing redrawn twice
+
+    r = await teams.click(RISK, "reply_signoff_risk", f"M-{mention_id}:r1")
+    await teams.deliver()
+    assert any("reply_mark_posted" in d for d in _thread_cards(connector, parent).values())
+    r = await teams.click(MARKETING, "reply_mark_posted", f"M-{mention_id}:r1")
+    assert "posted by hand" in (await r.json())["value"]
+    await teams.deliver()
+    shown = _thread_cards(connector, parent)
+    # Released: no thread card offers a sign-off, nor anything else.
+    assert not any("Action.Execute" in d for d in shown.values()), shown
+    assert any("Please call our office." in d for d in shown.values())
+
+
+async def test_a_newer_revision_retires_the_older_card(
+    teams: Teams, connector: FakeConnector
+) -> None:
+    mention_id = ingest(teams.container)
+    parent = await _posted_mention(teams, mention_id)
+    await teams.say(
+        AUTHOR, f"draft M-{mention_id} Please call our office.", conversation=personal(AUTHOR)
+    )
+    await teams.deliver()
+    r = await teams.click(RISK, "reply_request_changes", f"M-{mention_id}:r1", reason="Shorter")
+    assert r.status == 200
+    await teams.deliver()
+    await teams.say(AUTHOR, f"draft M-{mention_id} Please call us.", conversation=personal(AUTHOR))
+    await teams.deliver()
+    shown = list(_thread_cards(connector, parent).values())
+    assert not any(f'M-{mention_id}:r1"' in d for d in shown), shown
+    assert any(f'M-{mention_id}:r2"' in d and "reply_signoff_marketing" in d for d in shown)

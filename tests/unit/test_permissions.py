@@ -18,6 +18,7 @@ from workflows.permissions import (
     offered,
     person_may,
     state_allows,
+    still_offered,
 )
 from workflows.state_machine import RevisionState, State
 from workflows.views import FindingView, MentionView, RevisionView, SignOffView, Status
@@ -314,3 +315,45 @@ def test_only_our_own_workspace_or_tenant_is_served(
     platform: str, team: str | None, home: str | None, served: bool
 ) -> None:
     assert (foreign(platform, team, home) is None) is served
+
+
+@pytest.mark.parametrize(
+    ("m", "action", "value", "usable"),
+    [
+        # Marketing signed: its button is dead everywhere, risk's still works.
+        (
+            mention(State.IN_REVIEW, rev(signoffs=(MKT_SIGNED,))),
+            A.REPLY_SIGNOFF_MARKETING,
+            "M-42:r1",
+            False,
+        ),
+        (
+            mention(State.IN_REVIEW, rev(signoffs=(MKT_SIGNED,))),
+            A.REPLY_SIGNOFF_RISK,
+            "M-42:r1",
+            True,
+        ),
+        (mention(State.IN_REVIEW, rev()), A.REPLY_SIGNOFF_MARKETING, "M-42:r1", True),
+        # A button for an older revision is dead once a newer one exists.
+        (
+            mention(State.IN_REVIEW, replace(rev(), number=2)),
+            A.REPLY_SIGNOFF_RISK,
+            "M-42:r1",
+            False,
+        ),
+        (mention(State.DRAFTING, replace(rev(), number=2)), A.REPLY_EDIT, "M-42:r1", False),
+        # Released: nothing on a note is usable; taken down the same.
+        (mention(State.RELEASED, rev()), A.REPLY_MARK_POSTED, "M-42:r1", False),
+        (mention(State.RELEASED, rev()), A.REPLY_SIGNOFF_RISK, "M-42:r1", False),
+        (mention(State.TAKEN_DOWN, rev()), A.REPLY_RETRY_PUBLISH, "M-42:r1", False),
+        (mention(State.APPROVED, rev()), A.REPLY_MARK_POSTED, "M-42:r1", True),
+        # Another mention's button is not judged here; garbled ones are never usable.
+        (mention(State.RELEASED, rev()), A.REPLY_SIGNOFF_RISK, "M-7:r1", True),
+        (mention(State.IN_REVIEW, rev()), A.REPLY_SIGNOFF_RISK, "M-42:r1;DROP", False),
+        (mention(State.IN_REVIEW, rev()), "no_such_action", "M-42:r1", False),
+    ],
+)
+def test_still_offered_retires_buttons_that_can_no_longer_be_used(
+    m: MentionView, action: str, value: str, usable: bool
+) -> None:
+    assert still_offered(m, action, value) is usable
