@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sandbox.slack_emulator import DEFAULT_TOKEN, SlackEmulator
 
 from bot.slack.poster import client_factory, register_handlers
 from connectors.gbp import GoogleBusinessProfile
 from connectors.http import HttpClient
+from sandbox.slack_emulator import DEFAULT_TOKEN, SlackEmulator
 from tests.support.platforms import FakeGoogle, serve
 from tests.support.relay import deliver
 from workflows import polling
