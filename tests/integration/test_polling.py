@@ -189,7 +189,8 @@ def test_two_processes_poll_each_source_once_per_period(pg_url: str) -> None:
 
 @pytest.mark.postgres
 def test_only_the_leader_schedules_polling(pg_url: str) -> None:
-    from app import Scheduler, build_container
+    from app import build_container
+    from runtime.scheduler import Scheduler
 
     settings = make_settings(
         pg_url,
