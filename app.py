@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     X_USER_ID: str | None = None
     X_BEARER_TOKEN: SecretStr | None = None
     X_USER_ACCESS_TOKEN: SecretStr | None = None
+    YELP_PARTNER_API_ENABLED: bool = False
     YELP_PARTNER_BASE_URL: str = "https://partner-api.yelp.com/"
     YELP_PARTNER_TOKEN: SecretStr | None = None
     YELP_BUSINESS_IDS: str = ""

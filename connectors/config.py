@@ -36,6 +36,10 @@ def _value(settings: Any, name: str) -> str:
     return str(value).strip()
 
 
+def _flag(settings: Any, name: str) -> bool:
+    return _value(settings, name).lower() in ("1", "true", "yes", "on")
+
+
 def _csv(value: str) -> tuple[str, ...]:
     return tuple(v.strip() for v in value.split(",") if v.strip())
 
@@ -74,7 +78,9 @@ def statuses(settings: Any) -> list[SourceStatus]:
             "x": "api (POST /2/tweets)"
             if _value(settings, "X_USER_ACCESS_TOKEN")
             else "manual (set X_USER_ACCESS_TOKEN to reply through the API)",
-            "yelp": "manual (the partner Respond-to-Reviews API is not wired in this build)",
+            "yelp": "api (POST reviews/v1/{review_id}, partner Respond-to-Reviews)"
+            if _flag(settings, "YELP_PARTNER_API_ENABLED")
+            else "manual (set YELP_PARTNER_API_ENABLED=true to reply through the partner API)",
         }[name]
         out.append(SourceStatus(name, LABELS[name], on, missing, name != "yelp", publishes))
     return out
@@ -99,7 +105,8 @@ def _feeds(settings: Any) -> tuple[str, ...]:
 
 def build_source(name: str, settings: Any, http: HttpClient) -> Any:
     """The connector for source ``name`` (a MentionSource, and for gbp/facebook/x also a
-    Publisher). SourceConfigError when it is off or a setting is malformed."""
+    Publisher; yelp is only a Publisher, and only with YELP_PARTNER_API_ENABLED).
+    SourceConfigError when it is off or a setting is malformed."""
     if name not in SOURCE_NAMES:
         raise SourceConfigError(
             f"no source called {name!r}; the sources are {', '.join(SOURCE_NAMES)}"
@@ -157,11 +164,17 @@ def _x(settings: Any, http: HttpClient) -> Any:
 
 
 def _yelp(settings: Any, http: HttpClient) -> Any:
-    from connectors.yelp import YelpManual
+    from connectors.yelp import YelpManual, YelpPartner
 
-    return YelpManual(
-        base_url=_url(settings, "YELP_PARTNER_BASE_URL"),
-        business_ids=_csv(_value(settings, "YELP_BUSINESS_IDS")),
+    base_url = _url(settings, "YELP_PARTNER_BASE_URL")
+    business_ids = _csv(_value(settings, "YELP_BUSINESS_IDS"))
+    if not _flag(settings, "YELP_PARTNER_API_ENABLED"):
+        return YelpManual(base_url=base_url, business_ids=business_ids)
+    return YelpPartner(
+        http,
+        base_url=base_url,
+        token=_value(settings, "YELP_PARTNER_TOKEN"),
+        business_ids=business_ids,
     )
 
 

@@ -149,7 +149,8 @@ class Publisher(Protocol):
         ...
 
     def read_back(self, target: Target) -> PlatformCopy | None:
-        """Our reply as the platform holds it now, or None if there is none."""
+        """Our reply as the platform holds it now, or None if there is none; ManualOnly
+        when the platform cannot show it (a retry is then handed to a person)."""
         ...
 
     def delete(self, target: Target) -> None:

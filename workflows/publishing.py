@@ -11,7 +11,9 @@ The relay hands every ``publish`` row to ``Publishing.handle_publish``:
   a link and ``Mark as posted``);
 - before any second attempt (the row was claimed before: a crash, a timeout, a dropped
   connection) it reads the platform's copy back, and records it as published if it is
-  the approved text, so a reply is never posted twice;
+  the approved text, so a reply is never posted twice; a publisher that cannot read
+  back (``ManualOnly`` from ``read_back``: Yelp) has the reply handed over to a person
+  with a note instead of sending it again;
 - rate limits and 5xx become relay retries (``Retry-After`` honoured); a refusal, or
   retries running out, dead-letters the row and the relay moves the mention to
   ``publish_failed`` with a note in the thread and an audit event.
@@ -180,7 +182,7 @@ class Publishing:
             return
         if item.attempts > 0 or item.payload.get("retry"):
             # an earlier attempt may have reached the platform: look before posting again
-            if self._already_there(publisher, job, digest):
+            if self._already_there(item, publisher, job, digest):
                 return
         try:
             external_id = publisher.publish(job.target, job.text)
@@ -194,9 +196,16 @@ class Publishing:
             "published", extra={"outbox_id": item.id, "source": job.target.source, "sha256": digest}
         )
 
-    def _already_there(self, publisher: Publisher, job: Approved, digest: str) -> bool:
+    def _already_there(
+        self, item: OutboxItem, publisher: Publisher, job: Approved, digest: str
+    ) -> bool:
         try:
             copy = publisher.read_back(job.target)
+        except ManualOnly as exc:
+            # The platform cannot show its copy (Yelp) and an earlier attempt may have
+            # reached it: never send again; a person checks and posts or marks it.
+            self._unverifiable(item, job, exc)
+            return True
         except PlatformError as exc:
             raise _relay_error(exc) from None
         if copy is None or sha256(copy.text) != digest:
@@ -218,6 +227,20 @@ class Publishing:
             f"{job.target.platform} will not take this reply through its API ({exc.code}); "
             "it is handed over for posting by hand.",
             key=f"chat.platform_note:{job.mention_id}:manual:{job.revision_id}",
+            detail={"code": exc.code},
+        )
+        self._manual(item)
+
+    def _unverifiable(self, item: OutboxItem, job: Approved, exc: ManualOnly) -> None:
+        add_note(
+            self.deps,
+            job.mention_id,
+            "publish_unverified",
+            f"An earlier attempt to post this reply to {job.target.platform} may have "
+            f"reached it, and its API cannot show whether it did ({exc.code}). It is not "
+            f"sent again: open the review on {job.target.platform}; if the reply is there, "
+            "press Mark as posted, otherwise post it by hand and then press Mark as posted.",
+            key=f"chat.platform_note:{job.mention_id}:unverified:{job.revision_id}",
             detail={"code": exc.code},
         )
         self._manual(item)
@@ -286,6 +309,8 @@ class Publishing:
         for mention_id, target, published in checks:
             try:
                 copy = self.publishers[target.source].read_back(target)
+            except ManualOnly:
+                continue  # the platform cannot show its copy (Yelp): nothing to compare
             except PlatformError as exc:
                 log.warning(
                     "post-publish check failed",

@@ -71,3 +71,29 @@ def test_a_malformed_setting_stops_only_that_source(sqlite_url: str) -> None:
         }
     finally:
         c.close()
+
+
+YELP = {"YELP_PARTNER_TOKEN": "yelp-token", "YELP_BUSINESS_IDS": "biz-1, biz-2"}
+
+
+def test_yelp_partner_api_publishes_only_when_enabled(sqlite_url: str) -> None:
+    from connectors.yelp import YelpPartner
+
+    c = container(sqlite_url, YELP_PARTNER_API_ENABLED=True, **YELP)
+    try:
+        c.relay.register(Topic.PUBLISH, lambda item: None, adapter="slack")
+        rt = wire(c)
+        yelp = rt.connectors.publishers["yelp"]
+        assert isinstance(yelp, YelpPartner) and tuple(yelp.business_ids) == ("biz-1", "biz-2")
+        assert "yelp" not in rt.connectors.sources, "Yelp is not polled"
+        assert set(c.relay.handlers[Topic.PUBLISH]) == {"platforms"}
+    finally:
+        c.close()
+    off = container(sqlite_url, **YELP)
+    try:
+        off.relay.register(Topic.PUBLISH, lambda item: None, adapter="slack")
+        rt = wire(off)
+        assert rt.connectors.publishers == {} and rt.connectors.sources == {}
+        assert set(off.relay.handlers[Topic.PUBLISH]) == {"slack"}
+    finally:
+        off.close()

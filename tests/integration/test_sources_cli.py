@@ -104,3 +104,54 @@ def test_poll_rss_feed(env) -> None:  # type: ignore[no-untyped-def]
         down = _run({**env, "RSS_FEEDS": url + "/alerts/feeds/1"}, "sources", "poll", "rss")
         _no_traceback(down)
         assert down.returncode == 1 and "error: rss:" in down.stderr
+
+
+def yelp_env(env: dict[str, str], url: str, **extra: str) -> dict[str, str]:
+    values = {
+        "YELP_PARTNER_API_ENABLED": "true",
+        "YELP_PARTNER_BASE_URL": url + "/",
+        "YELP_PARTNER_TOKEN": "yelp-access-token",
+        "YELP_BUSINESS_IDS": "biz-1",
+    }
+    values.update(extra)
+    return {**env, **values}
+
+
+def test_yelp_partner_api_test_and_list(env) -> None:  # type: ignore[no-untyped-def]
+    from tests.support.platforms import FakeYelp
+
+    with serve(FakeYelp()) as url:
+        ok = _run(yelp_env(env, url), "sources", "test", "yelp")
+        assert ok.returncode == 0 and ok.stdout.startswith("ok: yelp:"), ok.stderr
+        listed = _run(yelp_env(env, url), "sources", "list")
+        assert any(
+            line.startswith("on   yelp") and "reviews/v1" in line
+            for line in listed.stdout.splitlines()
+        ), listed.stdout
+        cases = [
+            (yelp_env(env, url, YELP_PARTNER_TOKEN="expired-token"), 1, "YELP_PARTNER_TOKEN"),
+            (yelp_env(env, "http://127.0.0.1:9"), 1, "YELP_PARTNER_BASE_URL"),
+            (
+                yelp_env(env, url, YELP_PARTNER_BASE_URL="partner-api.example"),
+                2,
+                "YELP_PARTNER_BASE_URL",
+            ),
+            (yelp_env(env, url, YELP_PARTNER_TOKEN=""), 2, "YELP_PARTNER_TOKEN"),
+        ]
+        for environ, code, setting in cases:
+            proc = _run(environ, "sources", "test", "yelp")
+            _no_traceback(proc)
+            assert proc.returncode == code, (setting, proc.stdout, proc.stderr)
+            errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+            assert len(errors) == 1 and setting in errors[0], (setting, proc.stderr)
+            assert "expired-token" not in proc.stderr + proc.stdout
+        manual = _run(
+            yelp_env(env, url, YELP_PARTNER_API_ENABLED="false"), "sources", "test", "yelp"
+        )
+        assert manual.returncode == 0 and "posted by hand" in manual.stdout, manual.stderr
+        assert any(
+            line.startswith("on   yelp") and "manual" in line
+            for line in _run(
+                yelp_env(env, url, YELP_PARTNER_API_ENABLED="false"), "sources", "list"
+            ).stdout.splitlines()
+        )

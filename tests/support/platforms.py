@@ -676,3 +676,100 @@ class FakeX(FakeBase):
             return pre
         self.tweets.pop(request.match_info["tid"], None)
         return web.json_response({"data": {"deleted": True}})
+
+
+# -- Yelp partner Respond-to-Reviews API ----------------------------------------------
+
+
+def yelp_error(status: int, ident: str, description: str) -> web.Response:
+    """Yelp's documented error body: ``{"error": {"id", "description", "http_code"}}``."""
+    return web.json_response(
+        {"error": {"id": ident, "description": description, "http_code": str(status)}},
+        status=status,
+    )
+
+
+@dataclass
+class FakeYelp(FakeBase):
+    """``POST /reviews/v1/{review_id}`` (``response_text``, ``response_type``
+    ``public_comment``) and ``GET /v1/business_owner/me/profile``, with the documented
+    ``R2R_*`` errors. No endpoint reads or deletes a comment (none is documented)."""
+
+    token: str = "yelp-access-token"
+    reviews: set[str] = field(default_factory=set)
+    comments: dict[str, list[str]] = field(default_factory=dict)
+    comments_allowed: bool = True
+
+    def add_review(self, review_id: str) -> str:
+        self.reviews.add(review_id)
+        return review_id
+
+    def comment_count(self) -> int:
+        return sum(len(v) for v in self.comments.values())
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/reviews/v1/{review}", self.respond)
+        app.router.add_get("/v1/business_owner/me/profile", self.profile)
+        return app
+
+    def _pre(self, request: web.Request) -> web.Response | Fault | None:
+        fault = self._fault(request)
+        if fault is not None and not fault.drop_after_apply:
+            return web.json_response(
+                fault.body
+                if fault.body is not None
+                else {"error": {"id": "INTERNAL_ERROR", "description": "fault"}},
+                status=fault.status,
+                headers=fault.headers,
+            )
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return yelp_error(
+                401,
+                "INVALID_TOKEN",
+                "The access token provided is expired, revoked, malformed, or invalid "
+                "for other reasons.",
+            )
+        return fault
+
+    async def profile(self, request: web.Request) -> web.Response:
+        pre = self._pre(request)
+        if isinstance(pre, web.Response):
+            return pre
+        return web.json_response(
+            {
+                "first_name": "Chris",
+                "last_name": "Sample",
+                "position": "MANAGER",
+                "id": "ziUn-iIXzXAuv-hUpCOadA",
+            }
+        )
+
+    async def respond(self, request: web.Request) -> web.Response:
+        pre = self._pre(request)
+        if isinstance(pre, web.Response):
+            return pre
+        if not self.comments_allowed:
+            return yelp_error(
+                400,
+                "R2R_COMMENTS_NOT_ALLOWED",
+                "This location does not include the respond-to-reviews feature.",
+            )
+        review = request.match_info["review"]
+        try:
+            body = await request.json()
+        except ValueError:
+            return yelp_error(400, "INVALID_REQUEST", "Missing a required parameter.")
+        if not isinstance(body, dict) or body.get("response_type") != "public_comment":
+            return yelp_error(400, "R2R_INVALID_RESPONSE_TYPE", "Invalid response type.")
+        if review not in self.reviews:
+            return yelp_error(400, "R2R_REVIEW_DOES_NOT_EXIST", "Review does not exist.")
+        text = body.get("response_text")
+        with self.lock:
+            posted = self.comments.get(review, [])
+            if not isinstance(text, str) or not text.strip() or len(text) > 5000 or text in posted:
+                return yelp_error(400, "R2R_INVALID_RESPONSE_TEXT", "Invalid response text.")
+            self.comments.setdefault(review, []).append(text)
+        if isinstance(pre, Fault) and pre.drop_after_apply:
+            return _drop(request)
+        return web.json_response({})
