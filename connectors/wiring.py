@@ -12,7 +12,7 @@ from connectors.config import Connectors, build_all
 from connectors.http import HttpClient
 from workflows.polling import Poller
 from workflows.publishing import Publishing
-from workflows.relay import Handler, OutboxItem
+from workflows.relay import Handler, fan_out
 from workflows.topics import Topic
 
 log = logging.getLogger("countersign.connectors")
@@ -57,17 +57,7 @@ def _combine(handlers: list[Handler]) -> Handler | None:
     if len(handlers) == 1:
         return handlers[0]
 
-    def every(item: OutboxItem) -> None:
-        first: BaseException | None = None
-        for handler in handlers:
-            try:
-                handler(item)
-            except Exception as exc:
-                first = first or exc
-        if first is not None:
-            raise first
-
-    return every
+    return fan_out(handlers)
 
 
 def wire(container: Any) -> Runtime:

@@ -77,7 +77,7 @@ class Relay:
         if best is None:
             return None
         chosen = best[1]
-        return chosen[0] if len(chosen) == 1 else _fan_out(chosen)
+        return chosen[0] if len(chosen) == 1 else fan_out(chosen)
 
     def topics(self) -> Mapping[str, dict[str, Handler]]:
         return dict(self.handlers)
@@ -206,7 +206,7 @@ class Relay:
         row.next_attempt_at = self.deps.clock() + timedelta(seconds=delay)
 
 
-def _fan_out(handlers: list[Handler]) -> Handler:
+def fan_out(handlers: list[Handler]) -> Handler:
     """Call every handler; if any asks to retry (or fails), the row is retried — the
     others see it again, which their idempotency makes harmless."""
 
