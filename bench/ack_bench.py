@@ -1,12 +1,17 @@
 """Acknowledgement latency of Slack requests at the HTTP endpoint.
 
-Serves the real HTTP app (``app.build_http_app``) on loopback with a throw-away SQLite
-database, the built-in Slack Web API emulator, and 20 concurrent clients sending
+Serves the real HTTP app (``app.build_http_app``) in its own process on loopback, with a
+throw-away SQLite database; the built-in Slack Web API emulator and 20 concurrent clients
+(in the bench's process) send
 correctly signed slash commands (`/reply queue`, `/reply M-n <text>`) and button clicks
 (assign, sign-off). Measures the time until the HTTP response (the acknowledgement);
 the work after it runs concurrently, as in production. Prints p50/p99 per kind.
 
-    .venv/bin/python bench/ack_bench.py [--clients 20] [--requests 40]
+In the same run, with the same clients and bodies, a bare slack-bolt ``AsyncApp`` whose
+handlers only acknowledge (the floor) is measured first; the ratio of the p99s is the
+figure to watch.
+
+    .venv/bin/python bench/ack_bench.py [--clients 20] [--requests 40] [--profile FILE]
 """
 
 from __future__ import annotations
@@ -44,42 +49,203 @@ def pct(values: list[float], q: float) -> float:
     return ordered[k]
 
 
-async def main(clients: int, per_client: int) -> int:
-    import aiohttp
+def bare_bolt_app(emulator_url: str) -> Any:
+    """A slack-bolt AsyncApp that only acknowledges, on the same kind of aiohttp server."""
+    import re
+
     from aiohttp import web
+    from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+    from slack_bolt.async_app import AsyncApp
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    bolt = AsyncApp(
+        client=AsyncWebClient(token=TOKEN, base_url=emulator_url),
+        signing_secret=SECRET,
+    )
+
+    async def just_ack(ack: Any) -> None:
+        await ack()
+
+    bolt.command("/reply")(just_ack)
+    bolt.action(re.compile(".*"))(just_ack)
+
+    async def events(request: web.Request) -> web.StreamResponse:
+        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
+
+    app = web.Application()
+    app.router.add_post("/slack/events", events)
+    return app
+
+
+def countersign_settings(db: Path, key: str, emulator_url: str) -> Any:
     from pydantic import SecretStr
 
-    from app import Settings, build_container, build_http_app
-    from bot.slack.wiring import signed_headers
+    from app import Settings
+
+    return Settings(  # type: ignore[call-arg]
+        _env_file=None,
+        DATABASE_URL=f"sqlite:///{db}",
+        DATA_ENCRYPTION_KEY=SecretStr(key),
+        AUDIT_CHECKPOINT_PATH=str(db.with_suffix(".checkpoints.jsonl")),
+        SLACK_BOT_TOKEN=SecretStr(TOKEN),
+        SLACK_SIGNING_SECRET=SecretStr(SECRET),
+        SLACK_CHANNEL_ID=CHANNEL,
+        SLACK_API_BASE_URL=emulator_url,
+        SLACK_TEAM_ID=TEAM,
+    )
+
+
+async def serve_child(which: str, db: Path, key: str, emulator_url: str) -> None:
+    """The server process: print the port, serve until SIGTERM."""
+    import signal
+
+    from aiohttp import web
+
+    logging_off()
+    if os.environ.get("BENCH_SWITCH"):
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
+    if which == "bare":
+        app = bare_bolt_app(emulator_url)
+    else:
+        from app import build_container, build_http_app
+
+        container = build_container(
+            countersign_settings(db, key, emulator_url), screen=PassScreen()
+        )
+        app = build_http_app(container)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    print(f"PORT {port}", flush=True)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+
+
+class Server:
+    """One server process (``--serve bare|countersign``), optionally under cProfile."""
+
+    def __init__(self, which: str, db: Path, key: str, emulator_url: str, profile: str | None):
+        self.args = [sys.executable]
+        if profile:
+            self.args += ["-m", "cProfile", "-o", profile]
+        self.args += [__file__, "--serve", which, "--db", str(db), "--emulator", emulator_url]
+        self.key = key
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def __aenter__(self) -> str:
+        env = {**os.environ, "BENCH_DATA_KEY": self.key}
+        self.proc = await asyncio.create_subprocess_exec(
+            *self.args, stdout=asyncio.subprocess.PIPE, env=env
+        )
+        assert self.proc.stdout is not None
+        line = (await self.proc.stdout.readline()).decode()
+        if not line.startswith("PORT "):
+            raise RuntimeError("the server process did not start")
+        return f"http://127.0.0.1:{int(line.split()[1])}/slack/events"
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.proc is not None
+        self.proc.terminate()
+        await self.proc.wait()
+
+
+class Load:
+    """20 clients, each a stream of signed slash commands and button clicks."""
+
+    def __init__(self, users: list[str], ids: list[int], per_client: int) -> None:
+        self.users, self.ids, self.per_client = users, ids, per_client
+        self.seq = iter(range(10**9))
+
+    def body(self, n: int, i: int) -> tuple[str, bytes]:
+        from sandbox.slack_emulator import block_actions_body, slash_command_body
+
+        user, mid = self.users[n], self.ids[n]
+        if i % 2 == 0:
+            text = "queue" if i % 4 == 0 else f"M-{mid} Thanks, revision {i}."
+            return "command", slash_command_body(
+                team=TEAM, channel=CHANNEL, user=user, text=text, trigger_id=f"t{next(self.seq)}"
+            )
+        action = "mention_assign" if i % 4 == 1 else "reply_signoff_marketing"
+        return "button", block_actions_body(
+            team=TEAM,
+            channel=CHANNEL,
+            user=user,
+            action_id=action,
+            value=f"M-{mid}:r1" if "signoff" in action else f"M-{mid}",
+            trigger_id=f"t{next(self.seq)}",
+        )
+
+    async def run(self, url: str) -> tuple[dict[str, list[float]], dict[int, int], float]:
+        import aiohttp
+
+        from bot.slack.wiring import signed_headers
+
+        results: dict[str, list[float]] = {"command": [], "button": []}
+        statuses: dict[int, int] = {}
+
+        async def worker(session: aiohttp.ClientSession, n: int, record: bool) -> None:
+            for i in range(self.per_client):
+                kind, body = self.body(n, i)
+                headers = {"Content-Type": "application/x-www-form-urlencoded"}
+                headers.update(signed_headers(SECRET, body))
+                t0 = time.perf_counter()
+                async with session.post(url, data=body, headers=headers) as resp:
+                    await resp.read()
+                    if record:
+                        statuses[resp.status] = statuses.get(resp.status, 0) + 1
+                if record:
+                    results[kind].append((time.perf_counter() - t0) * 1000)
+
+        connector = aiohttp.TCPConnector(limit=len(self.users))
+        async with aiohttp.ClientSession(connector=connector) as session:
+            await worker(session, 0, record=False)  # warm-up: imports, first connections
+            started = time.perf_counter()
+            await asyncio.gather(*(worker(session, n, True) for n in range(len(self.users))))
+            wall = time.perf_counter() - started
+        return results, statuses, wall
+
+
+def report(name: str, results: dict[str, list[float]]) -> float:
+    print(f"{name}")
+    print(f"  {'kind':<10}{'n':>6}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
+    for kind, values in results.items():
+        print(
+            f"  {kind:<10}{len(values):>6}{statistics.median(values):>10.1f}"
+            f"{pct(values, 0.99):>10.1f}{max(values):>10.1f}"
+        )
+    every = [v for vs in results.values() for v in vs]
+    p99 = pct(every, 0.99)
+    print(
+        f"  {'all':<10}{len(every):>6}{statistics.median(every):>10.1f}{p99:>10.1f}"
+        f"{max(every):>10.1f}"
+    )
+    return p99
+
+
+async def main(clients: int, per_client: int, profile: str | None) -> int:
+    from app import build_container
     from models.crypto import Keyring
     from models.migrate import upgrade
-    from sandbox.slack_emulator import SlackEmulator, block_actions_body, slash_command_body
+    from sandbox.slack_emulator import SlackEmulator
     from workflows.services import mentions, roles
     from workflows.types import Actor, MentionInput
 
     logging_off()
-    tmp = Path(tempfile.mkdtemp(prefix="ackbench-"))
+    db = Path(tempfile.mkdtemp(prefix="ackbench-")) / "bench.db"
+    key = Keyring.generate_key()
     emu = SlackEmulator(token=TOKEN, team_id=TEAM)
     await emu.start()
     users = [f"U{i:04d}" for i in range(clients)]
     for u in users:
         emu.add_user(u, u.lower())
     emu.add_channel(CHANNEL, "reviews", members=users)
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None,
-        DATABASE_URL=f"sqlite:///{tmp / 'bench.db'}",
-        DATA_ENCRYPTION_KEY=SecretStr(Keyring.generate_key()),
-        AUDIT_CHECKPOINT_PATH=str(tmp / "cp.jsonl"),
-        SLACK_BOT_TOKEN=SecretStr(TOKEN),
-        SLACK_SIGNING_SECRET=SecretStr(SECRET),
-        SLACK_CHANNEL_ID=CHANNEL,
-        SLACK_API_BASE_URL=emu.base_url,
-        SLACK_TEAM_ID=TEAM,
-    )
-    container = build_container(settings, screen=PassScreen())
+    container = build_container(countersign_settings(db, key, emu.base_url), screen=PassScreen())
     upgrade(container.engine)
-    cli = Actor.cli("bench")
-    roles.add_role(container.deps, cli, f"slack:{users[0]}", "marketing")
+    roles.add_role(container.deps, Actor.cli("bench"), f"slack:{users[0]}", "marketing")
     ids = [
         r.id
         for r in mentions.ingest(
@@ -90,61 +256,14 @@ async def main(clients: int, per_client: int) -> int:
             ],
         )
     ]
-    runner = web.AppRunner(build_http_app(container), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    url = f"http://127.0.0.1:{port}/slack/events"
-    results: dict[str, list[float]] = {"command": [], "button": []}
-    statuses: dict[int, int] = {}
-    seq = iter(range(10**9))
-
-    def command(user: str, text: str) -> bytes:
-        return slash_command_body(
-            team=TEAM, channel=CHANNEL, user=user, text=text, trigger_id=f"t{next(seq)}"
-        )
-
-    def click(user: str, action: str, value: str) -> bytes:
-        return block_actions_body(
-            team=TEAM,
-            channel=CHANNEL,
-            user=user,
-            action_id=action,
-            value=value,
-            trigger_id=f"t{next(seq)}",
-        )
-
-    async def worker(session: aiohttp.ClientSession, n: int) -> None:
-        user, mid = users[n], ids[n]
-        for i in range(per_client):
-            kind = "command" if i % 2 == 0 else "button"
-            if kind == "command":
-                body = command(user, "queue" if i % 4 == 0 else f"M-{mid} Thanks, revision {i}.")
-            else:
-                action = "mention_assign" if i % 4 == 1 else "reply_signoff_marketing"
-                body = click(user, action, f"M-{mid}:r1" if "signoff" in action else f"M-{mid}")
-            headers = {"Content-Type": "application/x-www-form-urlencoded"}
-            headers.update(signed_headers(SECRET, body))
-            t0 = time.perf_counter()
-            async with session.post(url, data=body, headers=headers) as resp:
-                await resp.read()
-                statuses[resp.status] = statuses.get(resp.status, 0) + 1
-            results[kind].append((time.perf_counter() - t0) * 1000)
-
-    connector = aiohttp.TCPConnector(limit=clients)
-    async with aiohttp.ClientSession(connector=connector) as session:
-        # warm-up (imports, first connections), not measured
-        await worker(session, 0)
-        results = {"command": [], "button": []}
-        statuses.clear()
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(session, n) for n in range(clients)))
-        wall = time.perf_counter() - started
-    await asyncio.sleep(1.0)  # let the work after the acknowledgements drain
-    await runner.cleanup()
-    await emu.stop()
     container.close()
+    load = Load(users, ids, per_client)
+    async with Server("bare", db, key, emu.base_url, None) as url:
+        bare, bare_statuses, bare_wall = await load.run(url)
+    async with Server("countersign", db, key, emu.base_url, profile) as url:
+        results, statuses, wall = await load.run(url)
+        await asyncio.sleep(1.0)  # let the work after the acknowledgements drain
+    await emu.stop()
 
     total = sum(len(v) for v in results.values())
     print(
@@ -152,21 +271,14 @@ async def main(clients: int, per_client: int) -> int:
         f"{os.cpu_count()} CPUs · {platform.processor() or platform.machine()}"
     )
     print(
-        f"{clients} concurrent clients × {per_client} requests = {total} signed requests "
-        f"in {wall:.2f} s (HTTP statuses {statuses}); SQLite, Slack emulator on loopback"
+        f"{clients} concurrent clients × {per_client} requests = {total} signed requests per "
+        f"app, each app in its own process; SQLite, Slack emulator on loopback; bare app "
+        f"{bare_wall:.2f} s (HTTP {bare_statuses}), Countersign {wall:.2f} s (HTTP {statuses})"
     )
-    print(f"{'kind':<10}{'n':>6}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
-    for kind, values in results.items():
-        print(
-            f"{kind:<10}{len(values):>6}{statistics.median(values):>10.1f}"
-            f"{pct(values, 0.99):>10.1f}{max(values):>10.1f}"
-        )
-    every = [v for vs in results.values() for v in vs]
-    p99 = pct(every, 0.99)
-    print(
-        f"{'all':<10}{len(every):>6}{statistics.median(every):>10.1f}{p99:>10.1f}"
-        f"{max(every):>10.1f}"
-    )
+    floor = report("bare slack-bolt AsyncApp (acknowledge only)", bare)
+    p99 = report("Countersign", results)
+    ratio = p99 / floor if floor else float("inf")
+    print(f"p99 ratio Countersign / bare: {ratio:.2f} (target at most 2)")
     ok = p99 < 300 and set(statuses) == {200}
     print("target p99 < 300 ms:", "met" if ok else "NOT met")
     return 0 if ok else 1
@@ -183,5 +295,12 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=40, help="per client")
+    parser.add_argument("--profile", help="write cProfile stats of the Countersign server here")
+    parser.add_argument("--serve", choices=("bare", "countersign"), help=argparse.SUPPRESS)
+    parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--emulator", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    raise SystemExit(asyncio.run(main(args.clients, args.requests)))
+    if args.serve:
+        asyncio.run(serve_child(args.serve, args.db, os.environ["BENCH_DATA_KEY"], args.emulator))
+        raise SystemExit(0)
+    raise SystemExit(asyncio.run(main(args.clients, args.requests, args.profile)))

@@ -13,7 +13,7 @@ import hmac
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -181,6 +181,7 @@ def wire(container: Any, app: web.Application) -> SlackHandlers | None:
     app[BOLT_APP_KEY] = bolt
     app.router.add_post("/slack/events", make_events_handler(bolt, verifier, container.metrics))
 
+    app.cleanup_ctx.append(_shared_session(client))
     if not settings.SLACK_TEAM_ID:
         app.on_startup.append(_learn_workspace(container, client, str(token)))
     app_token = settings.secret("SLACK_APP_TOKEN")
@@ -190,6 +191,23 @@ def wire(container: Any, app: web.Application) -> SlackHandlers | None:
     _quiet_sdk_debug_logs()
     _register_outbound(container, str(token), base_url, settings.SLACK_CHANNEL_ID)
     return handlers
+
+
+def _shared_session(
+    client: AsyncWebClient,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    """One HTTP session (kept-alive connections) for every Web API call the handlers make;
+    without it slack_sdk opens and closes a connection per call."""
+
+    async def session(_app: web.Application) -> AsyncIterator[None]:
+        import aiohttp
+
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as shared:
+            client.session = shared
+            yield
+            client.session = None
+
+    return session
 
 
 class WorkspaceUnknown(RuntimeError):
