@@ -102,8 +102,6 @@ async def serve_child(which: str, db: Path, key: str, emulator_url: str) -> None
     from aiohttp import web
 
     logging_off()
-    if os.environ.get("BENCH_SWITCH"):
-        sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
     if which == "bare":
         app = bare_bolt_app(emulator_url)
     else:
