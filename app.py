@@ -130,10 +130,27 @@ _SENSITIVE_KEYS = frozenset(
 )
 
 
+def _redacted(value: Any) -> Any:
+    """``value`` with every sensitive key redacted however deeply nested, and any
+    exception in it reduced to its type (its message can quote text)."""
+    if isinstance(value, BaseException):
+        return f"{type(value).__name__} (message withheld)"
+    if isinstance(value, dict):
+        return {
+            k: "[redacted]" if str(k).lower() in _SENSITIVE_KEYS else _redacted(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_redacted(v) for v in value]
+    return value
+
+
 def _drop_sensitive(_logger: Any, _method: str, event: dict[str, Any]) -> dict[str, Any]:
     for key in list(event):
-        if key in _SENSITIVE_KEYS:
-            event[key] = "[redacted]"
+        # structlog's own (the LogRecord, not rendered); exc_info is the next processor's
+        if key.startswith("_") or key == "exc_info":
+            continue
+        event[key] = "[redacted]" if key.lower() in _SENSITIVE_KEYS else _redacted(event[key])
     return event
 
 
@@ -143,6 +160,8 @@ def _exception_without_message(_logger: Any, _method: str, event: dict[str, Any]
     import traceback
 
     info = event.pop("exc_info", None)
+    # a caller's own "exception" value (str(exc), a formatted traceback) is not kept
+    event.pop("exception", None)
     if info is True:
         info = sys.exc_info()
     elif isinstance(info, BaseException):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 import time
 from collections import OrderedDict
 from collections.abc import Callable
@@ -661,6 +662,26 @@ class SlackHandlers:
             log.warning("views.publish failed", extra={"error": exc.response.get("error")})
 
 
+class _WithholdRequestDetail(logging.Filter):
+    """Bolt's own log messages quote the request: an unhandled request's action id or
+    callback id (any string a client sends), a failed listener's error. Keep what
+    happened (the words before the first ``(`` or ``:``), withhold the rest."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        head = re.split(r"[(:\n]", message, maxsplit=1)[0].strip()
+        if head != message:
+            record.msg, record.args = f"{head} (detail withheld)", ()
+        return True
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("countersign.slack.bolt")
+    if not any(isinstance(f, _WithholdRequestDetail) for f in logger.filters):
+        logger.addFilter(_WithholdRequestDetail())
+    return logger
+
+
 def build_bolt_app(
     handlers: SlackHandlers,
     client: AsyncWebClient,
@@ -683,7 +704,7 @@ def build_bolt_app(
         signing_secret=signing_secret or "unused-signature-checked-by-route",
         authorize=authorize,
         request_verification_enabled=request_verification,
-        logger=logging.getLogger("countersign.slack.bolt"),
+        logger=_bolt_logger(),
         process_before_response=False,
     )
     app.command("/reply")(handlers.on_command)
