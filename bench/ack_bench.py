@@ -51,6 +51,7 @@ async def main(clients: int, per_client: int) -> int:
 
     from app import Settings, build_container, build_http_app
     from bot.slack.wiring import signed_headers
+    from models.audit_keys import AuditKeys
     from models.crypto import Keyring
     from models.migrate import upgrade
     from sandbox.slack_emulator import SlackEmulator, block_actions_body, slash_command_body
@@ -69,6 +70,7 @@ async def main(clients: int, per_client: int) -> int:
         _env_file=None,
         DATABASE_URL=f"sqlite:///{tmp / 'bench.db'}",
         DATA_ENCRYPTION_KEY=SecretStr(Keyring.generate_key()),
+        AUDIT_HMAC_KEY=SecretStr(AuditKeys.generate_key()),
         AUDIT_CHECKPOINT_PATH=str(tmp / "cp.jsonl"),
         SLACK_BOT_TOKEN=SecretStr(TOKEN),
         SLACK_SIGNING_SECRET=SecretStr(SECRET),
