@@ -87,7 +87,7 @@ def append(session: Session, fields: dict[str, Any], now: datetime) -> AuditEven
     """Append one event in the caller's transaction (serialised on the chain head).
 
     ``reason`` (free text a person typed) is encrypted here, before hashing, so the chain
-    covers exactly the stored ciphertext and verification needs no keys."""
+    covers exactly the stored ciphertext and verification needs no data-encryption key."""
     keys = audit_keys_of(session.get_bind().dialect)
     if keys.current_id is None:
         raise AuditKeyError("AUDIT_HMAC_KEY is not set: this process cannot write audit events")

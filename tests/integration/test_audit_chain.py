@@ -605,3 +605,12 @@ def test_cli_without_audit_key_refuses_to_start_in_one_line(
     assert "short-secret" not in proc.stderr
     proc = _cli(env, "keys", "generate-audit")
     assert proc.returncode == 0 and len(proc.stdout.strip()) >= 32
+
+
+def test_edit_in_the_legacy_part_is_named_at_the_first_signed_event(container, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    _append_unsigned(container.engine, 3)
+    mentions.ingest(container.deps, [_mention(1), _mention(2)])  # events 4-5, signed
+    _edit(db_url, 2)
+    _rehash_from(db_url, 2, _plain)
+    result = _verify(container)
+    assert not result.ok and result.bad_seq == 4, result.problem
