@@ -72,6 +72,8 @@ class Settings(BaseSettings):
     STAFF_DIRECTORY: str = ""
 
     AUDIT_CHECKPOINT_PATH: str = "./data/audit-checkpoints.jsonl"
+    AUDIT_HMAC_KEY: SecretStr | None = None
+    AUDIT_HMAC_PREVIOUS_KEYS: SecretStr | None = None
 
     RSS_FEEDS: str = ""
     GBP_BASE_URL: str = "https://mybusiness.googleapis.com/v4/"
@@ -219,6 +221,7 @@ class Container:
     metrics: Any
     relay: Any
     keyring: Any
+    audit_keys: Any = None
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -245,6 +248,29 @@ def build_keyring(settings: Settings) -> Any:
     try:
         return Keyring.from_setting(raw)
     except KeyringError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def build_audit_keys(settings: Settings, *, signing: bool = True) -> Any:
+    """The audit chain's HMAC keys. ``signing`` False (verifying only): the current key
+    may be absent; events signed with it then fail verification by name."""
+    from models.audit_keys import AuditKeyError, AuditKeys
+
+    current = settings.secret("AUDIT_HMAC_KEY")
+    if not current and signing:
+        if not settings.DEMO_MODE:
+            raise ConfigError(
+                "AUDIT_HMAC_KEY is not set. Countersign signs every audit event with it and "
+                "will not start without one. Create one with `python app.py keys "
+                "generate-audit` and put it in .env (or set DEMO_MODE=true for a throw-away demo)."
+            )
+        logging.getLogger("countersign").warning(
+            "DEMO_MODE: using a throw-away audit key; this trail will not verify later"
+        )
+        current = AuditKeys.generate_key()
+    try:
+        return AuditKeys.from_settings(current, settings.secret("AUDIT_HMAC_PREVIOUS_KEYS"))
+    except AuditKeyError as exc:
         raise ConfigError(str(exc)) from None
 
 
@@ -296,7 +322,11 @@ def build_container(
     screen: Any = None,
     clock: Callable[[], datetime] | None = None,
     sentiment: Any = None,
+    verify_only: bool = False,
 ) -> Container:
+    """``verify_only``: for checking the audit trail, which needs neither the
+    data-encryption key (the chain covers ciphertext; a throw-away key stands in, nothing
+    is decrypted) nor the current audit key (only the keys that signed events)."""
     from models.db import make_engine, make_session_factory
     from models.uow import uow_factory
     from web.metrics import Metrics
@@ -304,8 +334,14 @@ def build_container(
     from workflows.relay import Relay
     from workflows.services.shared import Deps
 
-    keyring = build_keyring(settings)
-    engine = make_engine(settings.DATABASE_URL, keyring)
+    if verify_only and not settings.secret("DATA_ENCRYPTION_KEY"):
+        from models.crypto import Keyring
+
+        keyring = Keyring([Keyring.generate_key()])
+    else:
+        keyring = build_keyring(settings)
+    audit_keys = build_audit_keys(settings, signing=not verify_only)
+    engine = make_engine(settings.DATABASE_URL, keyring, audit_keys)
     sessions = make_session_factory(engine)
     deps = Deps(
         uow=uow_factory(sessions),
@@ -317,7 +353,7 @@ def build_container(
     from workflows.topics import Topic
 
     relay = Relay(deps)
-    container = Container(settings, engine, deps, Metrics(), relay, keyring)
+    container = Container(settings, engine, deps, Metrics(), relay, keyring, audit_keys)
     relay.register(Topic.AUDIT_CHECKPOINT.value, lambda _item: _checkpoint_now(container))
     return container
 

@@ -86,6 +86,7 @@ def countersign_settings(db: Path, key: str, emulator_url: str) -> Any:
         _env_file=None,
         DATABASE_URL=f"sqlite:///{db}",
         DATA_ENCRYPTION_KEY=SecretStr(key),
+        AUDIT_HMAC_KEY=SecretStr(f"bench-audit-{key}"),  # throw-away, like the data key
         AUDIT_CHECKPOINT_PATH=str(db.with_suffix(".checkpoints.jsonl")),
         SLACK_BOT_TOKEN=SecretStr(TOKEN),
         SLACK_SIGNING_SECRET=SecretStr(SECRET),

@@ -152,6 +152,7 @@ async def one_run(mentions: int, replicas: int, tmp: Path) -> dict[str, float]:
 
     from app import Settings, build_container
     from bot.slack.wiring import signed_headers
+    from models.audit_keys import AuditKeys
     from models.crypto import Keyring
     from models.migrate import upgrade
     from sandbox.slack_emulator import SlackEmulator, block_actions_body, slash_command_body
@@ -172,7 +173,7 @@ async def one_run(mentions: int, replicas: int, tmp: Path) -> dict[str, float]:
         "BENCH_TMP": str(tmp),
         "DATABASE_URL": db.url,
         "DATA_ENCRYPTION_KEY": key,
-        "AUDIT_HMAC_KEY": Keyring.generate_key(),
+        "AUDIT_HMAC_KEY": AuditKeys.generate_key(),
         "AUDIT_CHECKPOINT_PATH": str(tmp / "checkpoints.jsonl"),
         "SLACK_BOT_TOKEN": TOKEN,
         "SLACK_SIGNING_SECRET": SIGNING,

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
-from pydantic import SecretStr
 
 from app import (
     ConfigError,
@@ -40,7 +39,7 @@ db_cli = typer.Typer(no_args_is_help=True, help="Database")
 roles_cli = typer.Typer(no_args_is_help=True, help="Role membership")
 mentions_cli = typer.Typer(no_args_is_help=True, help="Mentions")
 audit_cli = typer.Typer(no_args_is_help=True, help="Audit trail")
-keys_cli = typer.Typer(no_args_is_help=True, help="Data-encryption keys")
+keys_cli = typer.Typer(no_args_is_help=True, help="Data-encryption and audit keys")
 cli.add_typer(db_cli, name="db")
 cli.add_typer(roles_cli, name="roles")
 cli.add_typer(mentions_cli, name="mentions")
@@ -72,16 +71,9 @@ def _container(
     verify_only: bool = False,
     migrating: bool = False,
 ) -> Container:
-    """The container for a command. ``verify_only``: the audit chain covers ciphertext,
-    so checking it needs no data-encryption key (a throw-away one stands in; nothing is
-    decrypted)."""
+    """The container for a command. ``verify_only``: for `audit verify`, which needs no
+    data-encryption key and no current audit key (see ``app.build_container``)."""
     settings = _settings()
-    if verify_only and not settings.secret("DATA_ENCRYPTION_KEY"):
-        from models.crypto import Keyring
-
-        settings = settings.model_copy(
-            update={"DATA_ENCRYPTION_KEY": SecretStr(Keyring.generate_key())}
-        )
     configure_logging(settings.LOG_LEVEL)
     if screen is None and not need_screen:
         from workflows.phi.types import ScreenResult
@@ -94,7 +86,7 @@ def _container(
     sqlite_file = _sqlite_file(settings.DATABASE_URL)
     existed = sqlite_file is None or sqlite_file.exists()
     try:
-        c = build_container(settings, screen=screen)
+        c = build_container(settings, screen=screen, verify_only=verify_only)
     except ConfigError as exc:
         _fail(str(exc))
     if not migrating:
@@ -338,10 +330,13 @@ def audit_verify() -> None:
             "first event",
             err=True,
         )
+    if result.missing_key is not None:
+        _fail(str(result.problem))
     if result.ok:
         cp = f"; matches checkpoint at event #{checkpoint.seq}" if checkpoint else ""
         typer.echo(
-            f"audit trail OK: {result.checked} events, "
+            f"audit trail OK: {result.checked} events ({result.signed} signed with the audit "
+            f"key, {result.legacy} legacy unsigned), "
             f"head #{result.head_seq} {result.head_hash[:16]}…{cp}"
         )
         return
@@ -428,8 +423,9 @@ def audit_export(
 
     with c.deps.uow() as uow:
         trail = audit.trail_of(uow.session)
+        signed_from = audit.first_signed(uow.session)
     audit.write_checkpoint(
-        Path(c.settings.AUDIT_CHECKPOINT_PATH), head[0], head[1], utcnow(), trail
+        Path(c.settings.AUDIT_CHECKPOINT_PATH), head[0], head[1], utcnow(), trail, signed_from
     )
     fields = list(EXPORT_FIELDS) + (["mention_text", "reply_text"] if include_text else [])
     out = sys.stdout
@@ -451,6 +447,15 @@ def keys_generate() -> None:
     from models.crypto import Keyring
 
     typer.echo(Keyring.generate_key())
+
+
+@keys_cli.command("generate-audit")
+def keys_generate_audit() -> None:
+    """Print a new audit key (AUDIT_HMAC_KEY; to rotate, move the old one to
+    AUDIT_HMAC_PREVIOUS_KEYS)."""
+    from models.audit_keys import AuditKeys
+
+    typer.echo(AuditKeys.generate_key())
 
 
 @keys_cli.command("rotate")

@@ -1,7 +1,11 @@
-"""The hash-chained audit trail: append, verify, checkpoint.
+"""The HMAC-chained audit trail: append, verify, checkpoint.
 
-Each event's hash is SHA-256 over the previous hash and a canonical JSON of the event's
-stored fields (encrypted fields are chained as stored, so the chain survives without keys).
+Each event's hash is HMAC-SHA256, under the audit key (a setting, never stored in the
+database), over the previous hash and a canonical JSON of the event's stored fields and
+the key's fingerprint (encrypted fields are chained as stored, so verifying needs no
+data-encryption key). Without the audit key, an edited event cannot be re-hashed and an
+event cannot be forged. Events written before a key was configured (``key_id`` NULL) are
+plain SHA-256 ("legacy"); none may follow a signed one.
 The chain head is checkpointed outside the database (a JSONL file, exports and the
 periodic audit message) so that deleting the newest events is detected too.
 """
@@ -9,6 +13,7 @@ periodic audit message) so that deleting the newest events is detected too.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -18,6 +23,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from models.audit_keys import AuditKeyError, AuditKeys, audit_keys_of
 from models.crypto import keyring_of
 from models.db import AUDIT_LOCK_KEY, xact_lock
 from models.tables import AuditEvent
@@ -50,24 +56,41 @@ def _iso(value: datetime) -> str:
 
 
 def canonical(fields: dict[str, Any]) -> str:
+    """The chained fields as canonical JSON; ``key_id`` too when the event is signed (a
+    legacy event's form is unchanged, so its stored hash still matches)."""
     out = {}
     for name in CHAINED_FIELDS:
         value = fields.get(name)
         if isinstance(value, datetime):
             value = _iso(value)
         out[name] = value
+    if fields.get("key_id") is not None:
+        out["key_id"] = fields["key_id"]
     return json.dumps(out, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
 
 
-def chain_hash(prev_hash: str, fields: dict[str, Any]) -> str:
-    return hashlib.sha256((prev_hash + "\n" + canonical(fields)).encode()).hexdigest()
+def _message(prev_hash: str, fields: dict[str, Any]) -> str:
+    return prev_hash + "\n" + canonical(fields)
+
+
+def legacy_hash(prev_hash: str, fields: dict[str, Any]) -> str:
+    """The hash of an event written before the chain was keyed (plain SHA-256)."""
+    return hashlib.sha256(_message(prev_hash, fields).encode()).hexdigest()
+
+
+def signed_hash(keys: AuditKeys, prev_hash: str, fields: dict[str, Any]) -> str:
+    """HMAC-SHA256 under the key named by ``fields["key_id"]``."""
+    return keys.mac(str(fields["key_id"]), _message(prev_hash, fields))
 
 
 def append(session: Session, fields: dict[str, Any], now: datetime) -> AuditEvent:
     """Append one event in the caller's transaction (serialised on the chain head).
 
     ``reason`` (free text a person typed) is encrypted here, before hashing, so the chain
-    covers exactly the stored ciphertext and verification needs no keys."""
+    covers exactly the stored ciphertext and verification needs no data-encryption key."""
+    keys = audit_keys_of(session.get_bind().dialect)
+    if keys.current_id is None:
+        raise AuditKeyError("AUDIT_HMAC_KEY is not set: this process cannot write audit events")
     xact_lock(session, AUDIT_LOCK_KEY)
     head_row = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
@@ -80,12 +103,13 @@ def append(session: Session, fields: dict[str, Any], now: datetime) -> AuditEven
     if values.get("detail") is not None:
         values["detail"] = json.loads(json.dumps(values["detail"], sort_keys=True, default=str))
     occurred = now.astimezone(UTC)
-    chained = {**values, "seq": seq, "occurred_at": occurred}
+    chained = {**values, "seq": seq, "occurred_at": occurred, "key_id": keys.current_id}
     event = AuditEvent(
         seq=seq,
         occurred_at=occurred,
+        key_id=keys.current_id,
         prev_hash=prev,
-        hash=chain_hash(prev, chained),
+        hash=signed_hash(keys, prev, chained),
         **values,
     )
     session.add(event)
@@ -120,6 +144,10 @@ class VerifyResult:
     head_hash: str
     problem: str | None = None
     bad_seq: int | None = None
+    signed: int = 0
+    legacy: int = 0
+    # fingerprint of an audit key that is needed but not configured (problem says which)
+    missing_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -130,78 +158,144 @@ class Checkpoint:
     # the trail it belongs to: the hash of that database's first event, so databases
     # that share a checkpoint file are each compared with their own checkpoints only
     trail: str | None = None
+    # the first event signed with an audit key, so signed events rewritten as legacy
+    # ones are caught
+    first_signed: int | None = None
 
 
-def verify(session: Session, checkpoint: Checkpoint | None = None) -> VerifyResult:
-    """Walk the chain in seq order; name the first event that is edited, missing or
-    out of order, and compare the head with the latest external checkpoint."""
-    cols = ", ".join(("hash", "prev_hash", *CHAINED_FIELDS))
+class _Walk:
+    """The running state of ``verify``: builds the failing result at any event."""
+
+    def __init__(self) -> None:
+        self.prev = GENESIS
+        self.checked = 0
+        self.signed = 0
+        self.first_signed: int | None = None
+        self.hashes: dict[int, str] = {}
+
+    @property
+    def head_seq(self) -> int:
+        return self.checked
+
+    def bad(self, seq: int, problem: str, missing_key: str | None = None) -> VerifyResult:
+        return VerifyResult(
+            False,
+            self.checked,
+            self.head_seq,
+            self.prev,
+            problem,
+            seq,
+            self.signed,
+            self.checked - self.signed,
+            missing_key,
+        )
+
+    def ok(self) -> VerifyResult:
+        return VerifyResult(
+            True,
+            self.checked,
+            self.head_seq,
+            self.prev,
+            signed=self.signed,
+            legacy=self.checked - self.signed,
+        )
+
+
+def _check_event(walk: _Walk, row: dict[str, Any], keys: AuditKeys) -> VerifyResult | None:
+    seq = int(row["seq"])
+    if seq != walk.head_seq + 1:
+        expected = walk.head_seq + 1
+        return walk.bad(
+            expected,
+            f"event #{expected} is missing (next event found is #{seq}): events were deleted",
+        )
+    if row["prev_hash"] != walk.prev:
+        return walk.bad(
+            seq,
+            f"event #{seq} does not follow event #{seq - 1}: events were reordered or replaced",
+        )
+    key_id = row.get("key_id")
+    if key_id is None:
+        if walk.first_signed is not None:
+            return walk.bad(
+                seq,
+                f"event #{seq} is not signed with the audit key although earlier events are "
+                f"(from #{walk.first_signed}): it was forged or rewritten",
+            )
+        expected_hash = legacy_hash(walk.prev, row)
+    elif not keys.knows(str(key_id)):
+        return walk.bad(
+            seq,
+            f"event #{seq} is signed with audit key {key_id}, which is not configured: set "
+            "AUDIT_HMAC_KEY to that key or add it to AUDIT_HMAC_PREVIOUS_KEYS (if no such "
+            f"key was ever used, event #{seq} is forged)",
+            missing_key=str(key_id),
+        )
+    else:
+        expected_hash = signed_hash(keys, walk.prev, row)
+    if not hmac.compare_digest(expected_hash, str(row["hash"])):
+        return walk.bad(
+            seq,
+            f"event #{seq} was altered or forged after it was written (its hash does not "
+            "match its contents under the audit key)",
+        )
+    walk.prev = str(row["hash"])
+    walk.hashes[seq] = walk.prev
+    walk.checked += 1
+    if key_id is not None:
+        walk.signed += 1
+        if walk.first_signed is None:
+            walk.first_signed = seq
+    return None
+
+
+def _check_checkpoint(walk: _Walk, checkpoint: Checkpoint) -> VerifyResult | None:
+    head_seq = walk.head_seq
+    if checkpoint.seq > head_seq:
+        return walk.bad(
+            head_seq + 1,
+            f"the checkpoint of {checkpoint.at} records event #{checkpoint.seq} but the "
+            f"trail ends at #{head_seq}: the newest events were deleted",
+        )
+    recorded = checkpoint.first_signed
+    if recorded is not None and (walk.first_signed is None or walk.first_signed > recorded):
+        return walk.bad(
+            recorded,
+            f"event #{recorded} is not signed with the audit key although the checkpoint of "
+            f"{checkpoint.at} records signed events from #{recorded}: signed events were "
+            "rewritten as unsigned ones (this or an earlier event was edited)",
+        )
+    if walk.hashes.get(checkpoint.seq) != checkpoint.hash:
+        return walk.bad(
+            checkpoint.seq,
+            f"event #{checkpoint.seq} differs from the checkpoint of {checkpoint.at}: "
+            "the trail was rewritten",
+        )
+    return None
+
+
+def verify(
+    session: Session, checkpoint: Checkpoint | None = None, keys: AuditKeys | None = None
+) -> VerifyResult:
+    """Walk the chain in seq order; name the first event that is edited, forged, missing
+    or out of order, and compare the head with the latest external checkpoint. ``keys``:
+    the audit keys (default: the engine's); no data-encryption key is needed."""
+    if keys is None:
+        keys = audit_keys_of(session.get_bind().dialect)
+    cols = ", ".join(("hash", "prev_hash", "key_id", *CHAINED_FIELDS))
     rows = session.execute(
         text(f"SELECT {cols} FROM audit_events ORDER BY seq")  # noqa: S608 - fixed names
     ).mappings()
-    prev = GENESIS
-    expected_seq = 1
-    checked = 0
-    hashes: dict[int, str] = {}
+    walk = _Walk()
     for raw in rows:
-        row = _normalise(dict(raw))
-        seq = int(row["seq"])
-        if seq != expected_seq:
-            return VerifyResult(
-                False,
-                checked,
-                expected_seq - 1,
-                prev,
-                f"event #{expected_seq} is missing (next event found is #{seq}): "
-                "events were deleted",
-                expected_seq,
-            )
-        if row["prev_hash"] != prev:
-            return VerifyResult(
-                False,
-                checked,
-                seq - 1,
-                prev,
-                f"event #{seq} does not follow event #{seq - 1}: events were reordered or replaced",
-                seq,
-            )
-        if chain_hash(prev, row) != row["hash"]:
-            return VerifyResult(
-                False,
-                checked,
-                seq - 1,
-                prev,
-                f"event #{seq} was altered after it was written (its hash does not match "
-                "its contents)",
-                seq,
-            )
-        prev = row["hash"]
-        hashes[seq] = prev
-        expected_seq += 1
-        checked += 1
-    head_seq = expected_seq - 1
+        failed = _check_event(walk, _normalise(dict(raw)), keys)
+        if failed is not None:
+            return failed
     if checkpoint is not None:
-        if checkpoint.seq > head_seq:
-            return VerifyResult(
-                False,
-                checked,
-                head_seq,
-                prev,
-                f"the checkpoint of {checkpoint.at} records event #{checkpoint.seq} but the "
-                f"trail ends at #{head_seq}: the newest events were deleted",
-                head_seq + 1,
-            )
-        if hashes.get(checkpoint.seq) != checkpoint.hash:
-            return VerifyResult(
-                False,
-                checked,
-                head_seq,
-                prev,
-                f"event #{checkpoint.seq} differs from the checkpoint of {checkpoint.at}: "
-                "the trail was rewritten",
-                checkpoint.seq,
-            )
-    return VerifyResult(True, checked, head_seq, prev)
+        failed = _check_checkpoint(walk, checkpoint)
+        if failed is not None:
+            return failed
+    return walk.ok()
 
 
 def head(session: Session) -> tuple[int, str]:
@@ -221,17 +315,40 @@ def trail_of(session: Session) -> str | None:
     return None if row is None else str(row.hash)
 
 
+def first_signed(session: Session) -> int | None:
+    """The seq of the first event signed with an audit key (None while there is none)."""
+    value = session.execute(
+        select(func.min(AuditEvent.seq)).where(AuditEvent.key_id.is_not(None))
+    ).scalar_one()
+    return None if value is None else int(value)
+
+
 def write_checkpoint(
-    path: Path, seq: int, hash_: str, now: datetime, trail: str | None = None
+    path: Path,
+    seq: int,
+    hash_: str,
+    now: datetime,
+    trail: str | None = None,
+    first_signed: int | None = None,
 ) -> Checkpoint:
-    cp = Checkpoint(seq=seq, hash=hash_, at=_iso(now), trail=trail)
+    if first_signed is not None and first_signed > seq:
+        first_signed = None  # signed after the recorded head
+    cp = Checkpoint(seq=seq, hash=hash_, at=_iso(now), trail=trail, first_signed=first_signed)
     path.parent.mkdir(parents=True, exist_ok=True)
     line: dict[str, Any] = {"seq": cp.seq, "hash": cp.hash, "at": cp.at}
     if trail is not None:
         line["trail"] = trail
+    if first_signed is not None:
+        line["first_signed"] = first_signed
     with path.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(line) + "\n")
     return cp
+
+
+def checkpoint_head(session: Session, path: Path, now: datetime) -> Checkpoint:
+    """Record the current head of the session's trail in the checkpoint file."""
+    seq, hash_ = head(session)
+    return write_checkpoint(path, seq, hash_, now, trail_of(session), first_signed(session))
 
 
 def _checkpoints(path: Path) -> list[Checkpoint]:
@@ -242,12 +359,14 @@ def _checkpoints(path: Path) -> list[Checkpoint]:
         if line.strip():
             data = json.loads(line)
             trail = data.get("trail")
+            signed_from = data.get("first_signed")
             out.append(
                 Checkpoint(
                     seq=int(data["seq"]),
                     hash=str(data["hash"]),
                     at=str(data["at"]),
                     trail=None if trail is None else str(trail),
+                    first_signed=None if signed_from is None else int(signed_from),
                 )
             )
     return out

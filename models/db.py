@@ -9,6 +9,7 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.audit_keys import AuditKeys, attach_audit_keys
 from models.crypto import Keyring, attach_keyring
 
 # Advisory-lock keys (PostgreSQL): one for the audit chain, one for migrations,
@@ -18,8 +19,11 @@ MIGRATION_LOCK_KEY = 0x43534E02
 SCHEDULER_LOCK_KEY = 0x43534E03
 
 
-def make_engine(url: str, keyring: Keyring, **kwargs: Any) -> Engine:
-    """An engine whose dialect carries the keyring for encrypted columns.
+def make_engine(
+    url: str, keyring: Keyring, audit_keys: AuditKeys | None = None, **kwargs: Any
+) -> Engine:
+    """An engine whose dialect carries the keyring for encrypted columns and the audit
+    chain's HMAC keys (without them it can verify unsigned events only, and append none).
 
     SQLite: a file under ./data/ is created on demand; every transaction starts with
     BEGIN IMMEDIATE so concurrent writers serialise instead of failing at commit.
@@ -49,6 +53,8 @@ def make_engine(url: str, keyring: Keyring, **kwargs: Any) -> Engine:
         kwargs.setdefault("max_overflow", 20)
         engine = create_engine(url, **kwargs)
     attach_keyring(engine.dialect, keyring)
+    if audit_keys is not None:
+        attach_audit_keys(engine.dialect, audit_keys)
     return engine
 
 

@@ -235,7 +235,7 @@ class RoleMember(Base):
 
 
 class AuditEvent(Base):
-    """Append-only, hash-chained. ``seq`` is assigned under a lock so the chain has no gaps."""
+    """Append-only, HMAC-chained. ``seq`` is assigned under a lock so the chain has no gaps."""
 
     __tablename__ = "audit_events"
     __table_args__ = (
@@ -259,6 +259,8 @@ class AuditEvent(Base):
     # Encrypted by models.audit.append before hashing (the chain covers the ciphertext).
     reason: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # Fingerprint of the audit key whose HMAC ``hash`` is; NULL: a legacy SHA-256 event.
+    key_id: Mapped[str | None] = mapped_column(String(16))
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 

@@ -85,12 +85,6 @@ def write_audit_checkpoint(container: Container) -> Any:
     from models import audit
 
     with container.deps.uow() as uow:
-        seq, hash_ = audit.head(uow.session)
-        trail = audit.trail_of(uow.session)
-    return audit.write_checkpoint(
-        Path(container.settings.AUDIT_CHECKPOINT_PATH),
-        seq,
-        hash_,
-        container.deps.clock(),
-        trail,
-    )
+        return audit.checkpoint_head(
+            uow.session, Path(container.settings.AUDIT_CHECKPOINT_PATH), container.deps.clock()
+        )

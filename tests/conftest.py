@@ -17,6 +17,10 @@ PG_ADMIN_URL = os.environ.get(
     "COUNTERSIGN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 TEST_KEY = "u0s3Qq8w7b1wZ0wJxk0y3c5m9Yl3hLrQ7sZ6m2cY8aE="
+TEST_AUDIT_KEY = "test-audit-key-0123456789abcdef0123456789abcdef"
+# every container, and every CLI run that copies os.environ, signs with the test audit key
+os.environ["AUDIT_HMAC_KEY"] = TEST_AUDIT_KEY
+os.environ.pop("AUDIT_HMAC_PREVIOUS_KEYS", None)
 
 
 def _pg_available() -> bool:

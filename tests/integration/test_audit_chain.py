@@ -8,9 +8,11 @@ attacker with admin access the hash chain and the external checkpoint exist for.
 
 from __future__ import annotations
 
+import hmac
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
 from models import audit
-from tests.conftest import TEST_KEY
+from models.audit_keys import AuditKeys, fingerprint
+from tests.conftest import TEST_AUDIT_KEY, TEST_KEY, make_settings
 from workflows.services import drafting, mentions, roles
 from workflows.types import Actor, MentionInput
 
@@ -64,8 +67,8 @@ def _disable_guard(db_url: str) -> None:
     eng = _raw_engine(db_url)
     with eng.connect() as conn:
         if conn.dialect.name == "sqlite":
-            conn.execute(text("DROP TRIGGER audit_events_no_update"))
-            conn.execute(text("DROP TRIGGER audit_events_no_delete"))
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_events_no_update"))
+            conn.execute(text("DROP TRIGGER IF EXISTS audit_events_no_delete"))
         else:
             conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
     eng.dispose()
@@ -219,32 +222,93 @@ def test_reordered_pair_is_named(seeded, db_url: str) -> None:
     assert "#2" in (result.problem or "")
 
 
-def test_rewritten_tail_is_caught_by_the_checkpoint(seeded, db_url: str, tmp_path: Path) -> None:
-    """An attacker who edits event 3 and re-hashes every later event passes the chain
-    check; the external checkpoint still catches it."""
-    cp = _checkpoint(seeded, tmp_path / "cp.jsonl")
-    _edit(db_url, 3)
+def _rehash_from(db_url: str, first: int, rehash) -> None:  # type: ignore[no-untyped-def]
+    """What an attacker with write access but without the audit key can do: re-hash
+    event ``first`` and every later one with ``rehash(prev, row) -> (key_id, hash)``."""
+    _disable_guard(db_url)
     eng = _raw_engine(db_url)
-    cols = ", ".join(("hash", "prev_hash", *audit.CHAINED_FIELDS))
+    cols = ", ".join(("hash", "prev_hash", "key_id", *audit.CHAINED_FIELDS))
     with eng.connect() as conn:
         rows = [
-            dict(r)
+            audit._normalise(dict(r))
             for r in conn.execute(text(f"SELECT {cols} FROM audit_events ORDER BY seq")).mappings()
         ]
         prev = audit.GENESIS
-        for raw in rows:
-            row = audit._normalise(raw)
-            new_hash = audit.chain_hash(prev, row)
-            conn.execute(
-                text("UPDATE audit_events SET prev_hash = :p, hash = :h WHERE seq = :s"),
-                {"p": prev, "h": new_hash, "s": row["seq"]},
-            )
-            prev = new_hash
+        for row in rows:
+            if row["seq"] >= first:
+                key_id, new_hash = rehash(prev, row)
+                conn.execute(
+                    text(
+                        "UPDATE audit_events SET prev_hash = :p, hash = :h, key_id = :k "
+                        "WHERE seq = :s"
+                    ),
+                    {"p": prev, "h": new_hash, "k": key_id, "s": row["seq"]},
+                )
+                prev = new_hash
+            else:
+                prev = row["hash"]
     eng.dispose()
-    assert _verify(seeded).ok  # internally consistent again
-    result = _verify(seeded, cp)
+
+
+ATTACKER_KEY = "an-attackers-own-key-0123456789abcdef"
+
+
+def _plain(prev: str, row: dict[str, object]) -> tuple[object, str]:
+    return row["key_id"], audit.legacy_hash(prev, row)
+
+
+def _as_legacy(prev: str, row: dict[str, object]) -> tuple[object, str]:
+    return None, audit.legacy_hash(prev, {**row, "key_id": None})
+
+
+def _wrong_key(prev: str, row: dict[str, object]) -> tuple[object, str]:
+    """The real key's fingerprint, the attacker's key."""
+    message = prev + "\n" + audit.canonical(row)
+    return row["key_id"], hmac.new(ATTACKER_KEY.encode(), message.encode(), "sha256").hexdigest()
+
+
+def _own_key(prev: str, row: dict[str, object]) -> tuple[object, str]:
+    """Signed properly, with the attacker's own key and its fingerprint."""
+    key_id = fingerprint(ATTACKER_KEY)
+    return key_id, audit.signed_hash(AuditKeys(ATTACKER_KEY), prev, {**row, "key_id": key_id})
+
+
+@pytest.mark.parametrize(
+    ("rehash", "expected"),
+    [
+        (_plain, "altered or forged"),
+        (_wrong_key, "altered or forged"),
+        (_as_legacy, "not signed with the audit key although earlier events are"),
+        (_own_key, "not configured"),
+    ],
+)
+def test_edit_with_every_later_hash_recomputed_is_named_at_the_edited_event(
+    seeded, db_url: str, rehash, expected: str
+) -> None:  # type: ignore[no-untyped-def]
+    _edit(db_url, 3)
+    _rehash_from(db_url, 3, rehash)
+    result = _verify(seeded)
     assert not result.ok
-    assert "rewritten" in (result.problem or "")
+    assert result.bad_seq == 3, result.problem
+    assert expected in (result.problem or "")
+    assert result.checked == 2
+
+
+def test_all_events_rewritten_as_legacy_are_caught_by_the_checkpoint_at_the_first_signed(
+    seeded, db_url: str, tmp_path: Path
+) -> None:
+    with Session(seeded.engine) as s:
+        cp = audit.checkpoint_head(s, tmp_path / "cp.jsonl", seeded.deps.clock())
+    assert cp.first_signed == 1
+    assert audit.latest_checkpoint(tmp_path / "cp.jsonl") == cp
+    _edit(db_url, 4)
+    _rehash_from(db_url, 1, _as_legacy)
+    unchecked = _verify(seeded)  # a consistent legacy chain on its own
+    assert unchecked.ok and unchecked.legacy == N_EVENTS and unchecked.signed == 0
+    result = _verify(seeded, audit.latest_checkpoint(tmp_path / "cp.jsonl"))
+    assert not result.ok
+    assert result.bad_seq == 1, result.problem
+    assert "rewritten as unsigned" in (result.problem or "")
 
 
 def test_appending_after_tamper_does_not_hide_it(seeded, db_url: str) -> None:
@@ -383,3 +447,170 @@ def test_a_release_checkpoints_the_trail_through_the_outbox(
     _delete(db_url, seq)
     result = _verify(container, audit.latest_checkpoint(path, trail))
     assert not result.ok and result.bad_seq == seq
+
+
+# -- the keyed chain: legacy events, forged events, rotation --------------------------------
+
+
+def _append_unsigned(engine, n: int, key_id: str | None = None) -> list[int]:  # type: ignore[no-untyped-def]
+    """Insert ``n`` events with a plain SHA-256 hash, as the code before the audit key
+    did (or as a forger does: INSERT is allowed); ``key_id`` claims a key anyway."""
+    from models.tables import AuditEvent
+
+    seqs = []
+    with Session(engine) as s:
+        for _ in range(n):
+            seq, prev = audit.head(s)
+            seq += 1
+            fields = {
+                "seq": seq,
+                "occurred_at": datetime(2026, 1, 2, 3, 4, 5, 600000, tzinfo=UTC),
+                "actor": "cli:legacy",
+                "action": "roles.added",
+                "outcome": "ok",
+            }
+            hashed = {**fields, "key_id": key_id}
+            s.add(
+                AuditEvent(**hashed, prev_hash=prev, hash=audit.legacy_hash(prev, hashed))  # type: ignore[arg-type]
+            )
+            s.commit()
+            seqs.append(seq)
+    return seqs
+
+
+@pytest.mark.parametrize("claimed_key", [None, fingerprint(TEST_AUDIT_KEY)])
+def test_forged_appended_event_is_named(seeded, claimed_key: str | None) -> None:
+    (forged,) = _append_unsigned(seeded.engine, 1, claimed_key)
+    assert forged == N_EVENTS + 1
+    result = _verify(seeded)
+    assert not result.ok and result.bad_seq == forged, result.problem
+    expected = "not signed with the audit key" if claimed_key is None else "altered or forged"
+    assert expected in (result.problem or "")
+    # and events appended after it do not hide it
+    mentions.ingest(seeded.deps, [_mention(99)])
+    assert _verify(seeded).bad_seq == forged
+
+
+def test_legacy_events_then_signed_events_verify_with_counts(
+    container, db_url: str, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    assert _append_unsigned(container.engine, 3) == [1, 2, 3]
+    mentions.ingest(container.deps, [_mention(1), _mention(2)])  # events 4-5, signed
+    result = _verify(container)
+    assert result.ok, result.problem
+    assert (result.checked, result.signed, result.legacy) == (5, 2, 3)
+    with Session(container.engine) as s:
+        assert audit.first_signed(s) == 4
+    # an unsigned event after the signed ones is not legacy: it is forged
+    _append_unsigned(container.engine, 1)
+    result = _verify(container)
+    assert not result.ok and result.bad_seq == 6
+    assert "although earlier events are (from #4)" in (result.problem or "")
+    container.close()
+    env = _cli_env(db_url, tmp_path / "cp.jsonl")
+    bad = _cli(env, "audit", "verify")
+    assert bad.returncode == 1 and "at event #6:" in bad.stderr, bad.stderr
+
+
+def test_cli_reports_signed_and_legacy_counts(container, db_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    _append_unsigned(container.engine, 2)
+    mentions.ingest(container.deps, [_mention(1)])
+    container.close()
+    ok = _cli(_cli_env(db_url, tmp_path / "cp.jsonl"), "audit", "verify")
+    assert ok.returncode == 0, ok.stderr
+    assert "3 events (1 signed with the audit key, 2 legacy unsigned)" in ok.stdout
+
+
+KEY_A = "rotation-key-A-0123456789abcdef0123456789"
+KEY_B = "rotation-key-B-0123456789abcdef0123456789"
+
+
+def _ingest_with(db_url: str, first: int, **keys: str) -> None:
+    from app import build_container
+    from tests.support.fakes import FakeScreen, FixedSentiment
+
+    c = build_container(
+        make_settings(db_url, **keys), screen=FakeScreen(), sentiment=FixedSentiment()
+    )
+    try:
+        mentions.ingest(c.deps, [_mention(first), _mention(first + 1)])
+    finally:
+        c.close()
+
+
+def _verify_with(db_url: str, **keys: str) -> audit.VerifyResult:
+    from app import build_container
+    from tests.support.fakes import FakeScreen
+
+    c = build_container(make_settings(db_url, **keys), screen=FakeScreen(), verify_only=True)
+    try:
+        return _verify(c)
+    finally:
+        c.close()
+
+
+def test_rotation_keeps_old_events_verifiable_while_the_old_key_is_kept(
+    db_url: str, tmp_path: Path
+) -> None:
+    _ingest_with(db_url, 1, AUDIT_HMAC_KEY=KEY_A)  # events 1-2 under A
+    _ingest_with(db_url, 3, AUDIT_HMAC_KEY=KEY_B, AUDIT_HMAC_PREVIOUS_KEYS=KEY_A)  # 3-4 under B
+    result = _verify_with(db_url, AUDIT_HMAC_KEY=KEY_B, AUDIT_HMAC_PREVIOUS_KEYS=KEY_A)
+    assert result.ok and result.signed == 4, result.problem
+    # an auditor holding only the verifying keys, no current key and no data key
+    result = _verify_with(db_url, AUDIT_HMAC_KEY="", AUDIT_HMAC_PREVIOUS_KEYS=f"{KEY_A},{KEY_B}")
+    assert result.ok, result.problem
+    # without A, the events it signed are named, with its fingerprint
+    result = _verify_with(db_url, AUDIT_HMAC_KEY=KEY_B)
+    assert not result.ok and result.bad_seq == 1
+    assert result.missing_key == fingerprint(KEY_A)
+    env = _cli_env(db_url, tmp_path / "cp.jsonl")
+    env.update(AUDIT_HMAC_KEY=KEY_B)
+    bad = _cli(env, "audit", "verify")
+    assert bad.returncode == 2, bad.stderr
+    lines = bad.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: event #1 is signed with audit key")
+    assert fingerprint(KEY_A) in lines[0] and "AUDIT_HMAC_PREVIOUS_KEYS" in lines[0]
+    env.update(AUDIT_HMAC_PREVIOUS_KEYS=KEY_A)
+    ok = _cli(env, "audit", "verify")
+    assert ok.returncode == 0 and "4 signed with the audit key" in ok.stdout, ok.stderr
+
+
+def test_cli_verify_needs_neither_the_data_key_nor_the_current_audit_key(
+    seeded, db_url: str, tmp_path: Path
+) -> None:
+    env = _cli_env(db_url, tmp_path / "cp.jsonl")
+    seeded.close()
+    for name in ("DATA_ENCRYPTION_KEY", "AUDIT_HMAC_KEY"):
+        env.pop(name)
+    env.update(AUDIT_HMAC_PREVIOUS_KEYS=TEST_AUDIT_KEY)
+    ok = _cli(env, "audit", "verify")
+    assert ok.returncode == 0, ok.stderr
+    assert f"{N_EVENTS} events ({N_EVENTS} signed" in ok.stdout
+
+
+def test_cli_without_audit_key_refuses_to_start_in_one_line(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    env = _cli_env(sqlite_url, tmp_path / "cp.jsonl")
+    env.pop("AUDIT_HMAC_KEY")
+    for command in (("serve",), ("roles", "list")):
+        proc = _cli(env, *command)
+        assert proc.returncode == 2, proc.stderr
+        lines = proc.stderr.strip().splitlines()
+        assert len(lines) == 1 and "AUDIT_HMAC_KEY is not set" in lines[0], proc.stderr
+        assert "keys generate-audit" in lines[0]
+    env.update(AUDIT_HMAC_KEY="short-secret")
+    proc = _cli(env, "roles", "list")
+    assert proc.returncode == 2 and "AUDIT_HMAC_KEY is too short" in proc.stderr, proc.stderr
+    assert "short-secret" not in proc.stderr
+    proc = _cli(env, "keys", "generate-audit")
+    assert proc.returncode == 0 and len(proc.stdout.strip()) >= 32
+
+
+def test_edit_in_the_legacy_part_is_named_at_the_first_signed_event(container, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    _append_unsigned(container.engine, 3)
+    mentions.ingest(container.deps, [_mention(1), _mention(2)])  # events 4-5, signed
+    _edit(db_url, 2)
+    _rehash_from(db_url, 2, _plain)
+    result = _verify(container)
+    assert not result.ok and result.bad_seq == 4, result.problem

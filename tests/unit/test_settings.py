@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from app import ConfigError, Settings, build_keyring
+from app import ConfigError, Settings, build_audit_keys, build_keyring
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -58,3 +58,36 @@ def test_bad_key_is_named_without_echoing_it() -> None:
     with pytest.raises(ConfigError, match="not a valid key") as info:
         build_keyring(Settings(_env_file=None, DATA_ENCRYPTION_KEY="not-a-key-123"))  # type: ignore[call-arg]
     assert "not-a-key-123" not in str(info.value)
+
+
+def test_no_audit_key_outside_demo_mode_refuses_with_clear_message() -> None:
+    with pytest.raises(ConfigError, match="AUDIT_HMAC_KEY is not set") as info:
+        build_audit_keys(Settings(_env_file=None, AUDIT_HMAC_KEY=None))  # type: ignore[call-arg]
+    assert "keys generate-audit" in str(info.value)
+    demo = build_audit_keys(Settings(_env_file=None, AUDIT_HMAC_KEY=None, DEMO_MODE=True))  # type: ignore[call-arg]
+    assert demo.current_id is not None
+    # verifying only: no current key needed
+    assert build_audit_keys(Settings(_env_file=None, AUDIT_HMAC_KEY=None), signing=False)  # type: ignore[call-arg]
+
+
+def test_short_audit_keys_are_named_without_echoing_them() -> None:
+    for values in (
+        {"AUDIT_HMAC_KEY": "too-short-123"},
+        {"AUDIT_HMAC_KEY": "x" * 32, "AUDIT_HMAC_PREVIOUS_KEYS": f"{'y' * 32},too-short-123"},
+    ):
+        with pytest.raises(ConfigError, match="too short") as info:
+            build_audit_keys(Settings(_env_file=None, **values))  # type: ignore[arg-type]
+        assert "too-short-123" not in str(info.value)
+    assert "AUDIT_HMAC_PREVIOUS_KEYS entry 2" in str(info.value)
+
+
+def test_audit_keys_are_known_by_fingerprint_only() -> None:
+    from models.audit_keys import fingerprint
+
+    keys = build_audit_keys(
+        Settings(_env_file=None, AUDIT_HMAC_KEY="b" * 40, AUDIT_HMAC_PREVIOUS_KEYS="a" * 40)  # type: ignore[call-arg]
+    )
+    assert keys.current_id == fingerprint("b" * 40) and len(keys.current_id) == 16
+    assert keys.knows(fingerprint("a" * 40)) and not keys.knows(fingerprint("c" * 40))
+    assert keys.mac(keys.current_id, "m") != keys.mac(fingerprint("a" * 40), "m")
+    assert "b" * 40 not in repr(Settings(_env_file=None, AUDIT_HMAC_KEY="b" * 40))  # type: ignore[call-arg]
