@@ -19,7 +19,7 @@ def mention_and_thread(
     thread = chat.get_thread(deps, mention.id, platform)
     if thread is None or not thread.ts or not thread.channel:
         # The parent has not been posted yet (its row is retrying): wait for it.
-        raise Retry("parent_not_posted_yet", after=5)
+        raise Retry("parent_not_posted_yet", after=5, waiting=True)
     return mention, thread
 
 

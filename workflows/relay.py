@@ -12,7 +12,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from workflows.services import chat, release
@@ -33,12 +33,17 @@ class Refused(Exception):
 
 
 class Retry(Exception):
-    """Deliver later; ``after`` seconds if given (e.g. Slack's Retry-After)."""
+    """Deliver later; ``after`` seconds if given (e.g. Slack's Retry-After).
 
-    def __init__(self, code: str, after: float | None = None) -> None:
+    ``waiting=True`` marks a wait that is not a failure (a rate limit, a parent message
+    not posted yet): it does not use up one of ``max_attempts``, for up to
+    ``Relay.max_wait`` after the row was written."""
+
+    def __init__(self, code: str, after: float | None = None, *, waiting: bool = False) -> None:
         super().__init__(code)
         self.code = code
         self.after = after
+        self.waiting = waiting
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class Relay:
     handlers: dict[str, dict[str, Handler]] = field(default_factory=dict)
     max_attempts: int = 8
     batch: int = 50
+    max_wait: timedelta = timedelta(hours=1)
 
     def register(self, topic_prefix: str, handler: Handler, adapter: str = "default") -> None:
         """Several adapters may register one prefix (Slack and Teams both deliver
@@ -99,12 +105,14 @@ class Relay:
                 return delivered
             item, handler = claimed
             error: tuple[str, float | None] | None = None
+            waiting = False
             try:
                 if handler is None:  # claimed rows match a handler; never close one unsent
                     raise Retry("no_handler")
                 handler(item)
             except Retry as exc:
                 error = (exc.code, exc.after)
+                waiting = exc.waiting
             except Refused as exc:
                 error = (exc.code, REFUSED)
             except Exception as exc:  # a handler bug must not stop the relay
@@ -117,7 +125,7 @@ class Relay:
                     },
                 )
                 error = (type(exc).__name__, None)
-            self._finish(item.id, error)
+            self._finish(item.id, error, waiting)
             if error is None:
                 delivered += 1
         return delivered
@@ -154,7 +162,9 @@ class Relay:
             uow.commit()
         return item, self.handler_for(item.topic)
 
-    def _finish(self, row_id: int, error: tuple[str, float | None] | None) -> None:
+    def _finish(
+        self, row_id: int, error: tuple[str, float | None] | None, waiting: bool = False
+    ) -> None:
         with self.deps.uow() as uow:
             row = uow.repo.outbox_row(row_id)
             if row is None or row.status != "pending":
@@ -164,6 +174,8 @@ class Relay:
                 row.status = "done"
                 row.done_at = now
             else:
+                if waiting and now - _aware(row.created_at) < self.max_wait:
+                    row.attempts -= 1  # nothing was sent: this claim was not an attempt
                 self._fail(row, error[0], error[1])
             dead = row.status == "dead"
             topic, revision_id, code = row.topic, row.revision_id, row.last_error or ""
@@ -204,6 +216,10 @@ class Relay:
             return
         delay = after if after is not None else min(2**row.attempts, 300)
         row.next_attempt_at = self.deps.clock() + timedelta(seconds=delay)
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def fan_out(handlers: list[Handler]) -> Handler:

@@ -160,7 +160,7 @@ class Connector:
             if status == 429:
                 after = _retry_after(response)
                 log.info("teams: throttled", extra={"operation": operation, "retry_after": after})
-                raise Retry("teams_throttled", after=after) from None
+                raise Retry("teams_throttled", after=after, waiting=True) from None
             if status >= 500 or status == 0:
                 raise Retry(f"teams_http_{status}") from None
             log.warning("teams: call refused", extra={"operation": operation, "status": status})

@@ -191,7 +191,7 @@ class TeamsPoster:
         if thread is None or not thread.ts:
             if mention.state == State.IGNORED:
                 return
-            raise Retry("parent_not_posted_yet", after=5)
+            raise Retry("parent_not_posted_yet", after=5, waiting=True)
         self._update_parent(mention, thread)
         self._retire_buttons(mention, thread)
 

@@ -62,6 +62,28 @@ def test_retry_after_and_dead_letter(deps, clock) -> None:  # type: ignore[no-un
     assert rows(deps)[0][1] == "dead"
 
 
+def test_waiting_is_not_an_attempt_until_the_row_is_an_hour_old(deps, clock) -> None:  # type: ignore[no-untyped-def]
+    ingest(deps)
+    seen: list[int] = []
+
+    def rate_limited(item: OutboxItem) -> None:
+        seen.append(item.attempts)
+        raise Retry("slack_ratelimited", after=30, waiting=True)
+
+    relay = Relay(deps, max_attempts=3)
+    relay.register("chat.mention_new", rate_limited)
+    for _ in range(10):  # far more waits than max_attempts: still pending, never dead
+        relay.deliver_due()
+        clock.advance(seconds=31)
+    assert len(seen) == 10 and set(seen) == {0}, "a wait never counts as a send"
+    assert rows(deps) == [("chat.mention_new", "pending", 0, "slack_ratelimited")]
+    clock.advance(hours=1)
+    for _ in range(3):
+        relay.deliver_due()
+        clock.advance(seconds=31)
+    assert rows(deps)[0][1] == "dead", "after an hour of waiting, waits count again"
+
+
 def test_a_crashing_handler_does_not_stop_the_others(deps, clock) -> None:  # type: ignore[no-untyped-def]
     ingest(deps, 2)
 
