@@ -279,6 +279,7 @@ def build_container(
     sentiment: Any = None,
 ) -> Container:
     from models.db import make_engine, make_session_factory
+    from models.shared_state import SqlSharedState
     from models.uow import uow_factory
     from web.metrics import Metrics
     from workflows.ingest import VaderSentiment
@@ -294,6 +295,7 @@ def build_container(
         policy=build_policy(settings),
         clock=clock or utcnow,
         sentiment=sentiment if sentiment is not None else VaderSentiment(),
+        shared=SqlSharedState(engine),
     )
     from workflows.topics import Topic
 

@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from models.crypto import Keyring, attach_keyring
 
 # Advisory-lock keys (PostgreSQL): one for the audit chain, one for migrations,
-# one for scheduler leadership.
+# one for scheduler leadership, and the class of the per-channel burst locks.
 AUDIT_LOCK_KEY = 0x43534E01
 MIGRATION_LOCK_KEY = 0x43534E02
 SCHEDULER_LOCK_KEY = 0x43534E03
+BURST_LOCK_CLASS = 0x43534E04
 
 
 def make_engine(url: str, keyring: Keyring, **kwargs: Any) -> Engine:
