@@ -328,6 +328,7 @@ def build_container(
     data-encryption key (the chain covers ciphertext; a throw-away key stands in, nothing
     is decrypted) nor the current audit key (only the keys that signed events)."""
     from models.db import make_engine, make_session_factory
+    from models.shared_state import SqlSharedState
     from models.uow import uow_factory
     from web.metrics import Metrics
     from workflows.ingest import VaderSentiment
@@ -349,6 +350,7 @@ def build_container(
         policy=build_policy(settings),
         clock=clock or utcnow,
         sentiment=sentiment if sentiment is not None else VaderSentiment(),
+        shared=SqlSharedState(engine),
     )
     from workflows.topics import Topic
 

@@ -13,10 +13,11 @@ from models.audit_keys import AuditKeys, attach_audit_keys
 from models.crypto import Keyring, attach_keyring
 
 # Advisory-lock keys (PostgreSQL): one for the audit chain, one for migrations,
-# one for scheduler leadership.
+# one for scheduler leadership, and the class of the per-channel burst locks.
 AUDIT_LOCK_KEY = 0x43534E01
 MIGRATION_LOCK_KEY = 0x43534E02
 SCHEDULER_LOCK_KEY = 0x43534E03
+BURST_LOCK_CLASS = 0x43534E04
 
 
 def make_engine(

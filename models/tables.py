@@ -338,3 +338,37 @@ class Incident(Base):
     assessment_owner: Mapped[str] = mapped_column(String(128))
     assessment_due_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     history: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SeenSignature(Base):
+    """A Slack request signature some replica accepted (replays are refused) until
+    ``expires_at`` (epoch seconds), after which the request is stale anyway."""
+
+    __tablename__ = "seen_signatures"
+
+    signature: Mapped[str] = mapped_column(String(80), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class ChannelPace(Base):
+    """A channel's posting pace shared by every replica (epoch seconds): the next slot
+    at an even pace, and Slack's Retry-After after a 429."""
+
+    __tablename__ = "channel_pace"
+
+    channel: Mapped[str] = mapped_column(String(64), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float, default=0.0)
+    blocked_until: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class ChannelBurst(Base):
+    """A channel's burst digest (``workflows.shared_state.BurstState``)."""
+
+    __tablename__ = "channel_bursts"
+
+    channel: Mapped[str] = mapped_column(String(64), primary_key=True)
+    recent: Mapped[list[float]] = mapped_column(JSON, default=list)
+    digest_ts: Mapped[str | None] = mapped_column(String(32))
+    opened: Mapped[float] = mapped_column(Float, default=0.0)
+    last: Mapped[float] = mapped_column(Float, default=0.0)
+    mention_ids: Mapped[list[int]] = mapped_column(JSON, default=list)

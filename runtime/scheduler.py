@@ -66,6 +66,9 @@ class Scheduler:
         sched.add_job(jobs.daily_digest, "cron", hour=13, args=[deps], id="daily_digest")
         sched.add_job(jobs.retention_sweep, "cron", hour=3, args=[deps], id="retention_sweep")
         sched.add_job(
+            jobs.purge_shared_state, "interval", minutes=10, args=[deps], id="purge_shared_state"
+        )
+        sched.add_job(
             write_audit_checkpoint,
             "interval",
             hours=1,

@@ -9,6 +9,7 @@ them on the one elected leader.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -138,6 +139,12 @@ def retention_sweep(deps: Deps, batch: int = 200) -> JobResult:
     if done:
         _kick(deps)
     return JobResult("retention_sweep", done)
+
+
+def purge_shared_state(deps: Deps, now: float | None = None) -> JobResult:
+    """Forget request signatures too old to be replayed (epoch seconds, like Slack's)."""
+    removed = deps.shared.purge(time.time() if now is None else now)
+    return JobResult("purge_shared_state", removed)
 
 
 def _redact(uow: UnitOfWork, m: Mention, now: datetime) -> None:

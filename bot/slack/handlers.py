@@ -9,11 +9,9 @@ raises or encodes mention or reply text (logs carry ids and exception type names
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import re
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -61,7 +59,6 @@ FORM_MODALS: dict[str, Callable[[ButtonValue, int], dict[str, Any]]] = {
 
 SCREEN_WAIT_SECONDS = 2.0
 MEMBERSHIP_TTL_SECONDS = 30.0
-REMEMBERED_DRAFT_VIEWS = 2000
 
 OUT_OF_DATE = "That button is out of date; use the latest message."
 OOPS = "Something went wrong on our side and it was logged; please try again in a minute."
@@ -151,10 +148,6 @@ def _channel_of(body: dict[str, Any]) -> str | None:
     return None
 
 
-def _sha(text: str) -> str:
-    return hashlib.sha256(text.strip().encode("utf-8")).hexdigest()
-
-
 @dataclass
 class DraftResult:
     mention: MentionView | None = None
@@ -181,9 +174,6 @@ class SlackHandlers:
     screen_wait: float = SCREEN_WAIT_SECONDS
     assessment_days: int = 30
     membership: Membership = field(init=False)
-    # drafting view id -> (blocked revision number, sha256 of its text); lets the author
-    # fix a blocked draft in the same modal (the modal still carries the old base).
-    _draft_views: OrderedDict[str, tuple[int, str]] = field(default_factory=OrderedDict)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -250,12 +240,6 @@ class SlackHandlers:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
-
-    def _remember(self, view_id: str, number: int, text: str) -> None:
-        self._draft_views[view_id] = (number, _sha(text))
-        self._draft_views.move_to_end(view_id)
-        while len(self._draft_views) > REMEMBERED_DRAFT_VIEWS:
-            self._draft_views.popitem(last=False)
 
     # -- slash command --------------------------------------------------------------------
 
@@ -389,7 +373,7 @@ class SlackHandlers:
         text = modals.submitted_text(view)
         ticked = modals.send_to_risk_ticked(view)
         view_id = str(view.get("id") or "")
-        task = self.spawn(self._save_draft(client, body, meta, text, ticked, view_id))
+        task = self.spawn(self._save_draft(client, body, meta, text, ticked))
         done, _ = await asyncio.wait({task}, timeout=self.screen_wait)
         if task in done:
             await ack(**self._draft_response(task.result(), block))
@@ -416,42 +400,40 @@ class SlackHandlers:
         meta: ButtonValue,
         text: str,
         ticked: bool,
-        view_id: str,
     ) -> DraftResult:
         try:
             actor = await self.actor(client, body)
-            remembered = self._draft_views.get(view_id) if view_id else None
-            if ticked and remembered is not None and remembered[1] == _sha(text):
+            # The modal keeps the revision it was opened on as its base; the author's
+            # blocked attempts from it are found in the database (any replica).
+            base = meta.revision or 0
+            blocked = None
+            if ticked:
+                blocked, _ = await self.call(
+                    drafting.blocked_attempt, self.deps, actor, meta.mention_id, base, text
+                )
+            if blocked is not None:
                 # Same text as the blocked revision this modal just made: send that one.
                 mention, err = await self.call(
-                    drafting.send_to_risk, self.deps, actor, meta.mention_id, remembered[0]
+                    drafting.send_to_risk, self.deps, actor, meta.mention_id, blocked
                 )
                 if err is not None or mention is None:
                     return DraftResult(error=err)
                 return DraftResult(mention, mention.latest, True)
-            base = meta.revision or 0
-            if remembered is not None:
-                base = max(base, remembered[0])
             outcome, err = await self.call(
                 drafting.create_revision, self.deps, actor, meta.mention_id, text, base
             )
             if err is not None or outcome is None:
                 return DraftResult(error=err)
             sent = False
-            if outcome.blocked:
-                if view_id:
-                    self._remember(view_id, outcome.revision.number, text)
-                if ticked:
-                    _, err2 = await self.call(
-                        drafting.send_to_risk,
-                        self.deps,
-                        actor,
-                        meta.mention_id,
-                        outcome.revision.number,
-                    )
-                    sent = err2 is None
-            elif view_id:
-                self._draft_views.pop(view_id, None)
+            if outcome.blocked and ticked:
+                _, err2 = await self.call(
+                    drafting.send_to_risk,
+                    self.deps,
+                    actor,
+                    meta.mention_id,
+                    outcome.revision.number,
+                )
+                sent = err2 is None
             return DraftResult(outcome.mention, outcome.revision, sent)
         except Exception as exc:
             log.error("saving a draft failed", extra={"error": type(exc).__name__})

@@ -9,16 +9,17 @@ committed, synchronously, with a slack_sdk ``WebClient`` whose ``base_url`` come
 - The bot refuses to post into a channel shared with another organisation (Slack
   Connect): ``ChannelRefused`` is raised and logged; the relay retries with backoff and
   marks the row dead if the channel stays shared.
-- Posting honours about one message a second per channel (an in-process token bucket:
-  a short wait is slept, a longer one becomes ``Retry(after=…)``) and Slack's own 429
-  ``Retry-After``.
+- Posting honours about one message a second per channel across every replica (the
+  pace lives in ``deps.shared``: a short wait is slept, a longer one becomes
+  ``Retry(after=…)``) and Slack's own 429 ``Retry-After``, shared the same way.
 - Retries cannot post twice: a parent is posted only if no thread is stored for the
   mention, and every message carries metadata with a delivery key (ids only); a retry
   first looks for a message with that key (``conversations.history``/``replies`` with
   ``include_all_metadata``) before posting again.
 - A burst of new mentions (more than ``digest_threshold`` parents within
   ``digest_window`` seconds) becomes one digest parent with the further mentions posted
-  in its thread; nothing is dropped.
+  in its thread; nothing is dropped. The burst state is shared by every replica and
+  locked while a new mention is placed.
 - The words a finding flags and a blocked draft's text never go to the channel: risk
   approvers get them by direct message.
 - Buttons disappear once they can no longer be used: after a change of state or
@@ -35,7 +36,6 @@ import hashlib
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -109,21 +109,6 @@ def client_factory(token: str, base_url: str = "https://slack.com/api/") -> Clie
 
 
 @dataclass
-class _Bucket:
-    tokens: float
-    last: float
-    blocked_until: float = 0.0
-
-
-@dataclass
-class _Digest:
-    ts: str
-    opened: float
-    last: float
-    mentions: list[MentionView] = field(default_factory=list)
-
-
-@dataclass
 class SlackPoster:
     """Delivers outbox rows to Slack. Create with ``register_handlers``."""
 
@@ -137,13 +122,12 @@ class SlackPoster:
     digest_window: float = 60.0
     share_check_ttl: float = 300.0
     monotonic: Callable[[], float] = time.monotonic
+    # epoch seconds: the pace and burst state are shared with other replicas
+    wall_clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
     _client: WebClient | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock)
-    _buckets: dict[str, _Bucket] = field(default_factory=dict)
     _checked: dict[str, float] = field(default_factory=dict)
-    _recent: dict[str, deque[float]] = field(default_factory=dict)
-    _digests: dict[str, _Digest] = field(default_factory=dict)
     _sent: dict[str, str] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ entry points
@@ -223,9 +207,6 @@ class SlackPoster:
             )
         ref = {"thread_ts": digest_ts} if digest_ts else None
         thread = chat.save_thread(self.deps, mention.id, PLATFORM, channel, ts, ref)
-        if digest_ts is None:
-            with self._lock:
-                self._recent.setdefault(channel, deque()).append(self.monotonic())
         self._continuations(mention, thread, check=item.attempts > 0)
 
     def _mention_updated(self, item: OutboxItem) -> None:
@@ -434,10 +415,6 @@ class SlackPoster:
                 continue
             if b.carries_text(message.get("blocks") or []):
                 self._replace(thread.channel, ts, notice)
-        digest = self._digests.get(thread.channel)
-        if digest is not None and not own_thread and digest.ts == root:
-            with self._lock:
-                digest.mentions = [mention if m.id == mention.id else m for m in digest.mentions]
         if self._sent_to_risk(mention):
             self._redact_direct_messages(mention, notice)
 
@@ -551,10 +528,6 @@ class SlackPoster:
                 "slack: parent message is gone; not updated",
                 extra={"mention_id": mention.id, "channel": thread.channel},
             )
-        digest = self._digests.get(thread.channel)
-        if digest is not None and (thread.conversation_ref or {}).get("thread_ts") == digest.ts:
-            with self._lock:
-                digest.mentions = [mention if m.id == mention.id else m for m in digest.mentions]
 
     def _retire_buttons(self, mention: MentionView, thread: ThreadRef) -> None:
         """Redraw this mention's earlier notes in its thread with only the buttons that
@@ -682,77 +655,63 @@ class SlackPoster:
     # ------------------------------------------------------------------ rate limits
 
     def _throttle(self, channel: str) -> None:
-        """About ``per_second`` messages a second per channel: sleep a short wait, turn a
-        long one (or Slack's own Retry-After) into a relay Retry."""
-        with self._lock:
-            now = self.monotonic()
-            bucket = self._buckets.get(channel)
-            if bucket is None:
-                bucket = self._buckets[channel] = _Bucket(float(self.burst), now)
-            if bucket.blocked_until > now:
-                raise Retry("slack_ratelimited", after=bucket.blocked_until - now)
-            bucket.tokens = min(
-                float(self.burst), bucket.tokens + (now - bucket.last) * self.per_second
-            )
-            bucket.last = now
-            wait = 0.0 if bucket.tokens >= 1.0 else (1.0 - bucket.tokens) / self.per_second
-            if wait > self.max_sleep:
-                raise Retry("local_rate_limit", after=wait)
-            bucket.tokens -= 1.0  # reserve (may go below zero while we wait)
-        if wait > 0:
-            self.sleep(wait)
+        """About ``per_second`` messages a second per channel, counted across replicas:
+        sleep a short wait, turn a long one (or Slack's own Retry-After) into a relay
+        Retry."""
+        slot = self.deps.shared.reserve_channel_slot(
+            channel,
+            now=self.wall_clock(),
+            interval=1.0 / self.per_second,
+            burst=self.burst,
+            max_wait=self.max_sleep,
+        )
+        if slot.blocked:
+            raise Retry("slack_ratelimited", after=slot.wait)
+        if not slot.reserved:
+            raise Retry("local_rate_limit", after=slot.wait)
+        if slot.wait > 0:
+            self.sleep(slot.wait)
 
     def _blocked(self, channel: str | None, after: float) -> None:
-        if not channel:
-            return
-        with self._lock:
-            now = self.monotonic()
-            bucket = self._buckets.setdefault(channel, _Bucket(0.0, now))
-            bucket.blocked_until = max(bucket.blocked_until, now + after)
-            bucket.tokens = min(bucket.tokens, 0.0)
+        if channel:
+            self.deps.shared.block_channel(channel, self.wall_clock() + after)
 
     # ------------------------------------------------------------------ digest
 
     def _digest_for(self, channel: str, mention: MentionView, item: OutboxItem) -> str | None:
         """The digest thread a new mention goes into during a burst (None = post it as
-        its own parent)."""
-        now = self.monotonic()
-        with self._lock:
-            recent = self._recent.setdefault(channel, deque())
-            while recent and now - recent[0] > self.digest_window:
-                recent.popleft()
-            digest = self._digests.get(channel)
-            if digest is not None and now - digest.last > self.digest_window:
-                self._digests.pop(channel, None)
-                digest = None
-            if digest is None and len(recent) < self.digest_threshold:
+        its own parent). Decided under the channel's shared burst lock, so replicas
+        open one digest and count each other's parents."""
+        now = self.wall_clock()
+        with self.deps.shared.burst(channel) as state:
+            state.recent = [t for t in state.recent if now - t <= self.digest_window]
+            if state.digest_ts is not None and now - state.last > self.digest_window:
+                state.close_digest()
+            if state.digest_ts is None and len(state.recent) < self.digest_threshold:
+                state.recent.append(now)
                 return None
-        if digest is None:
-            key = f"digest:{mention.id}"
-            ts = self._find_posted(channel, key, None, check=item.attempts > 0)
-            if ts is None:
-                ts = self._post(channel, b.burst_digest([mention], self.deps.clock()), key, None)
-            digest = _Digest(ts=ts, opened=now, last=now)
-            with self._lock:
-                self._digests[channel] = digest
-        with self._lock:
-            digest.last = now
-            if all(m.id != mention.id for m in digest.mentions):
-                digest.mentions.append(mention)
-            listed = list(digest.mentions)
-        if len(listed) > 1:
-            msg = b.burst_digest(listed, self.deps.clock())
-            try:
-                self._api("chat_update", channel=channel, ts=digest.ts, **msg.kwargs())
-            except SlackDeliveryError as exc:
-                # the digest message was deleted or can no longer be edited: later
-                # mentions must never wait on it, so this one is posted on its own
-                log.warning("slack: digest message unavailable", extra={"code": exc.code})
-                with self._lock:
-                    if self._digests.get(channel) is digest:
-                        self._digests.pop(channel, None)
-                return None
-        return digest.ts
+            if state.digest_ts is None:
+                key = f"digest:{mention.id}"
+                ts = self._find_posted(channel, key, None, check=item.attempts > 0)
+                if ts is None:
+                    msg = b.burst_digest([mention], self.deps.clock())
+                    ts = self._post(channel, msg, key, None)
+                state.digest_ts, state.opened = ts, now
+            state.last = now
+            if mention.id not in state.mention_ids:
+                state.mention_ids.append(mention.id)
+            if len(state.mention_ids) > 1:
+                msg = b.burst_digest(self._views(state.mention_ids), self.deps.clock())
+                try:
+                    self._api("chat_update", channel=channel, ts=state.digest_ts, **msg.kwargs())
+                except SlackDeliveryError as exc:
+                    # the digest message was deleted or can no longer be edited: later
+                    # mentions must never wait on it, so this one is posted on its own
+                    log.warning("slack: digest message unavailable", extra={"code": exc.code})
+                    state.close_digest()
+                    state.recent.append(now)
+                    return None
+            return state.digest_ts
 
     # ------------------------------------------------------------------ Slack calls
 

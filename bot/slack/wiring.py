@@ -7,6 +7,7 @@ never imports the app module or the models.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hashlib
 import hmac
@@ -38,51 +39,51 @@ BOLT_APP_KEY: web.AppKey[AsyncApp] = web.AppKey("slack_bolt_app", AsyncApp)
 
 class SignatureVerifier:
     """Slack's request signing (``v0=`` HMAC-SHA256 of ``v0:timestamp:body``), plus what
-    Slack's own verifier leaves out: a signature is accepted once (replays refused)."""
+    Slack's own verifier leaves out: a signature is accepted once by any replica (``claim``
+    is ``SharedState.claim_request_signature``; replays are refused)."""
 
     def __init__(
         self,
         secret: str | None,
+        claim: Callable[[str, float], bool],
         *,
         max_age: int = MAX_AGE_SECONDS,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._secret = secret.encode() if secret else None
+        self._claim = claim
         self.max_age = max_age
         self._clock = clock
-        self._seen: dict[str, float] = {}  # signature -> when it may be forgotten
-        self._last_purge = 0.0
 
-    def problem(self, body: bytes, timestamp: str | None, signature: str | None) -> str | None:
-        """None if the request is authentic and fresh; else a short reason code."""
+    async def refusal(
+        self, body: bytes, timestamp: str | None, signature: str | None
+    ) -> str | None:
+        """None if the request is authentic, fresh and new; else a short reason code. The
+        replay check is a database statement, so it runs off the event loop."""
+        problem, expected, ts = self._authentic(body, timestamp, signature)
+        if problem is not None:
+            return problem
+        first = await asyncio.to_thread(self._claim, expected, ts + self.max_age + 1)
+        return None if first else "replayed"
+
+    def _authentic(
+        self, body: bytes, timestamp: str | None, signature: str | None
+    ) -> tuple[str | None, str, int]:
         if self._secret is None:
-            return "not_configured"
+            return "not_configured", "", 0
         if not timestamp or not signature:
-            return "missing"
+            return "missing", "", 0
         try:
             ts = int(timestamp)
         except ValueError:
-            return "bad_timestamp"
-        now = self._clock()
-        if abs(now - ts) > self.max_age:
-            return "expired"
+            return "bad_timestamp", "", 0
+        if abs(self._clock() - ts) > self.max_age:
+            return "expired", "", 0
         base = b"v0:" + str(ts).encode() + b":" + body
         expected = "v0=" + hmac.new(self._secret, base, hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, signature.strip()):
-            return "bad_signature"
-        self._purge(now)
-        if expected in self._seen:
-            return "replayed"
-        self._seen[expected] = ts + self.max_age + 1
-        return None
-
-    def _purge(self, now: float) -> None:
-        if now - self._last_purge < 10 and len(self._seen) < 100_000:
-            return
-        self._last_purge = now
-        for sig, until in list(self._seen.items()):
-            if until < now:
-                del self._seen[sig]
+            return "bad_signature", "", 0
+        return None, expected, ts
 
 
 def make_events_handler(
@@ -93,7 +94,7 @@ def make_events_handler(
         body = await read_body(request, MAX_BODY_BYTES)
         if body is None:
             return web.json_response({"error": "body too large"}, status=413)
-        problem = verifier.problem(
+        problem = await verifier.refusal(
             body,
             request.headers.get("X-Slack-Request-Timestamp"),
             request.headers.get("X-Slack-Signature"),
@@ -176,7 +177,9 @@ def wire(container: Any, app: web.Application) -> SlackHandlers | None:
         signing_secret=settings.secret("SLACK_SIGNING_SECRET"),
         team_id=settings.SLACK_TEAM_ID,
     )
-    verifier = SignatureVerifier(settings.secret("SLACK_SIGNING_SECRET"))
+    verifier = SignatureVerifier(
+        settings.secret("SLACK_SIGNING_SECRET"), container.deps.shared.claim_request_signature
+    )
     app[SLACK_HANDLERS_KEY] = handlers
     app[BOLT_APP_KEY] = bolt
     app.router.add_post("/slack/events", make_events_handler(bolt, verifier, container.metrics))

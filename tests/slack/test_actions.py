@@ -18,6 +18,7 @@ from tests.slack.conftest import (
     MARKETING,
     OUTSIDER,
     RISK,
+    Slack,
     ingest,
     until,
 )
@@ -236,14 +237,26 @@ async def test_send_to_risk_and_override_phi(slack: Any) -> None:
 
 
 async def test_send_to_risk_after_errors_in_same_modal(slack: Any) -> None:
+    """The second submission reaches another replica: the blocked attempt is found in
+    the database, not in the first replica's memory."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from app import build_http_app
+
     mid = ingest(slack.container)
     await slack.click(AUTHOR, ActionId.MENTION_DRAFT, f"M-{mid}")
     view = await slack.opened_view()
     assert (await (await slack.submit(AUTHOR, view, _values(BLOCKED))).json())[
         "response_action"
     ] == "errors"
-    resp = await slack.submit(AUTHOR, view, _values(BLOCKED, send_to_risk=True))
-    assert (await resp.json())["response_action"] == "update"
+    other = TestClient(TestServer(build_http_app(slack.container)))
+    await other.start_server()
+    try:
+        replica = Slack(other, slack.emulator, slack.container)
+        resp = await replica.submit(AUTHOR, view, _values(BLOCKED, send_to_risk=True))
+        assert (await resp.json())["response_action"] == "update"
+    finally:
+        await other.close()
     st = _status(slack, mid)
     assert len(st.revisions) == 1 and st.revisions[0].sent_to_risk
 

@@ -210,7 +210,7 @@ def test_rate_limit_429_retry_after_is_honoured(
     now = [1000.0]
     emu.rate_limit_interval = 1.0
     emu._monotonic = lambda: now[0]
-    make_poster(container, emu, monotonic=lambda: now[0])
+    make_poster(container, emu, wall_clock=lambda: now[0])
     (mid,) = ingest(container)
     deliver(container)  # the parent takes the channel's only token
     drafting.create_revision(container.deps, AUTHOR, mid, "Thank you for telling us.")
@@ -241,7 +241,7 @@ def test_local_bucket_paces_posts_per_channel(
         t[0] += s
 
     make_poster(
-        container, emu, per_second=1.0, burst=1, max_sleep=1.5, monotonic=lambda: t[0], sleep=sleep
+        container, emu, per_second=1.0, burst=1, max_sleep=1.5, wall_clock=lambda: t[0], sleep=sleep
     )
     ingest(container, 3)
     deliver(container)

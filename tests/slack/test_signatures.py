@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.slack.wiring import SignatureVerifier, signed_headers
 from tests.slack.conftest import AUTHOR, SECRET, ingest
+from tests.support.fakes import MemorySharedState
 
 
 def _failures(slack: Any) -> float:
@@ -83,21 +84,28 @@ async def test_url_verification_challenge(slack: Any) -> None:
     assert resp.status == 401
 
 
-def test_verifier_unit() -> None:
+async def test_verifier_unit() -> None:
     now = [1_700_000_000.0]
-    v = SignatureVerifier(SECRET, clock=lambda: now[0])
+    shared = MemorySharedState()
+    v = SignatureVerifier(SECRET, shared.claim_request_signature, clock=lambda: now[0])
     body = b"a=1"
     h = signed_headers(SECRET, body, int(now[0]))
     ts, sig = h["X-Slack-Request-Timestamp"], h["X-Slack-Signature"]
-    assert v.problem(body, ts, sig) is None
-    assert v.problem(body, ts, sig) == "replayed"
-    assert v.problem(body, None, sig) == "missing"
+    assert await v.refusal(body, ts, sig) is None
+    assert shared.signatures == {sig: now[0] + 301}
+    assert await v.refusal(body, ts, sig) == "replayed"
+    # another replica sharing the store refuses it too
+    other = SignatureVerifier(SECRET, shared.claim_request_signature, clock=lambda: now[0])
+    assert await other.refusal(body, ts, sig) == "replayed"
+    assert await v.refusal(body, None, sig) == "missing"
     now[0] += 301
     h2 = signed_headers(SECRET, b"b=2", int(now[0]) - 301)
-    assert v.problem(b"b=2", h2["X-Slack-Request-Timestamp"], h2["X-Slack-Signature"]) == (
+    assert await v.refusal(b"b=2", h2["X-Slack-Request-Timestamp"], h2["X-Slack-Signature"]) == (
         "expired"
     )
-    assert SignatureVerifier(None).problem(body, ts, sig) == "not_configured"
+    assert shared.purge(now[0] + 1) == 1
+    unset = SignatureVerifier(None, shared.claim_request_signature)
+    assert await unset.refusal(body, ts, sig) == "not_configured"
     # slack_sdk's own verifier agrees on what a valid signature is
     from slack_sdk.signature import SignatureVerifier as SdkVerifier
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import re
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from workflows.phi.types import Finding, MentionContext, OrgContext, ScreenResult
+from workflows.shared_state import BurstState, Slot, next_slot
 from workflows.types import Sentiment
 
 FLAG_WORDS = {
@@ -75,3 +79,50 @@ class Clock:
 
     def advance(self, **kw: float) -> None:
         self.now += timedelta(**kw)
+
+
+class MemorySharedState:
+    """``workflows.shared_state.SharedState`` in this process only (tests)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self.signatures: dict[str, float] = {}
+        self.pace: dict[str, tuple[float, float]] = {}
+        self.bursts: dict[str, BurstState] = {}
+
+    def claim_request_signature(self, signature: str, expires_at: float) -> bool:
+        with self._lock:
+            if signature in self.signatures:
+                return False
+            self.signatures[signature] = expires_at
+            return True
+
+    def reserve_channel_slot(
+        self, channel: str, *, now: float, interval: float, burst: int, max_wait: float
+    ) -> Slot:
+        with self._lock:
+            next_at, blocked_until = self.pace.get(channel, (0.0, 0.0))
+            if blocked_until > now:
+                return Slot(blocked_until - now, reserved=False, blocked=True)
+            slot, later = next_slot(next_at, now, interval, burst, max_wait)
+            self.pace[channel] = (later, blocked_until)
+            return slot
+
+    def block_channel(self, channel: str, until: float) -> None:
+        with self._lock:
+            next_at, blocked_until = self.pace.get(channel, (0.0, 0.0))
+            self.pace[channel] = (max(next_at, until), max(blocked_until, until))
+
+    @contextmanager
+    def burst(self, channel: str) -> Iterator[BurstState]:
+        with self._lock:
+            state = copy.deepcopy(self.bursts.get(channel, BurstState()))
+            yield state
+            self.bursts[channel] = state
+
+    def purge(self, now: float) -> int:
+        with self._lock:
+            old = [s for s, until in self.signatures.items() if until < now]
+            for sig in old:
+                del self.signatures[sig]
+            return len(old)

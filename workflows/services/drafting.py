@@ -125,13 +125,38 @@ def _may_build_on(uow: UnitOfWork, mention: Mention, reply: Reply, base: int, ac
     between means the draft changed."""
     if base == reply.latest_revision:
         return True
+    return _own_blocked_attempt(uow, mention, reply, base, actor) is not None
+
+
+def _own_blocked_attempt(
+    uow: UnitOfWork, mention: Mention, reply: Reply, base: int, actor: Actor
+) -> Revision | None:
+    """The latest revision, if it is ``actor``'s blocked attempt built on ``base``."""
     latest = uow.repo.revision(mention.id, reply.latest_revision)
-    return (
+    if (
         latest is not None
         and latest.author == actor.key
         and latest.based_on == base
         and _revision_state(latest) == sm.RevisionState.BLOCKED
-    )
+    ):
+        return latest
+    return None
+
+
+def blocked_attempt(deps: Deps, actor: Actor, ref: str | int, base: int, text: str) -> int | None:
+    """The number of the latest revision if it is this author's blocked attempt built on
+    ``base`` with exactly ``text``: the author sending the form that made it once more
+    (to send it to risk, say) means that revision, not a new one. Read from the
+    database, so any replica answers alike."""
+    with deps.uow() as uow:
+        mention = _load(uow, ref, lock=False)
+        reply = uow.repo.reply_for(mention)
+        if reply is None or reply.latest_revision == 0:
+            return None
+        latest = _own_blocked_attempt(uow, mention, reply, base, actor)
+        if latest is None or latest.text_sha256 != sha256(text.strip()):
+            return None
+        return latest.number
 
 
 def _store_revision(

@@ -33,6 +33,7 @@ from workflows.errors import (
 )
 from workflows.permissions import foreign
 from workflows.phi.types import MentionContext, PhiScreen, ScreenResult
+from workflows.shared_state import SharedState
 from workflows.topics import Topic
 from workflows.types import ROLES, Actor, Clock, Policy, Sentiment
 
@@ -58,6 +59,8 @@ class Deps:
     policy: Policy
     clock: Clock
     sentiment: Sentiment
+    # What every replica must see alike (replay cache, channel pace, burst digests).
+    shared: SharedState
     # Called after a commit that wrote outbox rows (wakes the relay); never before commit.
     after_commit: Callable[[], None] | None = None
 

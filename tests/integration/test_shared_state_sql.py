@@ -1,0 +1,114 @@
+"""The state replicas share (``models.shared_state.SqlSharedState``) on SQLite and
+PostgreSQL: signatures claimed once, channel slots reserved atomically, the burst state
+locked, written back only on success; and a blocked attempt found from the database."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from workflows.services import drafting, mentions
+from workflows.types import Actor, MentionInput
+
+AUTHOR = Actor("slack", "UAUTH", channel_member=True)
+OTHER = Actor("slack", "UOTHER", channel_member=True)
+BLOCKED = "We reviewed your chart."
+
+
+def test_a_signature_is_claimed_once_and_purged_after_expiry(deps: Any) -> None:
+    shared = deps.shared
+    assert shared.claim_request_signature("v0=aa", 100.0)
+    assert not shared.claim_request_signature("v0=aa", 100.0)
+    assert shared.claim_request_signature("v0=bb", 200.0)
+    assert shared.purge(150.0) == 1
+    assert not shared.claim_request_signature("v0=bb", 200.0)
+    assert shared.claim_request_signature("v0=aa", 300.0)  # forgotten (stale anyway)
+
+
+def test_slots_are_spaced_blocked_and_refused_beyond_max_wait(deps: Any) -> None:
+    shared = deps.shared
+
+    def take(now: float, max_wait: float = 5.0) -> Any:
+        return shared.reserve_channel_slot("C1", now=now, interval=1.0, burst=1, max_wait=max_wait)
+
+    assert [take(1000.0).wait for _ in range(3)] == [0.0, 1.0, 2.0]
+    too_long = take(1000.0, max_wait=2.5)
+    assert not too_long.reserved and too_long.wait == 3.0
+    assert take(1000.0).wait == 3.0  # the refused one took nothing
+    assert take(1000.0, max_wait=0.0).wait == 4.0 and not take(1000.0, 0.0).reserved
+    assert shared.reserve_channel_slot(
+        "C2", now=1000.0, interval=1.0, burst=1, max_wait=0
+    ).reserved  # channels are independent
+    shared.block_channel("C2", 1010.0)
+    blocked = shared.reserve_channel_slot("C2", now=1005.0, interval=1.0, burst=1, max_wait=9)
+    assert blocked.blocked and not blocked.reserved and blocked.wait == 5.0
+    after = shared.reserve_channel_slot("C2", now=1010.0, interval=1.0, burst=1, max_wait=9)
+    assert after.reserved and after.wait == 0.0
+
+
+def test_concurrent_reservations_never_share_a_slot(deps: Any) -> None:
+    shared = deps.shared
+    waits: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(5):
+            slot = shared.reserve_channel_slot(
+                "C1", now=1000.0, interval=1.0, burst=1, max_wait=100.0
+            )
+            with lock:
+                waits.append(slot.wait)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(waits) == [float(i) for i in range(20)]
+
+
+def test_burst_state_is_locked_and_saved_only_on_success(deps: Any) -> None:
+    shared = deps.shared
+    with shared.burst("C1") as state:
+        assert state.digest_ts is None and state.recent == []
+        state.recent.append(1.5)
+        state.digest_ts, state.opened, state.last = "111.1", 2.0, 3.0
+        state.mention_ids.append(7)
+    with pytest.raises(RuntimeError), shared.burst("C1") as state:
+        state.mention_ids.append(8)
+        raise RuntimeError("the digest post failed")
+    with shared.burst("C1") as state:
+        assert (state.recent, state.digest_ts, state.mention_ids) == ([1.5], "111.1", [7])
+        state.close_digest()
+    with shared.burst("C1") as state:
+        assert state.digest_ts is None and state.mention_ids == [] and state.recent == [1.5]
+
+    # Read-modify-write under the lock from several threads loses nothing.
+    def add(n: int) -> None:
+        with shared.burst("C2") as state:
+            time.sleep(0.01)
+            state.mention_ids.append(n)
+
+    threads = [threading.Thread(target=add, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with shared.burst("C2") as state:
+        assert sorted(state.mention_ids) == list(range(8))
+
+
+def test_a_blocked_attempt_is_found_from_the_database(deps: Any) -> None:
+    mentions.ingest(deps, [MentionInput("hook", "1", "google", "Dana Smith", "Bad", rating=1)])
+    assert drafting.blocked_attempt(deps, AUTHOR, "M-1", 0, BLOCKED) is None
+    out = drafting.create_revision(deps, AUTHOR, "M-1", BLOCKED, 0)
+    assert out.blocked
+    assert drafting.blocked_attempt(deps, AUTHOR, "M-1", 0, f"  {BLOCKED}\n") == 1
+    assert drafting.blocked_attempt(deps, AUTHOR, "M-1", 0, "Other text") is None
+    assert drafting.blocked_attempt(deps, OTHER, "M-1", 0, BLOCKED) is None
+    assert drafting.blocked_attempt(deps, AUTHOR, "M-1", 1, BLOCKED) is None
+    drafting.create_revision(deps, AUTHOR, "M-1", "Thank you, please call us.", 0)
+    assert drafting.blocked_attempt(deps, AUTHOR, "M-1", 0, BLOCKED) is None  # not latest

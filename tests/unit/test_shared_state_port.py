@@ -1,0 +1,49 @@
+"""The shared-state port's logic (``workflows.shared_state``) with the in-memory fake."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.fakes import MemorySharedState
+from workflows.shared_state import BurstState, next_slot
+
+
+def test_next_slot_paces_evenly_with_burst() -> None:
+    # one a second, no burst: the second post waits a second
+    slot, later = next_slot(0.0, 10.0, 1.0, 1, 5.0)
+    assert (slot.wait, slot.reserved, later) == (0.0, True, 11.0)
+    slot, later = next_slot(later, 10.0, 1.0, 1, 5.0)
+    assert (slot.wait, later) == (1.0, 12.0)
+    # a burst of 3 runs ahead of the even pace, then waits
+    at, waits = 0.0, []
+    for _ in range(4):
+        slot, at = next_slot(at, 10.0, 1.0, 3, 5.0)
+        waits.append(slot.wait)
+    assert waits == [0.0, 0.0, 0.0, 1.0]
+    # too long a wait reserves nothing
+    slot, unchanged = next_slot(20.0, 10.0, 1.0, 1, 5.0)
+    assert not slot.reserved and slot.wait == 10.0 and unchanged == 20.0
+
+
+def test_fake_shares_pace_and_replays_between_two_users() -> None:
+    shared = MemorySharedState()
+    first = shared.reserve_channel_slot("C", now=0.0, interval=1.0, burst=1, max_wait=2)
+    second = shared.reserve_channel_slot("C", now=0.0, interval=1.0, burst=1, max_wait=2)
+    assert (first.wait, second.wait) == (0.0, 1.0)
+    shared.block_channel("C", 30.0)
+    assert shared.reserve_channel_slot("C", now=0.0, interval=1.0, burst=1, max_wait=2).blocked
+    assert shared.claim_request_signature("s", 5.0)
+    assert not shared.claim_request_signature("s", 5.0)
+
+
+def test_burst_state_written_back_only_without_an_exception() -> None:
+    shared = MemorySharedState()
+    with shared.burst("C") as state:
+        state.mention_ids.append(1)
+    with pytest.raises(ValueError), shared.burst("C") as state:
+        state.mention_ids.append(2)
+        raise ValueError
+    assert shared.bursts["C"].mention_ids == [1]
+    state = BurstState(digest_ts="1.0", opened=1.0, last=2.0, mention_ids=[1], recent=[0.5])
+    state.close_digest()
+    assert state == BurstState(recent=[0.5])
