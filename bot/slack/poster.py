@@ -216,7 +216,7 @@ class SlackPoster:
         if thread is None or not thread.ts:
             if mention.state == State.IGNORED:
                 return  # never posted; nothing to update
-            raise Retry("parent_not_posted_yet", after=5)
+            raise Retry("parent_not_posted_yet", after=5, waiting=True)
         self._update_parent(mention, thread)
         self._retire_buttons(mention, thread)
 
@@ -666,9 +666,9 @@ class SlackPoster:
             max_wait=self.max_sleep,
         )
         if slot.blocked:
-            raise Retry("slack_ratelimited", after=slot.wait)
+            raise Retry("slack_ratelimited", after=slot.wait, waiting=True)
         if not slot.reserved:
-            raise Retry("local_rate_limit", after=slot.wait)
+            raise Retry("local_rate_limit", after=slot.wait, waiting=True)
         if slot.wait > 0:
             self.sleep(slot.wait)
 
@@ -738,7 +738,7 @@ class SlackPoster:
                     "slack: rate limited",
                     extra={"method": slack_method, "retry_after": after},
                 )
-                raise Retry("slack_ratelimited", after=after) from None
+                raise Retry("slack_ratelimited", after=after, waiting=True) from None
             if status >= 500 or code in TRANSIENT:
                 raise Retry(f"slack_{code}") from None
             log.warning("slack: call refused", extra={"method": slack_method, "code": code})
