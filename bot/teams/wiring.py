@@ -27,7 +27,8 @@ from typing import Any
 
 from aiohttp import web
 from botbuilder.core import InvokeResponse
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, CallerIdConstants
+from botframework.connector.auth import AuthenticationConstants
 from msrest.serialization import Model
 
 from bot.teams.connector import Connector, credentials_factory
@@ -47,12 +48,31 @@ class TeamsConfigError(ValueError):
 
 @dataclass(frozen=True)
 class _AuthConfig:
-    """What ``ConfigurationBotFrameworkAuthentication`` reads (attribute names fixed)."""
+    """What ``ConfigurationBotFrameworkAuthentication`` reads (attribute names fixed).
+
+    The endpoints are given explicitly (the public cloud's, but for the OpenID metadata
+    document, which is ``TEAMS_OPENID_METADATA_URL``), which selects botframework-
+    connector's parameterized authentication: the same checks as its public-cloud one
+    (issuer ``https://api.botframework.com``, audience = ``APP_ID``, ``serviceurl``
+    claim = the activity's ``serviceUrl``, RS256/384/512 signed by a key of the
+    metadata document's JWKS, not expired), with the metadata URL a setting."""
 
     APP_ID: str
     APP_PASSWORD: str
     APP_TYPE: str
     APP_TENANTID: str
+    TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str
+    TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL: str = (
+        AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
+    )
+    TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+    TO_CHANNEL_FROM_BOT_LOGIN_URL: str = (
+        AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX
+    )
+    TO_CHANNEL_FROM_BOT_OAUTH_SCOPE: str = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+    OAUTH_URL: str = AuthenticationConstants.OAUTH_URL
+    CALLER_ID: str = CallerIdConstants.public_azure_channel
+    VALIDATE_AUTHORITY: bool = True
 
 
 TEAMS_BOT_KEY: web.AppKey[TeamsBot] = web.AppKey("teams_bot", TeamsBot)
@@ -106,6 +126,7 @@ def build_authenticator(settings: Any) -> Any:
             APP_PASSWORD=str(settings.secret("TEAMS_APP_PASSWORD")),
             APP_TYPE="SingleTenant",
             APP_TENANTID=str(settings.TEAMS_APP_TENANT_ID),
+            TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=str(settings.TEAMS_OPENID_METADATA_URL),
         )
     )
 
