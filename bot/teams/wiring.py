@@ -34,7 +34,7 @@ from msrest.serialization import Model
 from bot.teams.connector import Connector, credentials_factory
 from bot.teams.handlers import TeamsBot
 from bot.teams.poster import TeamsPoster, register_handlers
-from web.body import read_body
+from web.body import NotJson, parse_json, read_body
 
 log = logging.getLogger("countersign.teams")
 
@@ -166,9 +166,9 @@ def make_messages_handler(
         if authenticator is not None and not header.lower().startswith("bearer "):
             return refuse("missing")
         try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            return _json(400, {"error": "body is not JSON"})
+            data = parse_json(body)
+        except NotJson as exc:
+            return _json(400, {"error": str(exc)})
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
             return _json(400, {"error": "body is not an activity"})
         if authenticator is not None:

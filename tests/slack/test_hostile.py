@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.slack.wiring import signed_headers
@@ -29,16 +29,13 @@ from tests.slack.conftest import (
     TEAM,
     ingest,
 )
-from tests.support.hostile import Snapshot, settle, tally
+from tests.support.hostile import FUZZ, INJECTIONS, Snapshot, json_values, settle, tally
 from tests.support.relay import deliver
 from workflows.actions import ActionId
 
 CT = "application/x-www-form-urlencoded"
 JSON = "application/json"
 OK = (200, 400, 404)  # 404: Bolt has no listener for that (valid) kind of request
-FUZZ = settings(
-    max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
-)
 
 
 def form(payload: Any) -> bytes:
@@ -322,15 +319,6 @@ async def test_unknown_action_id_is_answered_and_audited(slack: Any) -> None:
 
 # -- hypothesis: real payloads with one field replaced by anything ---------------------------
 
-json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers(-(2**63), 2**63)
-    | st.floats(allow_nan=False)
-    | st.text(max_size=30),
-    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
-    max_leaves=8,
-)
 
 PATHS = (
     ("type",),
@@ -437,27 +425,6 @@ async def test_fuzzed_command_text_from_an_outsider(slack: Any, errors: Any, tex
     assert status == 200
     before.assert_only_refusals(slack.container, text)
     assert not errors()
-
-
-INJECTIONS = (
-    "%",
-    "_",
-    "M-%",
-    "M-_",
-    "M-1%",
-    "' OR 1=1 --",
-    "M-1' OR '1'='1",
-    "M-1;DROP TABLE mentions;--",
-    "M-1 UNION SELECT * FROM audit_events",
-    'M-1"; DELETE FROM revisions; --',
-    "M-0x1",
-    "M-١",  # an Arabic-Indic digit: int() would read it, the reference pattern must not
-    "M-99999999999999999999",
-    "M-1\x00",
-    "*",
-    "\\",
-    "$(rm -rf /)",
-)
 
 
 async def test_sql_wildcards_and_injection_in_command_arguments(slack: Any, errors: Any) -> None:

@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 # suite -> inputs tried; status code -> how often it was answered
@@ -18,6 +20,44 @@ TALLY: Counter[str] = Counter()
 STATUSES: dict[str, Counter[int]] = {}
 
 REFUSAL_TOPIC = "chat.refusal"
+
+# Hypothesis for the hostile suites: bounded and reproducible (the whole set runs in
+# about a minute and a half).
+FUZZ = settings(
+    max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True
+)
+
+# Any JSON value, to put in place of one field of a real payload.
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**63), 2**63)
+    | st.floats(allow_nan=False)
+    | st.text(max_size=30),
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=8), c, max_size=3),
+    max_leaves=8,
+)
+
+# SQL wildcards and injection, where a command expects an id (and as draft text).
+INJECTIONS = (
+    "%",
+    "_",
+    "M-%",
+    "M-_",
+    "M-1%",
+    "' OR 1=1 --",
+    "M-1' OR '1'='1",
+    "M-1;DROP TABLE mentions;--",
+    "M-1 UNION SELECT * FROM audit_events",
+    'M-1"; DELETE FROM revisions; --',
+    "M-0x1",
+    "M-١",  # an Arabic-Indic digit: int() would read it, the reference pattern must not
+    "M-99999999999999999999",
+    "M-1\x00",
+    "*",
+    "\\",
+    "$(rm -rf /)",
+)
 
 
 def tally(suite: str, status: int | None = None, n: int = 1) -> None:
