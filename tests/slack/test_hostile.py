@@ -525,3 +525,13 @@ def _texts(params: dict[str, Any]) -> list[str]:
         blocks = json.loads(blocks)
     out += text_fields(blocks or [])
     return out
+
+
+async def test_oversized_body_is_413_before_the_signature(slack: Any) -> None:
+    before = Snapshot.take(slack.container)
+    big = b"payload=" + b"x" * (1024 * 1024)
+    for sign in (True, False):
+        resp = await slack.post(big, CT, sign=sign)
+        tally("all endpoints: oversized bodies", resp.status)
+        assert resp.status == 413
+    before.assert_nothing(slack.container)
