@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     TEAMS_APP_TENANT_ID: str | None = None
     TEAMS_CHANNEL_ID: str | None = None
     TEAMS_AUTH_DISABLED: bool = False
+    TEAMS_OPENID_METADATA_URL: str = (
+        "https://login.botframework.com/v1/.well-known/openidconfiguration"
+    )
 
     WEBHOOK_SECRET: SecretStr | None = None
     RETENTION_DAYS: int = Field(default=365, ge=1)

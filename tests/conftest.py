@@ -150,3 +150,14 @@ def container(db_url: str, clock, screen):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def deps(container):  # type: ignore[no-untyped-def]
     return container.deps
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """How many hostile inputs each suite tried (tests/support/hostile.py)."""
+    from tests.support.hostile import report
+
+    lines = report()
+    if lines:
+        terminalreporter.section("hostile inputs tried")
+        for line in lines:
+            terminalreporter.write_line(line)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from aiohttp import web
 
 CHUNK = 64 * 1024
@@ -27,3 +29,25 @@ async def read_body(request: web.Request, limit: int) -> bytes | None:
         if size > limit:
             return None
         chunks.append(chunk)
+
+
+class NotJson(ValueError):
+    """The body is not JSON we can store: invalid, nested too deeply, or with text that
+    is not valid Unicode (a lone surrogate from a ``\\ud800`` escape)."""
+
+
+def parse_json(body: bytes) -> object:
+    """``json.loads`` for request bodies; raises NotJson (never RecursionError)."""
+    try:
+        value = json.loads(body)
+    except RecursionError:
+        raise NotJson("the body is nested too deeply") from None
+    except (ValueError, UnicodeDecodeError):
+        raise NotJson("the body is not JSON") from None
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise NotJson("the body has text that is not valid Unicode") from None
+    except RecursionError:  # pragma: no cover - json.loads would have refused it first
+        raise NotJson("the body is nested too deeply") from None
+    return value

@@ -207,8 +207,9 @@ ON_HOME = (
 # ------------------------------------------------------------------- references
 
 MAX_REF_DIGITS = 12
-_TYPED_REF = re.compile(rf"^[Mm]-?(\d{{1,{MAX_REF_DIGITS}}})$")
-_VALUE = re.compile(rf"^M-(\d{{1,{MAX_REF_DIGITS}}})(?::r(\d{{1,6}}))?(?::f(\d{{1,4}}))?$")
+# ASCII digits only: ``\d`` also matches other scripts' digits (``M-١`` read as M-1).
+_TYPED_REF = re.compile(rf"^[Mm]-?([0-9]{{1,{MAX_REF_DIGITS}}})$")
+_VALUE = re.compile(rf"^M-([0-9]{{1,{MAX_REF_DIGITS}}})(?::r([0-9]{{1,6}}))?(?::f([0-9]{{1,4}}))?$")
 
 
 def mention_ref(mention_id: int) -> str:
@@ -253,7 +254,7 @@ class ButtonValue:
         return cls(int(m.group(1)), rev, fin)
 
 
-_VALUE_PREFIX = re.compile(rf"^M-(\d{{1,{MAX_REF_DIGITS}}})\b")
+_VALUE_PREFIX = re.compile(rf"^M-([0-9]{{1,{MAX_REF_DIGITS}}})\b")
 
 
 def named_mention(value: str) -> int | None:

@@ -693,6 +693,9 @@ def build_bolt_app(
     for action_id in ActionId:
         app.action(str(action_id))(handlers.on_action)
     app.action(modals.TEMPLATE_ACTION)(handlers.on_template)
+    # Last: any other action id (an old, garbled or forged button) is answered "out of
+    # date" and its refusal audited, instead of Bolt's bare 404.
+    app.action(re.compile(r".*"))(handlers.on_action)
     app.view(modals.CB_DRAFT)(handlers.on_draft_submit)
     app.view(modals.CB_REASON)(handlers.on_reason_submit)
     app.event("app_home_opened")(handlers.on_home_opened)

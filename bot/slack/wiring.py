@@ -11,20 +11,21 @@ import asyncio
 import dataclasses
 import hashlib
 import hmac
-import json
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
-from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk import WebClient
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack import envelope
 from bot.slack.handlers import SlackHandlers, build_bolt_app
 from web.body import read_body
 
@@ -108,17 +109,15 @@ def make_events_handler(
             text = body.decode("utf-8")
         except UnicodeDecodeError:
             return web.json_response({"error": "body is not UTF-8"}, status=400)
-        shape = _body_shape(text, request.content_type)
-        if shape == "ssl_check":
+        try:
+            parsed = envelope.parse(text, request.content_type)
+        except envelope.Malformed as exc:
+            log.info("slack body refused", extra={"problem": str(exc)})
+            return web.json_response({"error": f"not a Slack request body: {exc}"}, status=400)
+        if parsed.kind == "ssl_check":
             # Slack's certificate check: answered, nothing dispatched
             return web.Response(status=200)
-        if shape == "unknown":
-            return web.json_response({"error": "not a Slack request body"}, status=400)
-        bolt_request = AsyncBoltRequest(
-            body=text,
-            query=request.query_string,
-            headers={k.lower(): v for k, v in request.headers.items()},
-        )
+        bolt_request = checked_request(parsed, text, request)
         bolt_response = await bolt.async_dispatch(bolt_request)
         if metrics is not None:
             metrics.ack_seconds.labels("slack").observe(time.perf_counter() - started)
@@ -127,18 +126,18 @@ def make_events_handler(
     return slack_events
 
 
-def _body_shape(text: str, content_type: str) -> str:
-    """ "ssl_check", "ok", or "unknown" (JSON that is not an object, say)."""
-    if content_type == "application/json" or text.lstrip().startswith(("{", "[")):
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            return "unknown"
-        return "ok" if isinstance(parsed, dict) else "unknown"
-    form = parse_qs(text, keep_blank_values=True)
-    if form.get("ssl_check") == ["1"]:
-        return "ssl_check"
-    return "ok"
+def checked_request(parsed: envelope.Envelope, text: str, request: web.Request) -> AsyncBoltRequest:
+    """The Bolt request for a body ``envelope.parse`` accepted, carrying exactly the body
+    that was checked (Bolt's own reading of a form treats any body containing the word
+    "payload" as an interaction, and so lost slash commands whose text contained it)."""
+    bolt_request = AsyncBoltRequest(
+        body=text,
+        query=request.query_string,
+        headers={k.lower(): v for k, v in request.headers.items()},
+    )
+    bolt_request.body = parsed.body
+    bolt_request.context = build_async_context(AsyncBoltContext({}), parsed.body)
+    return bolt_request
 
 
 def client_factory(token: str, base_url: str) -> Callable[[], WebClient]:

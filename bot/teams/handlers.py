@@ -425,7 +425,8 @@ class TeamsBot:
     async def on_installed(self, activity: Incoming) -> None:
         """Remember the team channel the bot was added to (for proactive posting)."""
         bot_id = _str(activity.bot.get("id"))
-        added = [_dict(m) for m in activity.raw.get("membersAdded") or [] if isinstance(m, dict)]
+        members = activity.raw.get("membersAdded")
+        added = [m for m in members if isinstance(m, dict)] if isinstance(members, list) else []
         installed = any(_str(m.get("id")) == bot_id for m in added) or (
             activity.type == "installationUpdate" and _str(activity.raw.get("action")) == "add"
         )

@@ -27,13 +27,14 @@ from typing import Any
 
 from aiohttp import web
 from botbuilder.core import InvokeResponse
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, CallerIdConstants
+from botframework.connector.auth import AuthenticationConstants
 from msrest.serialization import Model
 
 from bot.teams.connector import Connector, credentials_factory
 from bot.teams.handlers import TeamsBot
 from bot.teams.poster import TeamsPoster, register_handlers
-from web.body import read_body
+from web.body import NotJson, parse_json, read_body
 
 log = logging.getLogger("countersign.teams")
 
@@ -47,12 +48,31 @@ class TeamsConfigError(ValueError):
 
 @dataclass(frozen=True)
 class _AuthConfig:
-    """What ``ConfigurationBotFrameworkAuthentication`` reads (attribute names fixed)."""
+    """What ``ConfigurationBotFrameworkAuthentication`` reads (attribute names fixed).
+
+    The endpoints are given explicitly (the public cloud's, but for the OpenID metadata
+    document, which is ``TEAMS_OPENID_METADATA_URL``), which selects botframework-
+    connector's parameterized authentication: the same checks as its public-cloud one
+    (issuer ``https://api.botframework.com``, audience = ``APP_ID``, ``serviceurl``
+    claim = the activity's ``serviceUrl``, RS256/384/512 signed by a key of the
+    metadata document's JWKS, not expired), with the metadata URL a setting."""
 
     APP_ID: str
     APP_PASSWORD: str
     APP_TYPE: str
     APP_TENANTID: str
+    TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str
+    TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL: str = (
+        AuthenticationConstants.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL
+    )
+    TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str = AuthenticationConstants.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER
+    TO_CHANNEL_FROM_BOT_LOGIN_URL: str = (
+        AuthenticationConstants.TO_CHANNEL_FROM_BOT_LOGIN_URL_PREFIX
+    )
+    TO_CHANNEL_FROM_BOT_OAUTH_SCOPE: str = AuthenticationConstants.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE
+    OAUTH_URL: str = AuthenticationConstants.OAUTH_URL
+    CALLER_ID: str = CallerIdConstants.public_azure_channel
+    VALIDATE_AUTHORITY: bool = True
 
 
 TEAMS_BOT_KEY: web.AppKey[TeamsBot] = web.AppKey("teams_bot", TeamsBot)
@@ -106,6 +126,7 @@ def build_authenticator(settings: Any) -> Any:
             APP_PASSWORD=str(settings.secret("TEAMS_APP_PASSWORD")),
             APP_TYPE="SingleTenant",
             APP_TENANTID=str(settings.TEAMS_APP_TENANT_ID),
+            TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL=str(settings.TEAMS_OPENID_METADATA_URL),
         )
     )
 
@@ -145,9 +166,9 @@ def make_messages_handler(
         if authenticator is not None and not header.lower().startswith("bearer "):
             return refuse("missing")
         try:
-            data = json.loads(body)
-        except (ValueError, UnicodeDecodeError):
-            return _json(400, {"error": "body is not JSON"})
+            data = parse_json(body)
+        except NotJson as exc:
+            return _json(400, {"error": str(exc)})
         if not isinstance(data, dict) or not isinstance(data.get("type"), str):
             return _json(400, {"error": "body is not an activity"})
         if authenticator is not None:

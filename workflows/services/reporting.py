@@ -19,6 +19,10 @@ def status(deps: Deps, actor: Actor, ref: str | int) -> Status:
     """State, revisions and history, as this person may see them: the actions they may
     take now, and a blocked draft's text and flagged words only for its author and risk
     approvers, only where the answer reaches that person alone."""
+    return _status(deps, actor, ref)
+
+
+def _status(deps: Deps, actor: Actor, ref: str | int) -> Status:
     with deps.uow() as uow:
         roles = _check_member(deps, uow, actor)
         mention = _load(uow, ref, lock=False)
@@ -42,7 +46,8 @@ def status(deps: Deps, actor: Actor, ref: str | int) -> Status:
 def open_revision(deps: Deps, actor: Actor, ref: str | int, number: int | None) -> Status:
     """What a person needs to open a modal on revision ``number`` (edit, override); a
     button from an older revision is refused with "the draft changed" (and audited)."""
-    current = status(deps, actor, ref)
+    # the unaudited body of ``status``: a refusal here is audited once, as this action
+    current = _status(deps, actor, ref)
     latest = current.revisions[-1].number if current.revisions else 0
     if number is not None and number != latest:
         raise StaleRevision(
