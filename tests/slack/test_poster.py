@@ -277,7 +277,7 @@ def test_ambiguous_failure_is_not_posted_twice(
 
 def _burst(container: Any, emu: SlackEmulator, n: int) -> tuple[list[int], Any]:
     """``n`` mentions at once with a digest threshold of 3: their ids and the digest."""
-    make_poster(container, emu, digest_threshold=3)
+    make_poster(container, emu, digest_threshold=3, edit_interval=0.0)
     ids = ingest(container, n)
     for _ in range(3):
         deliver(container)
@@ -290,21 +290,26 @@ def test_burst_becomes_one_digest_and_nothing_is_dropped(
 ) -> None:
     ids, digest = _burst(container, emu, 10)
     assert len(emu.messages(CH)) == 4  # three on their own, then one digest
-    in_digest = emu.replies(CH, digest.ts)
-    assert len(in_digest) == 7
-    for mid in ids:
+    assert emu.replies(CH, digest.ts) == []  # listed, not posted one by one
+    rows = outbox_rows(container, "chat.mention_new")
+    assert all(r.status == "done" for r in rows), [(r.status, r.last_error) for r in rows]
+    for mid in ids[3:]:
         thread = chat.get_thread(container.deps, mid, "slack")
-        assert thread is not None and thread.ts
+        assert thread is not None and not thread.ts  # listed: no own message yet
     out = emu.render_channel(CH)
     assert all(f"M-{mid}" in out for mid in ids)
-    # The digest parent lists every mention of the burst.
+    # The digest lists every further mention, without authors or text.
     listed = json.dumps(emu.message(CH, digest.ts).blocks)  # type: ignore[union-attr]
     assert all(f"M-{mid}" in listed for mid in ids[3:])
-    # A note for a mention inside the digest goes to the digest thread, not a new parent.
+    assert "Pat Q" not in listed and "Awful wait" not in listed
+    # A draft on a listed mention posts its own parent first, then the note in its thread.
     drafting.create_revision(container.deps, AUTHOR, ids[-1], "Thank you for telling us.")
     deliver(container)
-    assert len(emu.messages(CH)) == 4
-    assert len(emu.replies(CH, digest.ts)) == 8
+    assert len(emu.messages(CH)) == 5
+    thread = chat.get_thread(container.deps, ids[-1], "slack")
+    assert thread is not None and thread.ts == emu.messages(CH)[-1].ts
+    assert len(emu.replies(CH, thread.ts)) == 1
+    assert all(r.status == "done" for r in outbox_rows(container, "chat.revision"))
 
 
 def test_refuses_a_channel_shared_with_another_organisation(
