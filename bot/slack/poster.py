@@ -17,9 +17,20 @@ committed, synchronously, with a slack_sdk ``WebClient`` whose ``base_url`` come
   first looks for a message with that key (``conversations.history``/``replies`` with
   ``include_all_metadata``) before posting again.
 - A burst of new mentions (more than ``digest_threshold`` parents within
-  ``digest_window`` seconds) becomes one digest parent with the further mentions posted
-  in its thread; nothing is dropped. The burst state is shared by every replica and
-  locked while a new mention is placed.
+  ``digest_window`` seconds) is listed, not posted one by one: each further mention
+  joins the channel's pending list and a flush writes them into a digest message (up to
+  ``blocks.BURST_CAP``, grouped by severity then platform; ids, severity, platform and
+  age only) with one ``chat.postMessage`` when the channel's slot is free, or one
+  ``chat.update`` of the last digest message (at most every ``edit_interval`` seconds)
+  while it has room. A row whose mention is not listed yet raises
+  ``Retry("digest_pending", waiting=True)`` with an estimate; a listed mention is stored
+  as a thread without ``ts`` (``{"digest_ts": …}``). Its own parent is posted when
+  someone acts on it: "Open a mention…" in the digest (``chat.mention_open``, which also
+  sends the clicker an ephemeral link) or any thread note or change of state
+  (``_context``). A deleted digest message is never waited on: its mentions are listed
+  again in the next one. The burst state is shared by every replica and locked while a
+  mention is listed or a listed mention's parent is posted. (Threads saved under the
+  earlier digest-thread scheme keep working.)
 - The words a finding flags and a blocked draft's text never go to the channel: risk
   approvers get them by direct message.
 - Buttons disappear once they can no longer be used: after a change of state or
