@@ -123,6 +123,8 @@ class SqlSharedState:
             "opened": state.opened,
             "last": state.last,
             "mention_ids": list(state.mention_ids),
+            "pending": list(state.pending),
+            "edited": state.edited,
         }
         conn.execute(
             self._insert(ChannelBurst)
@@ -139,6 +141,8 @@ def _load_burst(conn: Connection, channel: str) -> BurstState:
             ChannelBurst.opened,
             ChannelBurst.last,
             ChannelBurst.mention_ids,
+            ChannelBurst.pending,
+            ChannelBurst.edited,
         ).where(ChannelBurst.channel == channel)
     ).one_or_none()
     if row is None:
@@ -149,4 +153,6 @@ def _load_burst(conn: Connection, channel: str) -> BurstState:
         opened=float(row.opened),
         last=float(row.last),
         mention_ids=[int(i) for i in row.mention_ids or []],
+        pending=[int(i) for i in row.pending or []],
+        edited=float(row.edited or 0.0),
     )

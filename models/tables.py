@@ -372,3 +372,6 @@ class ChannelBurst(Base):
     opened: Mapped[float] = mapped_column(Float, default=0.0)
     last: Mapped[float] = mapped_column(Float, default=0.0)
     mention_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # mentions of the burst not listed in a digest message yet (0005)
+    pending: Mapped[list[int]] = mapped_column(JSON, default=list)
+    edited: Mapped[float] = mapped_column(Float, default=0.0)

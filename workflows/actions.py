@@ -39,6 +39,8 @@ class ActionId(StrEnum):
     # anyone opens the full text of a long mention.
     REPLY_SEND_TO_RISK = "reply_send_to_risk"
     MENTION_FULL_TEXT = "mention_full_text"
+    # "Open a mention…" on a burst digest: posts the listed mention's own message
+    DIGEST_OPEN = "digest_open"
 
 
 class Carries(Enum):
@@ -182,6 +184,7 @@ CATALOGUE: dict[ActionId, ActionSpec] = _spec(
     ),
     ActionSpec(A.REPLY_SEND_TO_RISK, "Send to risk for review", Carries.REVISION),
     ActionSpec(A.MENTION_FULL_TEXT, "See full text", Carries.MENTION, Needs.READING),
+    ActionSpec(A.DIGEST_OPEN, "Open a mention", Carries.MENTION, done="Opening"),
 )
 
 FORMS: dict[str, ActionId] = {s.form: s.id for s in CATALOGUE.values() if s.form}

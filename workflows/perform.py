@@ -108,6 +108,16 @@ def _send_to_risk(deps: shared.Deps, actor: Actor, click: Click, reason: str) ->
     return Done(click.id, f"Revision {n} of {view.ref} was sent to risk for review.", view)
 
 
+def _open_thread(deps: shared.Deps, actor: Actor, click: Click, reason: str) -> Done:
+    view = mentions.open_thread(deps, actor, click.value.mention_id)
+    return Done(
+        click.id,
+        f"Opening {view.ref}: its message and thread are posted in the channel; "
+        "a link follows here.",
+        view,
+    )
+
+
 RUN: dict[ActionId, Runner] = {
     ActionId.MENTION_DRAFT: _open,
     ActionId.MENTION_ASSIGN: _assign,
@@ -122,6 +132,7 @@ RUN: dict[ActionId, Runner] = {
     ActionId.REPLY_TAKEDOWN: _take_down,
     ActionId.REPLY_SEND_TO_RISK: _send_to_risk,
     ActionId.MENTION_FULL_TEXT: _open,
+    ActionId.DIGEST_OPEN: _open_thread,
 }
 
 

@@ -137,6 +137,8 @@ _STATE_RULES: dict[ActionId, Callable[[MentionView, ActionSpec], bool]] = {
     ),
     ActionId.REPLY_MARK_POSTED: lambda m, s: m.latest is not None,
     ActionId.MENTION_FULL_TEXT: lambda m, s: m.text is not None and not m.redacted,
+    # a mention listed in a burst digest can be opened whatever its state
+    ActionId.DIGEST_OPEN: lambda m, s: True,
 }
 
 

@@ -25,17 +25,23 @@ class Slot:
 @dataclass
 class BurstState:
     """One channel's burst: when its recent own parents were posted and, during a burst,
-    the digest parent (``digest_ts``) with the mentions listed under it."""
+    the mentions waiting to be listed (``pending``) and the last digest message
+    (``digest_ts``, last drawn at ``edited``) with the mentions it lists
+    (``mention_ids``). A burst ends once nothing is pending and no mention arrived for
+    the digest window."""
 
     recent: list[float] = field(default_factory=list)
     digest_ts: str | None = None
     opened: float = 0.0
     last: float = 0.0
     mention_ids: list[int] = field(default_factory=list)
+    pending: list[int] = field(default_factory=list)
+    edited: float = 0.0
 
     def close_digest(self) -> None:
+        """Later mentions go into a new digest message (the pending ones stay)."""
         self.digest_ts = None
-        self.opened = self.last = 0.0
+        self.opened = self.last = self.edited = 0.0
         self.mention_ids = []
 
 

@@ -24,6 +24,9 @@ class Topic(StrEnum):
     REMINDER = "chat.reminder"
     DIGEST = "chat.digest"
     REDACTED = "chat.redacted"
+    # someone opened a mention listed in a burst digest: post its own message if it is
+    # not posted yet; payload: {"user"} (the Slack user to send the link to, or "")
+    MENTION_OPEN = "chat.mention_open"
     # a note from the publishers (platform check alerts, takedown instructions);
     # payload: {"kind", "message"} (ids and plain words, never review or reply text)
     PLATFORM_NOTE = "chat.platform_note"

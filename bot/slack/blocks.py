@@ -935,6 +935,69 @@ def burst_digest(mentions: Sequence[MentionView], now: datetime | None = None) -
     )
 
 
+BURST_CAP = 100  # mentions per burst digest message (a static_select holds 100 options)
+SEVERITY_ORDER = {"critical": 0, "high": 1, "normal": 2}
+OPEN_MENTION_ACTION = ActionId.DIGEST_OPEN.value  # "Open a mention…": posts its own parent
+
+
+def _burst_line(m: MentionView) -> str:
+    """Id, severity, platform and age: no author, no text (the listing stays in the
+    channel; retention never has to find it)."""
+    age = when(m.received_at, "{ago}") if m.received_at else "—"
+    return f"• *{m.ref}* · {_sev(m.severity)} · {escape(platform_label(m.platform))} · {age}"
+
+
+def burst_listing(mentions: Sequence[MentionView]) -> SlackMessage:
+    """One digest message of a burst: up to ``BURST_CAP`` new mentions grouped by
+    severity, then platform, one line each, and an "Open a mention…" select whose
+    choice posts that mention's own message (with its buttons) and opens its thread."""
+    shown = list(mentions)[:BURST_CAP]
+    n = len(shown)
+    title = f"{n} new negative mention{'s' if n != 1 else ''} arrived together"
+    blocks: list[Block] = [
+        header(title),
+        context(
+            ":inbox_tray: Listed here to keep the channel readable; nothing was dropped. "
+            "Choose one under *Open a mention…* to post it with its buttons and start its "
+            "thread (acting on a mention does the same)."
+        ),
+    ]
+    if shown:
+        options = [
+            {
+                "text": _plain(f"{m.ref} · {m.severity} · {platform_label(m.platform)}"),
+                "value": ButtonValue(m.id).encode(),
+            }
+            for m in shown
+        ]
+        select: Block = {
+            "type": "static_select",
+            "action_id": OPEN_MENTION_ACTION,
+            "placeholder": _plain("Open a mention…"),
+            "options": options,
+        }
+        blocks.append(actions("burst:open", select))
+
+    def group(m: MentionView) -> tuple[int, str, str]:
+        return (SEVERITY_ORDER.get(m.severity, 9), m.severity, platform_label(m.platform))
+
+    lines: list[str] = []
+    current: tuple[int, str, str] | None = None
+    ordered = sorted(shown, key=lambda m: (*group(m), m.id))
+    for m in ordered:
+        if group(m) != current:
+            current = group(m)
+            count = sum(1 for x in ordered if group(x) == current)
+            if lines:
+                lines.append("")
+            lines.append(f"*{_sev(current[1])} · {escape(current[2])}* ({count})")
+        lines.append(_burst_line(m))
+    pieces = _join_within("\n", lines, TEXT_BUDGET)
+    blocks.extend(section(p) for p in pieces[: MESSAGE_BLOCK_LIMIT - len(blocks)])
+    refs = ", ".join(m.ref for m in shown[:5]) + ("…" if n > 5 else "")
+    return SlackMessage(_fallback(f"{title}: {refs}"), blocks)
+
+
 def _join_within(sep: str, lines: Sequence[str], budget: int) -> list[str]:
     out: list[str] = []
     current = ""

@@ -523,7 +523,9 @@ class SlackHandlers:
         await ack()
         action = (body.get("actions") or [{}])[0]
         action_id = str(action.get("action_id") or "")
-        raw_value = str(action.get("value") or "")
+        # a button carries ``value``; a select (``Open a mention…``) its chosen option's
+        selected = action.get("selected_option") or {}
+        raw_value = str(action.get("value") or selected.get("value") or "")
         try:
             click = parse_click(action_id, raw_value)
         except MalformedAction as exc:

@@ -17,9 +17,20 @@ committed, synchronously, with a slack_sdk ``WebClient`` whose ``base_url`` come
   first looks for a message with that key (``conversations.history``/``replies`` with
   ``include_all_metadata``) before posting again.
 - A burst of new mentions (more than ``digest_threshold`` parents within
-  ``digest_window`` seconds) becomes one digest parent with the further mentions posted
-  in its thread; nothing is dropped. The burst state is shared by every replica and
-  locked while a new mention is placed.
+  ``digest_window`` seconds) is listed, not posted one by one: each further mention
+  joins the channel's pending list and a flush writes them into a digest message (up to
+  ``blocks.BURST_CAP``, grouped by severity then platform; ids, severity, platform and
+  age only) with one ``chat.postMessage`` when the channel's slot is free, or one
+  ``chat.update`` of the last digest message (at most every ``edit_interval`` seconds)
+  while it has room. A row whose mention is not listed yet raises
+  ``Retry("digest_pending", waiting=True)`` with an estimate; a listed mention is stored
+  as a thread without ``ts`` (``{"digest_ts": …}``). Its own parent is posted when
+  someone acts on it: "Open a mention…" in the digest (``chat.mention_open``, which also
+  sends the clicker an ephemeral link) or any thread note or change of state
+  (``_context``). A deleted digest message is never waited on: its mentions are listed
+  again in the next one. The burst state is shared by every replica and locked while a
+  mention is listed or a listed mention's parent is posted. (Threads saved under the
+  earlier digest-thread scheme keep working.)
 - The words a finding flags and a blocked draft's text never go to the channel: risk
   approvers get them by direct message.
 - Buttons disappear once they can no longer be used: after a change of state or
@@ -52,6 +63,7 @@ from workflows.permissions import still_offered
 from workflows.relay import OutboxItem, Relay, Retry
 from workflows.services import chat, reporting, roles, viewing
 from workflows.services.shared import Deps
+from workflows.shared_state import BurstState
 from workflows.state_machine import RevisionState, State
 from workflows.topics import CHAT_PREFIX, Topic
 from workflows.types import Actor
@@ -120,6 +132,8 @@ class SlackPoster:
     max_sleep: float = 2.0
     digest_threshold: int = 5
     digest_window: float = 60.0
+    # a burst digest message is redrawn (chat.update) at most once per this many seconds
+    edit_interval: float = 1.0
     share_check_ttl: float = 300.0
     monotonic: Callable[[], float] = time.monotonic
     # epoch seconds: the pace and burst state are shared with other replicas
@@ -129,6 +143,7 @@ class SlackPoster:
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _checked: dict[str, float] = field(default_factory=dict)
     _sent: dict[str, str] = field(default_factory=dict)
+    _doubt: set[str] = field(default_factory=set)
 
     # ------------------------------------------------------------------ entry points
 
@@ -137,6 +152,7 @@ class SlackPoster:
         handlers: dict[str, Callable[[OutboxItem], None]] = {
             Topic.MENTION_NEW: self._mention_new,
             Topic.MENTION_UPDATED: self._mention_updated,
+            Topic.MENTION_OPEN: self._mention_open,
             Topic.REVISION: self._revision,
             Topic.RISK_REVIEW: self._risk_review,
             Topic.OVERRIDE: self._override,
@@ -190,29 +206,47 @@ class SlackPoster:
             self._continuations(mention, thread, check=True)
             self._retire_buttons(mention, thread)
             return
+        if _listed(thread):
+            return  # in a burst digest message: its own message waits for someone to act
         channel = self.channel_id
         self._check_channel(channel)
+        if self._burst_listing(channel, mention):
+            return
         key = f"mention:{mention.id}"
-        digest_ts = self._digest_for(channel, mention, item)
-        existing = self._find_posted(channel, key, digest_ts, check=item.attempts > 0)
+        existing = self._find_posted(channel, key, None, check=item.attempts > 0)
         if existing is not None:
             ts = existing
         else:
             ts = self._post(
-                channel,
-                b.mention_message(mention, now=self.deps.clock()),
-                key,
-                digest_ts,
-                mention.id,
+                channel, b.mention_message(mention, now=self.deps.clock()), key, None, mention.id
             )
-        ref = {"thread_ts": digest_ts} if digest_ts else None
-        thread = chat.save_thread(self.deps, mention.id, PLATFORM, channel, ts, ref)
+        thread = chat.save_thread(self.deps, mention.id, PLATFORM, channel, ts)
         self._continuations(mention, thread, check=item.attempts > 0)
+
+    def _mention_open(self, item: OutboxItem) -> None:
+        """Someone chose a mention in a burst digest: its own message (posted once, with
+        its buttons) and an ephemeral link for them."""
+        mention, thread = self._context(item)
+        user = str(item.payload.get("user") or "")
+        key = f"outbox:{item.id}:link"
+        if not user or not thread.channel or key in self._sent:
+            return
+        link = self._permalink(thread)
+        where = f"<{link}|its message in the channel>" if link else "its message in the channel"
+        text = f"{mention.ref} has its own thread now: {where}."
+        self._api("chat_postEphemeral", channel=thread.channel, user=user, text=text)
+        with self._lock:
+            self._sent[key] = ""
 
     def _mention_updated(self, item: OutboxItem) -> None:
         assert item.mention_id is not None
         mention = viewing.mention_view(self.deps, item.mention_id)
         thread = chat.get_thread(self.deps, mention.id, PLATFORM)
+        if _listed(thread):
+            # listed in a burst digest: someone acted on it, so it gets its own message
+            # (drawn as it is now, so nothing to update)
+            self._post_listed(mention, check=item.attempts > 0)
+            return
         if thread is None or not thread.ts:
             if mention.state == State.IGNORED:
                 return  # never posted; nothing to update
@@ -481,6 +515,13 @@ class SlackPoster:
     # ------------------------------------------------------------------ reading
 
     def _context(self, item: OutboxItem) -> tuple[MentionView, ThreadRef]:
+        """The mention and its thread. A mention only listed in a burst digest gets its
+        own message first (someone acted on it); one not listed yet waits."""
+        assert item.mention_id is not None
+        thread = chat.get_thread(self.deps, item.mention_id, PLATFORM)
+        if _listed(thread):
+            mention = viewing.mention_view(self.deps, item.mention_id)
+            self._post_listed(mention, check=item.attempts > 0)
         return delivery.mention_and_thread(self.deps, item, PLATFORM)
 
     def _revision_of(self, mention: MentionView, number: int) -> RevisionView | None:
@@ -577,8 +618,11 @@ class SlackPoster:
         key: str,
         thread_ts: str | None,
         mention_id: int | None = None,
+        *,
+        reserved: bool = False,
     ) -> str:
-        self._throttle(channel)
+        if not reserved:  # ``reserved``: the caller already took the channel's slot
+            self._throttle(channel)
         payload: dict[str, Any] = {"key": key}
         if mention_id is not None:
             payload["mention"] = mention_id  # ids only: lets retention find our messages
@@ -678,40 +722,126 @@ class SlackPoster:
 
     # ------------------------------------------------------------------ digest
 
-    def _digest_for(self, channel: str, mention: MentionView, item: OutboxItem) -> str | None:
-        """The digest thread a new mention goes into during a burst (None = post it as
-        its own parent). Decided under the channel's shared burst lock, so replicas
-        open one digest and count each other's parents."""
+    def _burst_listing(self, channel: str, mention: MentionView) -> bool:
+        """Whether a new mention belongs to a burst (more than ``digest_threshold`` own
+        parents within ``digest_window`` seconds): then it is not posted on its own but
+        listed in a digest message, and True is returned once it is listed. A mention
+        that cannot be listed yet (no posting slot now) raises
+        ``Retry("digest_pending", waiting=True)`` with an estimate of when its turn
+        comes. Decided under the channel's shared burst lock, so replicas share one
+        listing and count each other's parents."""
         now = self.wall_clock()
         with self.deps.shared.burst(channel) as state:
             state.recent = [t for t in state.recent if now - t <= self.digest_window]
-            if state.digest_ts is not None and now - state.last > self.digest_window:
+            if (
+                not state.pending
+                and state.digest_ts is not None
+                and now - state.last > self.digest_window
+            ):
                 state.close_digest()
-            if state.digest_ts is None and len(state.recent) < self.digest_threshold:
+            in_burst = state.digest_ts is not None or bool(state.pending)
+            if not in_burst and len(state.recent) < self.digest_threshold:
                 state.recent.append(now)
-                return None
-            if state.digest_ts is None:
-                key = f"digest:{mention.id}"
-                ts = self._find_posted(channel, key, None, check=item.attempts > 0)
-                if ts is None:
-                    msg = b.burst_digest([mention], self.deps.clock())
-                    ts = self._post(channel, msg, key, None)
-                state.digest_ts, state.opened = ts, now
+                return False
+            if _listed(chat.get_thread(self.deps, mention.id, PLATFORM)):
+                return True  # another replica listed it meanwhile
+            if mention.id not in state.pending:
+                state.pending.append(mention.id)
             state.last = now
-            if mention.id not in state.mention_ids:
-                state.mention_ids.append(mention.id)
-            if len(state.mention_ids) > 1:
-                msg = b.burst_digest(self._views(state.mention_ids), self.deps.clock())
-                try:
-                    self._api("chat_update", channel=channel, ts=state.digest_ts, **msg.kwargs())
-                except SlackDeliveryError as exc:
-                    # the digest message was deleted or can no longer be edited: later
-                    # mentions must never wait on it, so this one is posted on its own
-                    log.warning("slack: digest message unavailable", extra={"code": exc.code})
-                    state.close_digest()
-                    state.recent.append(now)
-                    return None
-            return state.digest_ts
+            wait = self._flush(channel, state, now)
+            if mention.id not in state.pending:
+                return True
+            turn = state.pending.index(mention.id) // b.BURST_CAP
+            after = max(wait, 0.2) + turn * (1.0 / self.per_second)
+        raise Retry("digest_pending", after=after, waiting=True)
+
+    def _flush(self, channel: str, state: BurstState, now: float) -> float:
+        """List pending mentions in one Slack write: redraw the last digest message if it
+        has room and was not redrawn within ``edit_interval`` (chat.update), else post a
+        new one when the channel's posting slot is free now (chat.postMessage, never a
+        sleep: the other rows keep gathering meanwhile). Returns 0 after a write, else
+        the seconds until one may be possible."""
+        cap = b.BURST_CAP
+        if state.digest_ts is not None and len(state.mention_ids) < cap:
+            edit_wait = state.edited + self.edit_interval - now
+            if edit_wait > 0:
+                return edit_wait
+            take = state.pending[: cap - len(state.mention_ids)]
+            ids = [*state.mention_ids, *take]
+            msg = b.burst_listing(self._views(ids))
+            try:
+                self._api("chat_update", channel=channel, ts=state.digest_ts, **msg.kwargs())
+            except SlackDeliveryError as exc:
+                # Deleted, or no longer editable: never wait on it. Its mentions are
+                # listed again in the next digest message, with the pending ones.
+                log.warning("slack: digest message unavailable", extra={"code": exc.code})
+                listed = list(state.mention_ids)
+                state.close_digest()
+                state.pending = [*listed, *(i for i in state.pending if i not in listed)]
+            else:
+                self._listed_in(channel, state.digest_ts, take)
+                state.mention_ids, state.edited = ids, now
+                state.pending = state.pending[len(take) :]
+                return 0.0
+        slot = self.deps.shared.reserve_channel_slot(
+            channel,
+            now=now,
+            interval=1.0 / self.per_second,
+            burst=self.burst,
+            max_wait=0.0,
+        )
+        if not slot.reserved:
+            return max(slot.wait, 0.0)
+        take = state.pending[:cap]
+        key = f"digest:{take[0]}"
+        ts = self._find_posted(channel, key, None, check=key in self._doubt)
+        if ts is None:
+            msg = b.burst_listing(self._views(take))
+            try:
+                ts = self._post(channel, msg, key, None, reserved=True)
+            except Retry:
+                # Perhaps posted and the answer lost: look for it before posting again.
+                with self._lock:
+                    self._doubt.add(key)
+                raise
+        with self._lock:  # a later digest may start with the same (re-listed) mention
+            self._sent.pop(key, None)
+            self._doubt.discard(key)
+        self._listed_in(channel, ts, take)
+        state.digest_ts, state.mention_ids = ts, list(take)
+        state.opened = state.edited = now
+        state.pending = state.pending[len(take) :]
+        return 0.0
+
+    def _listed_in(self, channel: str, digest_ts: str, ids: list[int]) -> None:
+        """Remember that these mentions are listed in a digest message (no own parent
+        yet): a thread record without ``ts``."""
+        for mention_id in ids:
+            chat.save_thread(
+                self.deps, mention_id, PLATFORM, channel, None, {"digest_ts": digest_ts}
+            )
+
+    def _post_listed(self, mention: MentionView, *, check: bool) -> ThreadRef | None:
+        """Post the own message of a mention listed in a burst digest (once: under the
+        channel's burst lock the stored thread is read again) and store its thread."""
+        thread = chat.get_thread(self.deps, mention.id, PLATFORM)
+        if not _listed(thread):
+            return thread
+        assert thread is not None and thread.channel
+        channel = thread.channel
+        self._check_channel(channel)
+        with self.deps.shared.burst(channel):
+            thread = chat.get_thread(self.deps, mention.id, PLATFORM)
+            if not _listed(thread):
+                return thread  # posted meanwhile
+            key = f"mention:{mention.id}"
+            ts = self._find_posted(channel, key, None, check=check)
+            if ts is None:
+                msg = b.mention_message(mention, now=self.deps.clock())
+                ts = self._post(channel, msg, key, None, mention.id)
+            thread = chat.save_thread(self.deps, mention.id, PLATFORM, channel, ts)
+        self._continuations(mention, thread, check=check)
+        return thread
 
     # ------------------------------------------------------------------ Slack calls
 
@@ -758,6 +888,15 @@ def _ids(value: Any) -> list[int]:
         elif isinstance(v, str) and v.isdigit():
             out.append(int(v))
     return out
+
+
+def _listed(thread: ThreadRef | None) -> bool:
+    """A mention listed in a burst digest message that has no message of its own yet."""
+    return (
+        thread is not None
+        and not thread.ts
+        and bool((thread.conversation_ref or {}).get("digest_ts"))
+    )
 
 
 def _delivery_key(message: dict[str, Any]) -> str | None:

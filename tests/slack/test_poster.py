@@ -5,7 +5,9 @@ of the channel."""
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -277,7 +279,7 @@ def test_ambiguous_failure_is_not_posted_twice(
 
 def _burst(container: Any, emu: SlackEmulator, n: int) -> tuple[list[int], Any]:
     """``n`` mentions at once with a digest threshold of 3: their ids and the digest."""
-    make_poster(container, emu, digest_threshold=3)
+    make_poster(container, emu, digest_threshold=3, edit_interval=0.0)
     ids = ingest(container, n)
     for _ in range(3):
         deliver(container)
@@ -290,21 +292,26 @@ def test_burst_becomes_one_digest_and_nothing_is_dropped(
 ) -> None:
     ids, digest = _burst(container, emu, 10)
     assert len(emu.messages(CH)) == 4  # three on their own, then one digest
-    in_digest = emu.replies(CH, digest.ts)
-    assert len(in_digest) == 7
-    for mid in ids:
+    assert emu.replies(CH, digest.ts) == []  # listed, not posted one by one
+    rows = outbox_rows(container, "chat.mention_new")
+    assert all(r.status == "done" for r in rows), [(r.status, r.last_error) for r in rows]
+    for mid in ids[3:]:
         thread = chat.get_thread(container.deps, mid, "slack")
-        assert thread is not None and thread.ts
+        assert thread is not None and not thread.ts  # listed: no own message yet
     out = emu.render_channel(CH)
     assert all(f"M-{mid}" in out for mid in ids)
-    # The digest parent lists every mention of the burst.
+    # The digest lists every further mention, without authors or text.
     listed = json.dumps(emu.message(CH, digest.ts).blocks)  # type: ignore[union-attr]
     assert all(f"M-{mid}" in listed for mid in ids[3:])
-    # A note for a mention inside the digest goes to the digest thread, not a new parent.
+    assert "Pat Q" not in listed and "Awful wait" not in listed
+    # A draft on a listed mention posts its own parent first, then the note in its thread.
     drafting.create_revision(container.deps, AUTHOR, ids[-1], "Thank you for telling us.")
     deliver(container)
-    assert len(emu.messages(CH)) == 4
-    assert len(emu.replies(CH, digest.ts)) == 8
+    assert len(emu.messages(CH)) == 5
+    thread = chat.get_thread(container.deps, ids[-1], "slack")
+    assert thread is not None and thread.ts == emu.messages(CH)[-1].ts
+    assert len(emu.replies(CH, thread.ts)) == 1
+    assert all(r.status == "done" for r in outbox_rows(container, "chat.revision"))
 
 
 def test_refuses_a_channel_shared_with_another_organisation(
@@ -437,3 +444,91 @@ def test_a_newer_revision_retires_the_older_revisions_buttons(
     assert not [a for a in shown if a[1].endswith(":r1")], shown
     assert ("reply_signoff_marketing", f"M-{mid}:r2") in shown
     assert ("reply_signoff_risk", f"M-{mid}:r2") in shown
+
+
+def test_a_burst_of_1000_is_listed_within_two_minutes_at_slacks_pace(
+    container: Any, emu: SlackEmulator, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def now() -> float:
+        return float(clock.now.timestamp())
+
+    emu.rate_limit_interval = 1.0  # Slack's: one message a second per channel
+    emu._monotonic = now
+    posted_at: list[float] = []
+    rate_wait = emu._rate_wait
+
+    def recording(channel: str) -> float | None:
+        wait = rate_wait(channel)
+        if wait is None:
+            posted_at.append(now())
+        return wait
+
+    monkeypatch.setattr(emu, "_rate_wait", recording)
+    make_poster(
+        container,
+        emu,
+        per_second=1.0,
+        burst=1,
+        digest_threshold=3,
+        wall_clock=now,
+        sleep=lambda s: clock.advance(seconds=s),
+    )
+    ids = ingest(container, 1000)
+    start = now()
+    for _ in range(120):
+        deliver(container, rounds=5)
+        rows = outbox_rows(container, "chat.mention_new")
+        if all(r.status == "done" for r in rows):
+            break
+        clock.advance(seconds=1)
+    assert all(r.status == "done" for r in rows), {r.last_error for r in rows}
+    assert now() - start <= 120
+    out = emu.render_channel(CH)
+    missing = [mid for mid in ids if f"M-{mid}" not in out]
+    assert not missing, missing[:10]
+    posts = emu.calls_to("chat.postMessage")
+    assert not [c for c in posts if c.status == 429]
+    assert len(posts) <= 3 + math.ceil(997 / 100) + 3, len(posts)
+    assert all(b - a >= 0.99 for a, b in itertools.pairwise(posted_at))
+    # Each digest message: within Slack's limits (the emulator validated every post and
+    # update), at most 100 listed, and a select to open each listed mention.
+    digests = [m for m in emu.messages(CH) if "arrived together" in m.text]
+    for d in digests:
+        assert len(d.blocks) <= 50
+        (select,) = [e for blk in d.blocks if blk["type"] == "actions" for e in blk["elements"]]
+        assert select["type"] == "static_select" and select["action_id"] == "digest_open"
+        assert 1 <= len(select["options"]) <= 100
+        assert all(o["value"].startswith("M-") for o in select["options"])
+    opened = {
+        o["value"]
+        for d in digests
+        for blk in d.blocks
+        if blk["type"] == "actions"
+        for o in blk["elements"][0]["options"]
+    }
+    assert opened == {f"M-{mid}" for mid in ids[3:]}
+
+    # Opening one (twice) posts its own parent once and sends the clicker a link.
+    target = ids[500]
+    before = len(emu.messages(CH))
+    mentions.open_thread(container.deps, AUTHOR, target)
+    mentions.open_thread(container.deps, AUTHOR, target)
+    for _ in range(5):
+        clock.advance(seconds=1)
+        deliver(container)
+    own = [m for m in emu.messages(CH) if m.text.startswith(f"M-{target}:")]
+    assert len(own) == 1 and len(emu.messages(CH)) == before + 1
+    thread = chat.get_thread(container.deps, target, "slack")
+    assert thread is not None and thread.ts == own[0].ts
+    assert "mention_draft" in json.dumps(own[0].blocks)
+    links = [e for e in emu.ephemerals if e.get("user") == "U0AUTHOR"]
+    assert len(links) == 2 and f"M-{target}" in str(links[0])
+    # A draft on another listed mention creates its thread.
+    other = ids[700]
+    drafting.create_revision(container.deps, AUTHOR, other, "Thank you for telling us.")
+    for _ in range(5):
+        clock.advance(seconds=1)
+        deliver(container)
+    thread = chat.get_thread(container.deps, other, "slack")
+    assert thread is not None and thread.ts
+    assert len(emu.replies(CH, thread.ts)) == 1

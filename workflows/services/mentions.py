@@ -140,6 +140,20 @@ def assign(deps: Deps, actor: Actor, ref: str | int, assignee: str | None = None
         return _committed(deps, uow, mention)
 
 
+@audited("mention.open")
+def open_thread(deps: Deps, actor: Actor, ref: str | int) -> MentionView:
+    """Someone wants a mention listed in a burst digest on its own: its message (with
+    its buttons) and thread are posted by the chat adapters, which send the person a
+    link. Changes no state; posting twice is impossible (the adapter posts a parent only
+    while none is stored)."""
+    with deps.uow() as uow:
+        _check_member(deps, uow, actor)
+        mention = _load(uow, ref, lock=False)
+        user = actor.user_id if actor.platform == "slack" else ""
+        _outbox(uow, deps, Topic.MENTION_OPEN, mention.id, payload={"user": user})
+        return _committed(deps, uow, mention)
+
+
 @audited("mention.dismiss")
 def dismiss(deps: Deps, actor: Actor, ref: str | int, reason: str) -> MentionView:
     with deps.uow() as uow:
