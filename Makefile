@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PHI_DEVSET ?= ../shared/phi-devset.jsonl
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 
-.PHONY: install run demo test lint typecheck imports unit phi-train phi-eval bench lock clean
+.PHONY: install run demo test lint typecheck imports unit phi-train phi-eval bench chaos lock clean
 
 $(STAMP): requirements.lock requirements-dev.lock requirements-model.lock
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ bench: install
 	$(PY) bench/phi_bench.py
 	$(PY) bench/phi_compare.py
 	$(PY) bench/ack_bench.py
+	$(PY) bench/load_bench.py
+
+# SIGKILLed replicas, cut database connections, Slack faults (needs PostgreSQL)
+chaos: install
+	$(PY) bench/chaos.py
 
 # after changing a version in the venv: re-pin both locks with this machine's wheel hashes
 lock: install
