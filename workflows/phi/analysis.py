@@ -153,7 +153,7 @@ class Analyser:
         det = identifier_findings(text, entities, sentences, profile, org, self.vocab)
         entities = org_entities(text, entities, det, org)
         tokens = tokenize(text)
-        terms = model_terms(tokens, entities)
+        terms = model_terms(tokens, entities, self.vocab.clinical_word)
         spanish = looks_spanish([t.key for t in tokens])
         mention_tokens = frozenset(_DIGITS.sub("0", t.key) for t in tokenize(mention_text))
         mention_keys = frozenset(t.key for t in tokenize(mention_text)) | frozenset(

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -51,6 +51,8 @@ MASKS: dict[str, str] = {
 _PRIORITY: dict[str, int] = {e: len(MASKS) - i for i, e in enumerate(MASKS)}
 
 CLINICAL = frozenset({"PHI_CONDITION", "PHI_PROCEDURE", "PHI_MEDICATION", "PHI_TEST"})
+# a word of the ICD-10-CM or drug word lists that no recogniser matched ("meniscus")
+CLIN = "<clin>"
 _SECOND_PERSON = frozenset(
     "you your yours yourself ur u usted ustedes su sus tu tus te le contigo".split()
 )
@@ -85,8 +87,14 @@ class Feature:
     words: tuple[int, ...]  # indices of the Terms it came from (empty for cues)
 
 
-def model_terms(tokens: Sequence[Token], entities: Iterable[Entity]) -> list[Term]:
-    """Words in order; the words inside a masked entity become one placeholder."""
+def model_terms(
+    tokens: Sequence[Token],
+    entities: Iterable[Entity],
+    clinical_word: Callable[[str], bool] | None = None,
+) -> list[Term]:
+    """Words in order; the words inside a masked entity become one placeholder, and
+    a clinical word no recogniser matched becomes ``<clin>``, so a clinical noun
+    the corpus never used reads like the ones it did."""
     spans = sorted(
         (e for e in entities if e.kind in MASKS),
         key=lambda e: (-_PRIORITY[e.kind], e.start, -(e.end - e.start)),
@@ -117,6 +125,9 @@ def model_terms(tokens: Sequence[Token], entities: Iterable[Entity]) -> list[Ter
             last = hit
             continue
         last = None
+        if clinical_word is not None and clinical_word(tok.key):
+            out.append(Term(CLIN, tok.start, tok.end, True, len(out)))
+            continue
         out.append(Term(_DIGITS.sub("0", tok.key), tok.start, tok.end, False, len(out)))
     return out
 
@@ -142,6 +153,10 @@ def cues(
         out.append("c:clinical_new" if novel else "c:clinical_echo")
         if any(t.text in _SECOND_PERSON for t in terms):
             out.append("c:you_clinical")
+    if any(t.text == CLIN for t in terms):
+        out.append("c:clin_word")
+        if "PHI_REVIEWER" in kinds or any(t.text in _SECOND_PERSON for t in terms):
+            out.append("c:you_clin_word")
     if deterministic:
         out.append("c:identifier")
     return out
@@ -193,6 +208,7 @@ def block_of(name: str) -> str:
 
 
 __all__ = [
+    "CLIN",
     "CLINICAL",
     "MASKS",
     "Entity",

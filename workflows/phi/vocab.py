@@ -34,6 +34,9 @@ _FILES: dict[str, tuple[str, ...]] = {
     "clinician_title": ("clinician_titles.en.txt", "clinician_titles.es.txt"),
 }
 
+# words derived from ICD-10-CM and a drug dictionary by ``vocab_build.py``
+CLINICAL_WORD_FILES = ("icd10cm_words.txt", "drug_words.txt")
+
 _TOKEN_RE = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -138,6 +141,7 @@ class Vocabulary:
     suffixes: tuple[tuple[str, str], ...] = ()
     suffix_exceptions: frozenset[str] = frozenset()
     lexicon: frozenset[str] = frozenset()
+    clinical_words: frozenset[str] = frozenset()
     _fuzzy_choices: tuple[str, ...] = ()
     _fuzzy_category: dict[str, str] = field(default_factory=dict)
 
@@ -178,6 +182,16 @@ class Vocabulary:
             if key.endswith(suffix) and len(key) - len(suffix) >= 3:
                 if key[: len(key) - len(suffix)] + repl in lex:
                     return True
+        return False
+
+    def clinical_word(self, key: str) -> bool:
+        """Is *key* (or its singular) a word of the derived clinical word lists?"""
+        words = self.clinical_words
+        if key in words:
+            return True
+        for suffix, repl in (("s", ""), ("es", ""), ("ies", "y")):
+            if key.endswith(suffix) and key[: len(key) - len(suffix)] + repl in words:
+                return True
         return False
 
     def known_word(self, key: str) -> bool:
@@ -302,6 +316,9 @@ def load_vocabulary(lexicon: Iterable[str] = ()) -> Vocabulary:
     vocab.suffixes = tuple(sorted(suffixes, key=lambda p: -len(p[0])))
     vocab.suffix_exceptions = frozenset(exceptions)
     vocab.lexicon = frozenset(fold(w) for w in lexicon)
+    vocab.clinical_words = frozenset(
+        fold(w) for name in CLINICAL_WORD_FILES for w in read_lines(name)
+    )
     return vocab
 
 

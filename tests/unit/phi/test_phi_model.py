@@ -13,11 +13,11 @@ from hypothesis import strategies as st
 
 from tests.unit.phi.conftest import run
 from workflows.phi import corpus_build, train
-from workflows.phi.features import Entity, block_of, features, model_terms
+from workflows.phi.features import Entity, block_of, cues, features, model_terms
 from workflows.phi.model import MODEL_PATH, MODEL_SHA_PATH, LinearModel, ModelError, tfidf
 from workflows.phi.screen import ClassifierPhiScreen
 from workflows.phi.types import FINDING_KINDS, PhiScreen
-from workflows.phi.vocab import tokenize
+from workflows.phi.vocab import default_vocabulary, tokenize
 
 # --- features -----------------------------------------------------------------------
 
@@ -39,6 +39,22 @@ def test_names_never_reach_the_features() -> None:
     names = [f.name for f in features(model_terms(tokenize(text), ents), [])]
     assert not any("marisol" in n or "quintero" in n or "quin" in n for n in names)
     assert "w:thanks <reviewer>" in names
+
+
+def test_unseen_clinical_words_read_as_clin() -> None:
+    """ICD-10-CM and drug words no recogniser matched become ``<clin>``; everyday
+    objects of the external-cause chapter, common words and given names do not."""
+    vocab = default_vocabulary()
+    text = "Frank, your meniscus tear and the abatacept dose, not your golf club or car"
+    terms = model_terms(tokenize(text), [Entity("PHI_REVIEWER", 0, 5)], vocab.clinical_word)
+    assert [t.text for t in terms if t.text == "<clin>"] == ["<clin>", "<clin>"]
+    assert {"golf", "club", "car", "tear", "dose"} <= {t.text for t in terms}
+    assert cues(terms, [Entity("PHI_REVIEWER", 0, 5)], frozenset(), False)[-2:] == [
+        "c:clin_word",
+        "c:you_clin_word",
+    ]
+    for word in ("club", "golf", "parking", "knee", "family", "unspecified", "maria", "sprains"):
+        assert vocab.clinical_word(word) is (word == "sprains"), word
 
 
 @settings(max_examples=60, deadline=None)
