@@ -6,7 +6,8 @@ screen) in its own process, on one fresh PostgreSQL database, all pointed at the
 Slack Web API emulator (which answers 429 above one message a second per channel, as
 Slack does). The bench sends the burst (signed webhook requests of 10 mentions, 10 at a
 time, each to a random replica) while 20 simulated users (10 marketing, 10 risk) take 50
-mentions through the release path (``/reply M-n <text>``, then both sign-off buttons).
+mentions (``--releases``) through the release path (``/reply M-n <text>``, then both
+sign-off buttons).
 Per run it reports:
 
 - ingest throughput and acknowledgement p50/p99 per kind (webhook, command, button);
@@ -61,7 +62,9 @@ REVIEWS = (
 )
 
 
-async def one_run(mentions: int, replicas: int, tmp: Path, drain: float) -> dict[str, float]:
+async def one_run(
+    mentions: int, releases: int, replicas: int, tmp: Path, drain: float
+) -> dict[str, float]:
     import aiohttp
 
     from sandbox.slack_emulator import SlackEmulator
@@ -129,7 +132,7 @@ async def one_run(mentions: int, replicas: int, tmp: Path, drain: float) -> dict
     watcher = asyncio.create_task(watch(stop))
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as session:
         d = Driver(session, cluster)
-        work = [list(range(1 + w, 1 + 10 * 5, 10)) for w in range(10)]
+        work = [list(range(1 + w, 1 + releases, 10)) for w in range(10)]
         await asyncio.gather(burst(d), *(person(d, w, ids) for w, ids in enumerate(work)))
     pending = "SELECT count(*) FROM outbox WHERE status = 'pending'"
     await wait_for(container, pending, 0, within=drain)
@@ -166,11 +169,11 @@ async def one_run(mentions: int, replicas: int, tmp: Path, drain: float) -> dict
     }
 
 
-async def main(mentions: int, runs: int, replicas: int, drain: float) -> int:
+async def main(mentions: int, releases: int, runs: int, replicas: int, drain: float) -> int:
     results = []
     for i in range(runs):
         tmp = Path(tempfile.mkdtemp(prefix="loadbench-"))
-        figures = await one_run(mentions, replicas, tmp, drain)
+        figures = await one_run(mentions, releases, replicas, tmp, drain)
         results.append(figures)
         print(f"run {i + 1}: " + ", ".join(f"{k} {v:.1f}" for k, v in figures.items()))
     print(
@@ -197,8 +200,11 @@ async def main(mentions: int, runs: int, replicas: int, drain: float) -> int:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mentions", type=int, default=5000)
+    parser.add_argument("--releases", type=int, default=50, help="replies taken to release")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--replicas", type=int, default=3)
     parser.add_argument("--drain", type=float, default=300.0, help="seconds to wait")
     args = parser.parse_args()
-    raise SystemExit(asyncio.run(main(args.mentions, args.runs, args.replicas, args.drain)))
+    raise SystemExit(
+        asyncio.run(main(args.mentions, args.releases, args.runs, args.replicas, args.drain))
+    )
