@@ -14,7 +14,8 @@ who saw no confirmation would. At the end:
 - every mention's reply was handed over to the publisher exactly once;
 - no mention's parent message was posted twice;
 - no outbox row is dead or still pending;
-- ``python app.py audit verify`` passes.
+- ``python app.py audit verify`` passes;
+- when the scheduler's leader was killed, another replica led within a minute.
 
     .venv/bin/python bench/chaos.py [--kills 100] [--replicas 3] [--seed 1]
 """
@@ -26,6 +27,7 @@ import asyncio
 import os
 import platform
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -174,6 +176,12 @@ async def main(kills: int, replicas: int, seed_value: int) -> int:
         f"{kills} SIGKILLs, {cuts} database cuts, {kills} injected Slack faults in "
         f"{time.monotonic() - started:.0f} s; clicks re-done after a kill: {redone}"
     )
+    handovers = cluster.leader_handovers()
+    slowest = max(handovers, default=0.0)
+    print(
+        f"  scheduler leader killed {len(handovers)} times; leadership moved within "
+        f"{slowest:.1f} s at most (median {statistics.median(handovers or [0.0]):.1f} s)"
+    )
     for k, v in checks.items():
         print(f"  {k}: {v}")
     print(f"  outbox drained: {drained}")
@@ -186,6 +194,7 @@ async def main(kills: int, replicas: int, seed_value: int) -> int:
         and not checks["handed over twice"]
         and not checks["parents posted twice"]
         and not checks["dead outbox rows"]
+        and slowest <= 60.0
     )
     print("nothing lost, nothing twice:", "yes" if ok else "NO")
     return 0 if ok else 1

@@ -144,6 +144,31 @@ class Cluster:
         self.tmp = tmp
         self.replicas: list[Replica] = []
         self.started = 0
+        self.kills: list[tuple[float, Path]] = []  # (when, the killed replica's log)
+
+    def leader_handovers(self) -> list[float]:
+        """For each kill of the scheduler's leader: seconds until another replica logged
+        that it leads (``inf`` if none did)."""
+        import json
+        from datetime import datetime
+
+        starts: list[tuple[float, Path]] = []
+        for log in sorted(self.tmp.glob("replica-*.log")):
+            for line in log.read_text(errors="replace").splitlines():
+                with contextlib.suppress(ValueError, KeyError, TypeError):
+                    event = json.loads(line)
+                    if event["event"].startswith("scheduler started"):
+                        at = datetime.fromisoformat(event["timestamp"].replace("Z", "+00:00"))
+                        starts.append((at.timestamp(), log))
+        starts.sort()
+        out = []
+        for killed_at, log in self.kills:
+            before = [s for s in starts if s[0] < killed_at]
+            if not before or before[-1][1] != log:
+                continue  # not the leader when it was killed
+            after = [t for t, other in starts if t > killed_at and other != log]
+            out.append(after[0] - killed_at if after else float("inf"))
+        return out
 
     async def start(self, n: int) -> None:
         for _ in range(n):
@@ -187,6 +212,7 @@ class Cluster:
     async def kill(self, i: int) -> None:
         """SIGKILL replica ``i`` and start a new one in its place (ready when this returns)."""
         old = self.replicas[i]
+        self.kills.append((time.time(), old.log))
         with contextlib.suppress(ProcessLookupError):
             old.proc.send_signal(signal.SIGKILL)
         await old.proc.wait()
@@ -221,7 +247,7 @@ def replica_env(db_url: str, emulator_url: str, tmp: Path) -> dict[str, str]:
         "SLACK_API_BASE_URL": emulator_url,
         "SLACK_TEAM_ID": TEAM,
         "WEBHOOK_SECRET": WEBHOOK,
-        "LOG_LEVEL": "WARNING",
+        "LOG_LEVEL": "INFO",
         "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",
     }
 
