@@ -922,19 +922,6 @@ def daily_digest_message(
     return SlackMessage(_fallback(fallback), blocks[:MESSAGE_BLOCK_LIMIT])
 
 
-def burst_digest(mentions: Sequence[MentionView], now: datetime | None = None) -> SlackMessage:
-    n = len(mentions)
-    return digest_message(
-        f"{n} new negative mention{'s' if n != 1 else ''} arrived together",
-        mentions,
-        note=(
-            ":inbox_tray: To keep the channel readable, each of them is posted in *this "
-            "thread* with its own buttons. Nothing was dropped."
-        ),
-        now=now,
-    )
-
-
 BURST_CAP = 100  # mentions per burst digest message (a static_select holds 100 options)
 SEVERITY_ORDER = {"critical": 0, "high": 1, "normal": 2}
 OPEN_MENTION_ACTION = ActionId.DIGEST_OPEN.value  # "Open a mention…": posts its own parent
@@ -1086,7 +1073,7 @@ def text_fields(blocks: Sequence[Any]) -> list[str]:
 __all__ = [
     "FULL_TEXT_ACTION",
     "SlackMessage",
-    "burst_digest",
+    "burst_listing",
     "carries_text",
     "changes_requested_note",
     "continuation_messages",

@@ -44,7 +44,7 @@ untrusted = st.one_of(
 # Our own live tokens: stored Slack user ids, <!date^…> times and sanitised links.
 OWN_TOKEN = re.compile(
     r"<@U(?:AUTHOR1|MKT0001|RISK001)>"
-    r"|<!date\^\d+\^\{date_short_pretty\} \{time\}\|[0-9: -]+UTC>"
+    r"|<!date\^\d+\^(?:\{date_short_pretty\} \{time\}|\{ago\})\|[0-9: -]+UTC>"
     r"|<https?://[^\s<>|]+\|(?:Open on [A-Za-z0-9 ._-]+|Open the review(?: on [A-Za-z0-9 ._-]+)?)>"
 )
 
@@ -137,7 +137,7 @@ def every_message(s: str) -> list[tuple[str, list[dict[str, Any]]]]:
         ("taken_down", b.taken_down_note(m).blocks),
         ("refusal", b.refusal_note("M-42", s, s).blocks),
         ("manual", b.manual_publish_message(m, rev).blocks),
-        ("digest", b.burst_digest([m, m_open], NOW).blocks),
+        ("digest", b.burst_listing([m, m_open]).blocks),
         (
             "home",
             b.home_view(
@@ -327,12 +327,14 @@ def test_home_view_queue_and_limits() -> None:
     assert "Nothing is waiting" in flatten_blocks(empty["blocks"])
 
 
-def test_digest_lists_everything_within_limits() -> None:
+def test_burst_listing_stays_within_limits_and_shows_no_author_or_text() -> None:
     ms = [mention(f"text {i}", id=i, author=f"<!here> {i}") for i in range(1, 400)]
-    msg = b.burst_digest(ms, NOW)
+    msg = b.burst_listing(ms)
     assert validate_blocks(msg.blocks) == []
     flat = flatten_blocks(msg.blocks)
-    assert "M-1 " in flat and "399 new negative mentions" in flat.lower()
+    assert "M-1 " in flat and "100 new negative mentions" in flat.lower()
+    assert "M-100 " in flat and "M-101 " not in flat, "one message lists at most 100"
+    assert "<!here>" not in json.dumps(msg.blocks) and "text 1" not in flat
 
 
 def test_safe_url_cannot_break_a_link() -> None:

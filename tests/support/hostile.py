@@ -86,8 +86,9 @@ def _rows(container: Any, name: str) -> list[tuple[Any, ...]]:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """Every row of every table but the audit trail and the outbox, plus the audit
-    trail's length and the outbox ids (refusals add to those two only)."""
+    """Every row of every table but the audit trail, the outbox and the replay cache
+    (every authentic request is remembered there), plus the audit trail's length and
+    the outbox ids (refusals add to those two only)."""
 
     tables: dict[str, list[tuple[Any, ...]]]
     audit_seq: int
@@ -100,7 +101,7 @@ class Snapshot:
         tables = {
             name: _rows(container, name)
             for name in Base.metadata.tables
-            if name not in ("audit_events", "outbox")
+            if name not in ("audit_events", "outbox", "seen_signatures")
         }
         with container.engine.connect() as conn:
             seq = conn.execute(select(AuditEvent.seq).order_by(AuditEvent.seq.desc())).first()
