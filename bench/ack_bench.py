@@ -103,6 +103,8 @@ async def serve_child(which: str, db: Path, key: str, emulator_url: str) -> None
     from aiohttp import web
 
     logging_off()
+    if os.environ.get("BENCH_SWITCH"):
+        sys.setswitchinterval(float(os.environ["BENCH_SWITCH"]))
     if which == "bare":
         app = bare_bolt_app(emulator_url)
     else:
@@ -117,6 +119,10 @@ async def serve_child(which: str, db: Path, key: str, emulator_url: str) -> None
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    if which == "countersign":
+        from runtime.serve import settle_heap
+
+        settle_heap()  # as ``serve`` does before it listens
     print(f"PORT {port}", flush=True)
     stop = asyncio.Event()
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)

@@ -34,10 +34,19 @@ class SqlSharedState:
         self._insert = pg_insert if self._postgres else sqlite_insert
         self._guard = threading.Lock()
         self._local_locks: dict[str, threading.Lock] = {}
+        # SQLite serves one process, and a write there waits for every other writer:
+        # accepted signatures stay in this process instead (signature -> expiry)
+        self._local_seen: dict[str, float] = {}
 
     # ------------------------------------------------------------------ replay cache
 
     def claim_request_signature(self, signature: str, expires_at: float) -> bool:
+        if not self._postgres:
+            with self._guard:
+                if signature in self._local_seen:
+                    return False
+                self._local_seen[signature] = expires_at
+                return True
         stmt = (
             self._insert(SeenSignature)
             .values(signature=signature, expires_at=expires_at)
@@ -48,9 +57,13 @@ class SqlSharedState:
             return conn.execute(stmt).first() is not None
 
     def purge(self, now: float) -> int:
+        with self._guard:
+            stale = [k for k, until in self._local_seen.items() if until < now]
+            for sig in stale:
+                del self._local_seen[sig]
         with self.engine.begin() as conn:
             result = conn.execute(delete(SeenSignature).where(SeenSignature.expires_at < now))
-            return int(result.rowcount or 0)
+            return len(stale) + int(result.rowcount or 0)
 
     # ------------------------------------------------------------------ pace
 
