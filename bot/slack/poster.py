@@ -57,7 +57,6 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot import delivery
 from bot.slack import blocks as b
 from workflows import state_machine as sm
-from workflows.errors import NotFound
 from workflows.labels import topic_label
 from workflows.permissions import still_offered
 from workflows.relay import OutboxItem, Relay, Retry
@@ -143,6 +142,7 @@ class SlackPoster:
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _checked: dict[str, float] = field(default_factory=dict)
     _sent: dict[str, str] = field(default_factory=dict)
+    _listing_views: dict[int, MentionView] = field(default_factory=dict)
     _doubt: set[str] = field(default_factory=set)
 
     # ------------------------------------------------------------------ entry points
@@ -504,13 +504,19 @@ class SlackPoster:
         return str(link) if link else None
 
     def _views(self, ids: list[int]) -> list[MentionView]:
-        out = []
-        for mention_id in ids:
-            try:
-                out.append(viewing.mention_view(self.deps, mention_id))
-            except NotFound:
-                continue
-        return out
+        return viewing.mention_views(self.deps, ids)
+
+    def _listing(self, ids: list[int]) -> list[MentionView]:
+        """The mentions a digest message lists (id, severity, platform, age: fields that
+        do not change, so each is read once per process)."""
+        missing = [i for i in ids if i not in self._listing_views]
+        if missing:
+            fresh = viewing.mention_views(self.deps, missing)
+            with self._lock:
+                if len(self._listing_views) > 20_000:
+                    self._listing_views.clear()
+                self._listing_views.update((m.id, m) for m in fresh)
+        return [self._listing_views[i] for i in ids if i in self._listing_views]
 
     # ------------------------------------------------------------------ reading
 
@@ -768,7 +774,7 @@ class SlackPoster:
                 return edit_wait
             take = state.pending[: cap - len(state.mention_ids)]
             ids = [*state.mention_ids, *take]
-            msg = b.burst_listing(self._views(ids))
+            msg = b.burst_listing(self._listing(ids))
             try:
                 self._api("chat_update", channel=channel, ts=state.digest_ts, **msg.kwargs())
             except SlackDeliveryError as exc:
@@ -796,7 +802,7 @@ class SlackPoster:
         key = f"digest:{take[0]}"
         ts = self._find_posted(channel, key, None, check=key in self._doubt)
         if ts is None:
-            msg = b.burst_listing(self._views(take))
+            msg = b.burst_listing(self._listing(take))
             try:
                 ts = self._post(channel, msg, key, None, reserved=True)
             except Retry:
@@ -816,10 +822,7 @@ class SlackPoster:
     def _listed_in(self, channel: str, digest_ts: str, ids: list[int]) -> None:
         """Remember that these mentions are listed in a digest message (no own parent
         yet): a thread record without ``ts``."""
-        for mention_id in ids:
-            chat.save_thread(
-                self.deps, mention_id, PLATFORM, channel, None, {"digest_ts": digest_ts}
-            )
+        chat.save_listed(self.deps, ids, PLATFORM, channel, {"digest_ts": digest_ts})
 
     def _post_listed(self, mention: MentionView, *, check: bool) -> ThreadRef | None:
         """Post the own message of a mention listed in a burst digest (once: under the

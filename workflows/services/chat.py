@@ -34,6 +34,28 @@ def save_thread(
         return ThreadRef(mention_id, platform, channel, ts, conversation_ref)
 
 
+def save_listed(
+    deps: Deps,
+    mention_ids: list[int],
+    platform: str,
+    channel: str,
+    conversation_ref: dict[str, Any],
+) -> None:
+    """Remember, in one transaction, that these mentions are listed in a digest message
+    (no message of their own yet: ``ts`` stays empty)."""
+    with deps.uow() as uow:
+        for mention_id in mention_ids:
+            thread = uow.repo.thread(mention_id, platform)
+            if thread is None:
+                thread = ChatThread(mention_id=mention_id, platform=platform)
+                uow.repo.add(thread)
+            thread.channel = channel
+            thread.ts = None
+            thread.conversation_ref = dict(conversation_ref)
+            thread.updated_at = deps.clock()
+        uow.commit()
+
+
 def get_thread(deps: Deps, mention_id: int, platform: str) -> ThreadRef | None:
     with deps.uow() as uow:
         thread = uow.repo.thread(mention_id, platform)

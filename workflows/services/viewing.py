@@ -97,6 +97,17 @@ def _viewer(deps: Deps, actor: Actor, roles: set[str]) -> Viewer:
     )
 
 
+def mention_views(deps: Deps, ids: list[int]) -> list[MentionView]:
+    """Several mentions in one unit of work (those that no longer exist are left out)."""
+    out = []
+    with deps.uow() as uow:
+        for mention_id in ids:
+            mention = uow.repo.mention(mention_id, for_update=False)
+            if mention is not None:
+                out.append(_mention_view(uow, mention))
+    return out
+
+
 def mention_view(deps: Deps, ref: str | int) -> MentionView:
     """Current state for rendering (no permission check: used by notification delivery)."""
     with deps.uow() as uow:
