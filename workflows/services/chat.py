@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from models.tables import ChatInstallation, ChatThread
+from models.uow import UnitOfWork
 from workflows.services.shared import Deps, _outbox
 from workflows.topics import Topic
 from workflows.views import ThreadRef
@@ -22,16 +23,28 @@ def save_thread(
 ) -> ThreadRef:
     """Remember where a mention was posted (idempotent; later calls update it)."""
     with deps.uow() as uow:
-        thread = uow.repo.thread(mention_id, platform)
-        if thread is None:
-            thread = ChatThread(mention_id=mention_id, platform=platform)
-            uow.repo.add(thread)
-        thread.channel = channel
-        thread.ts = ts
-        thread.conversation_ref = conversation_ref
-        thread.updated_at = deps.clock()
+        _put_thread(uow, deps, mention_id, platform, channel, ts, conversation_ref)
         uow.commit()
         return ThreadRef(mention_id, platform, channel, ts, conversation_ref)
+
+
+def _put_thread(
+    uow: UnitOfWork,
+    deps: Deps,
+    mention_id: int,
+    platform: str,
+    channel: str | None,
+    ts: str | None,
+    conversation_ref: dict[str, Any] | None,
+) -> None:
+    thread = uow.repo.thread(mention_id, platform)
+    if thread is None:
+        thread = ChatThread(mention_id=mention_id, platform=platform)
+        uow.repo.add(thread)
+    thread.channel = channel
+    thread.ts = ts
+    thread.conversation_ref = conversation_ref
+    thread.updated_at = deps.clock()
 
 
 def save_listed(
@@ -45,14 +58,7 @@ def save_listed(
     (no message of their own yet: ``ts`` stays empty)."""
     with deps.uow() as uow:
         for mention_id in mention_ids:
-            thread = uow.repo.thread(mention_id, platform)
-            if thread is None:
-                thread = ChatThread(mention_id=mention_id, platform=platform)
-                uow.repo.add(thread)
-            thread.channel = channel
-            thread.ts = None
-            thread.conversation_ref = dict(conversation_ref)
-            thread.updated_at = deps.clock()
+            _put_thread(uow, deps, mention_id, platform, channel, None, dict(conversation_ref))
         uow.commit()
 
 
