@@ -283,6 +283,32 @@ class Repository:
             ).scalars()
         )
 
+    def mentions_awaiting_first_post(
+        self, topic: str, platform: str, limit: int, leased_after: datetime
+    ) -> list[int]:
+        """Mentions whose ``topic`` row is pending, not in a relay's hands (a claimed row
+        is leased until after ``leased_after``) and that have no thread record on
+        ``platform`` yet, oldest first."""
+        posted = select(ChatThread.id).where(
+            ChatThread.mention_id == OutboxMessage.mention_id, ChatThread.platform == platform
+        )
+        return [
+            int(i)
+            for i in self.session.execute(
+                select(OutboxMessage.mention_id)
+                .where(
+                    OutboxMessage.status == "pending",
+                    OutboxMessage.topic == topic,
+                    OutboxMessage.mention_id.is_not(None),
+                    OutboxMessage.next_attempt_at < leased_after,
+                    ~posted.exists(),
+                )
+                .order_by(OutboxMessage.id)
+                .limit(limit)
+            ).scalars()
+            if i is not None
+        ]
+
     def outbox_counts(self) -> dict[str, int]:
         """Outbox rows by status (``pending``, ``done``, ``dead``)."""
         rows = self.session.execute(

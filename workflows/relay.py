@@ -17,7 +17,7 @@ from typing import Any
 
 from workflows.services import chat, release
 from workflows.services.shared import Deps
-from workflows.topics import CHAT_PREFIX, Topic
+from workflows.topics import CHAT_PREFIX, LEASE_SECONDS, Topic
 
 log = logging.getLogger("countersign.relay")
 # the "retry after" of a refusal: never
@@ -88,7 +88,7 @@ class Relay:
     def topics(self) -> Mapping[str, dict[str, Handler]]:
         return dict(self.handlers)
 
-    lease_seconds: float = 120.0
+    lease_seconds: float = LEASE_SECONDS
 
     def deliver_due(self) -> int:
         """Deliver what is due; returns how many rows were delivered.

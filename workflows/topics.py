@@ -5,6 +5,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# How long a relay holds a claimed row before another may claim it again.
+LEASE_SECONDS = 120.0
+
 
 class Topic(StrEnum):
     MENTION_NEW = "chat.mention_new"

@@ -753,6 +753,10 @@ class SlackPoster:
                 return True  # another replica listed it meanwhile
             if mention.id not in state.pending:
                 state.pending.append(mention.id)
+            # the rest of the burst too, whether or not its rows were handled yet
+            known = set(state.pending)
+            waiting = chat.awaiting_first_post(self.deps, PLATFORM, 2 * b.BURST_CAP)
+            state.pending.extend(i for i in waiting if i not in known)
             state.last = now
             wait = self._flush(channel, state, now)
             if mention.id not in state.pending:
@@ -764,8 +768,8 @@ class SlackPoster:
     def _flush(self, channel: str, state: BurstState, now: float) -> float:
         """List pending mentions in one Slack write: redraw the last digest message if it
         has room and was not redrawn within ``edit_interval`` (chat.update), else post a
-        new one when the channel's posting slot is free now (chat.postMessage, never a
-        sleep: the other rows keep gathering meanwhile). Returns 0 after a write, else
+        new one at the channel's next posting slot (chat.postMessage, after at most a short
+        sleep, as a note would). Returns 0 after a write, else
         the seconds until one may be possible."""
         cap = b.BURST_CAP
         if state.digest_ts is not None and len(state.mention_ids) < cap:
@@ -789,15 +793,19 @@ class SlackPoster:
                 state.mention_ids, state.edited = ids, now
                 state.pending = state.pending[len(take) :]
                 return 0.0
+        # Queue for the channel's next post like any note (a short sleep): with no wait
+        # allowed, thread notes that reserve slots ahead would starve the listing.
         slot = self.deps.shared.reserve_channel_slot(
             channel,
             now=now,
             interval=1.0 / self.per_second,
             burst=self.burst,
-            max_wait=0.0,
+            max_wait=self.max_sleep,
         )
         if not slot.reserved:
             return max(slot.wait, 0.0)
+        if slot.wait > 0:
+            self.sleep(slot.wait)
         take = state.pending[:cap]
         key = f"digest:{take[0]}"
         ts = self._find_posted(channel, key, None, check=key in self._doubt)
