@@ -89,6 +89,13 @@ TRANSIENT = frozenset(
     }
 )
 
+# Seconds the poster waits for Slack's answer. A post whose answer never came may still
+# land afterwards, so its retry waits SETTLE_AFTER_TIMEOUT before reading the channel
+# back; a retry sooner would find nothing yet and post a second copy.
+REQUEST_TIMEOUT = 15.0
+SETTLE_AFTER_TIMEOUT = 60.0
+WRITES = frozenset({"chat_postMessage", "chat_postEphemeral"})
+
 
 class ChannelRefused(Exception):
     """The target channel is shared with another organisation (Slack Connect)."""
@@ -110,11 +117,13 @@ class SlackDeliveryError(Exception):
 ClientFactory = Callable[[], WebClient]
 
 
-def client_factory(token: str, base_url: str = "https://slack.com/api/") -> ClientFactory:
+def client_factory(
+    token: str, base_url: str = "https://slack.com/api/", timeout: float = REQUEST_TIMEOUT
+) -> ClientFactory:
     """A factory for the poster's WebClient: no hidden retries (the relay retries)."""
 
     def make() -> WebClient:
-        return WebClient(token=token, base_url=base_url, timeout=15, retry_handlers=[])
+        return WebClient(token=token, base_url=base_url, timeout=timeout, retry_handlers=[])
 
     return make
 
@@ -887,7 +896,15 @@ class SlackPoster:
         except SlackClientError:
             raise Retry("slack_client_error") from None
         except OSError as exc:  # connection refused, timeouts
+            if method in WRITES and _timed_out(exc):
+                raise Retry("slack_timeout", after=SETTLE_AFTER_TIMEOUT) from None
             raise Retry(f"slack_unreachable_{type(exc).__name__}") from None
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """Whether a failed call timed out waiting for the answer (so it may have landed)."""
+    reason = getattr(exc, "reason", None)  # urllib wraps the socket's error
+    return isinstance(exc, TimeoutError) or isinstance(reason, TimeoutError)
 
 
 def _ids(value: Any) -> list[int]:

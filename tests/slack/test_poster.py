@@ -8,6 +8,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -15,7 +16,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.slack.poster import SlackPoster, client_factory, register_handlers
+from bot.slack.poster import (
+    SETTLE_AFTER_TIMEOUT,
+    SlackPoster,
+    client_factory,
+    register_handlers,
+)
 from models.tables import OutboxMessage, Revision
 from sandbox.slack_emulator import DEFAULT_TOKEN, SlackEmulator
 from tests.support.relay import deliver
@@ -230,6 +236,40 @@ def test_rate_limit_429_retry_after_is_honoured(
     deliver(container)
     assert outbox_rows(container, "chat.revision")[0].status == "done"
     assert len(emu.replies(CH, emu.messages(CH)[0].ts)) == 1
+
+
+def test_post_whose_answer_timed_out_is_read_back_after_it_settles(
+    container: Any, emu: SlackEmulator, clock: Any
+) -> None:
+    # Slack answers after the client gave up, and posts anyway: the retry waits for the
+    # late post to land, finds it by its key and stores it instead of posting again.
+    register_handlers(
+        container.relay,
+        container.deps,
+        client_factory(DEFAULT_TOKEN, emu.base_url, timeout=0.3),
+        CH,
+        per_second=1000.0,
+        burst=1000,
+        sleep=lambda _s: None,
+    )
+    emu.fail("chat.postMessage", delay=0.8, apply=True)
+    (mid,) = ingest(container)
+    deliver(container)
+    (row,) = outbox_rows(container, "chat.mention_new")
+    assert row.status == "pending" and row.last_error == "slack_timeout"
+    clock.advance(seconds=SETTLE_AFTER_TIMEOUT / 2)
+    deliver(container)  # not due yet: nothing read back, nothing posted
+    assert outbox_rows(container, "chat.mention_new")[0].attempts == 1
+    for _ in range(50):
+        if emu.messages(CH):
+            break
+        time.sleep(0.05)
+    assert len(emu.messages(CH)) == 1  # the late post landed
+    clock.advance(seconds=SETTLE_AFTER_TIMEOUT)
+    deliver(container)
+    assert len(emu.messages(CH)) == 1
+    thread = chat.get_thread(container.deps, mid, "slack")
+    assert thread is not None and thread.ts == emu.messages(CH)[0].ts
 
 
 def test_local_bucket_paces_posts_per_channel(
