@@ -92,7 +92,7 @@ TRANSIENT = frozenset(
 # Seconds the poster waits for Slack's answer. A post whose answer never came may still
 # land afterwards, so its retry waits SETTLE_AFTER_TIMEOUT before reading the channel
 # back; a retry sooner would find nothing yet and post a second copy.
-REQUEST_TIMEOUT = 15.0
+REQUEST_TIMEOUT = 15
 SETTLE_AFTER_TIMEOUT = 60.0
 WRITES = frozenset({"chat_postMessage", "chat_postEphemeral"})
 
@@ -118,7 +118,7 @@ ClientFactory = Callable[[], WebClient]
 
 
 def client_factory(
-    token: str, base_url: str = "https://slack.com/api/", timeout: float = REQUEST_TIMEOUT
+    token: str, base_url: str = "https://slack.com/api/", timeout: int = REQUEST_TIMEOUT
 ) -> ClientFactory:
     """A factory for the poster's WebClient: no hidden retries (the relay retries)."""
 

@@ -246,13 +246,13 @@ def test_post_whose_answer_timed_out_is_read_back_after_it_settles(
     register_handlers(
         container.relay,
         container.deps,
-        client_factory(DEFAULT_TOKEN, emu.base_url, timeout=0.3),
+        client_factory(DEFAULT_TOKEN, emu.base_url, timeout=1),
         CH,
         per_second=1000.0,
         burst=1000,
         sleep=lambda _s: None,
     )
-    emu.fail("chat.postMessage", delay=0.8, apply=True)
+    emu.fail("chat.postMessage", delay=1.5, apply=True)
     (mid,) = ingest(container)
     deliver(container)
     (row,) = outbox_rows(container, "chat.mention_new")
