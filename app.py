@@ -315,6 +315,16 @@ def build_screen(settings: Settings) -> Any:
     )
 
 
+def build_shared_state(engine: Any) -> Any:
+    """PostgreSQL: the replicas coordinate in the database. SQLite deployments are one
+    process, which keeps what needs no sharing (signatures, burst locks) in itself."""
+    from models.shared_state import InProcessSharedState, SqlSharedState
+
+    if engine.dialect.name == "postgresql":
+        return SqlSharedState(engine)
+    return InProcessSharedState(engine)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -331,7 +341,6 @@ def build_container(
     data-encryption key (the chain covers ciphertext; a throw-away key stands in, nothing
     is decrypted) nor the current audit key (only the keys that signed events)."""
     from models.db import make_engine, make_session_factory
-    from models.shared_state import SqlSharedState
     from models.uow import uow_factory
     from web.metrics import Metrics
     from workflows.ingest import VaderSentiment
@@ -353,7 +362,7 @@ def build_container(
         policy=build_policy(settings),
         clock=clock or utcnow,
         sentiment=sentiment if sentiment is not None else VaderSentiment(),
-        shared=SqlSharedState(engine),
+        shared=build_shared_state(engine),
     )
     from workflows.topics import Topic
 

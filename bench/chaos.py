@@ -33,24 +33,22 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 from bench.cluster import (
     CHANNEL,
-    REPLY,
     ROOT,
     TEAM,
     TOKEN,
     Cluster,
     Database,
-    Driver,
     PgProxy,
     delivery_checks,
+    driver,
+    release,
     replica_env,
-    scalar,
     seed,
     wait_for,
 )
@@ -64,40 +62,6 @@ FAULTS = (
     {"method": "conversations.history", "status": 500},
     {"method": "chat.postEphemeral", "status": 500},
 )
-
-
-async def drive(d: Driver, container: Any, users: list[str], w: int, mid: int) -> int:
-    """Take mention ``mid`` to approval, re-doing any step the database does not show
-    (a click lost with a killed replica). Returns how many steps were re-done."""
-    half = len(users) // 2
-    drafter, marketing, risk = users[w], users[(w + 1) % half], users[half + w]
-    redone = -3  # the first pass is not a redo
-    for _ in range(6):
-        q = f"SELECT state IN ('approved', 'released') FROM mentions WHERE id = {mid}"  # noqa: S608
-        if await asyncio.to_thread(scalar, container, q):
-            return max(redone, 0)
-        n = await asyncio.to_thread(
-            scalar,
-            container,
-            f"SELECT max(number) FROM revisions WHERE mention_id = {mid}",  # noqa: S608
-        )
-        if not n:
-            redone += 1
-            await d.command(drafter, f"M-{mid} {REPLY}")
-            sql = f"SELECT count(*) > 0 FROM revisions WHERE mention_id = {mid}"  # noqa: S608
-            await wait_for(container, sql, True, within=8)
-            continue
-        for user, role in ((marketing, "marketing"), (risk, "risk")):
-            sql = (
-                "SELECT count(*) FROM signoffs s JOIN revisions r ON r.id = s.revision_id "  # noqa: S608
-                f"WHERE r.mention_id = {mid} AND r.number = {n} AND s.role = '{role}'"
-            )
-            if not await asyncio.to_thread(scalar, container, sql):
-                redone += 1
-                await d.click(user, f"reply_signoff_{role}", f"M-{mid}:r{n}")
-        q = f"SELECT state IN ('approved', 'released') FROM mentions WHERE id = {mid}"  # noqa: S608
-        await wait_for(container, q, True, within=8)
-    return max(redone, 0)
 
 
 async def main(kills: int, replicas: int, seed_value: int) -> int:
@@ -124,7 +88,7 @@ async def main(kills: int, replicas: int, seed_value: int) -> int:
     redone = cuts = 0
     timeout = aiohttp.ClientTimeout(total=10)
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        d = Driver(session, cluster)
+        d = driver(session, cluster)
         items = [
             {
                 "source": "chaos",
@@ -143,13 +107,14 @@ async def main(kills: int, replicas: int, seed_value: int) -> int:
         for k in range(kills):
             mid = k + 1
             emu.fail(**FAULTS[rng.randrange(len(FAULTS))], channel=None)  # type: ignore[arg-type]
-            task = asyncio.create_task(drive(d, checker, users, k % (len(users) // 2), mid))
+            w = k % (len(users) // 2)
+            task = asyncio.create_task(release(d, checker, users, w, mid, within=8))
             await asyncio.sleep(rng.uniform(0.0, 1.5))
             if k % 10 == 9:
                 proxy.cut(rng.uniform(1.0, 3.0))
                 cuts += 1
             await cluster.kill(rng.randrange(replicas))
-            redone += await task
+            redone += (await task)[1]
             print(f"round {k + 1}/{kills}: redone so far {redone}", flush=True)
         emu.clear_failures()
         pending = "SELECT count(*) FROM outbox WHERE status = 'pending'"

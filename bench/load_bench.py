@@ -45,14 +45,15 @@ from bench.cluster import (
     TOKEN,
     Cluster,
     Database,
-    Driver,
     delivery_checks,
+    driver,
     pct,
     release,
     replica_env,
     seed,
     wait_for,
 )
+from sandbox.driver import Driver
 
 REVIEWS = (
     "Waited three hours and nobody told us anything. Terrible.",
@@ -117,7 +118,7 @@ async def one_run(
         for mid in todo:
             while mid not in acked_at:  # noqa: ASYNC110 - waits on what the burst records
                 await asyncio.sleep(0.1)
-            if await release(d, container, users, w, mid):
+            if (await release(d, container, users, w, mid))[0]:
                 released.add(mid)
 
     async def watch(stop: asyncio.Event) -> None:
@@ -131,7 +132,7 @@ async def one_run(
     stop = asyncio.Event()
     watcher = asyncio.create_task(watch(stop))
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as session:
-        d = Driver(session, cluster)
+        d = driver(session, cluster)
         work = [list(range(1 + w, 1 + releases, 10)) for w in range(10)]
         await asyncio.gather(burst(d), *(person(d, w, ids) for w, ids in enumerate(work)))
     pending = "SELECT count(*) FROM outbox WHERE status = 'pending'"

@@ -1,18 +1,24 @@
-"""``workflows.shared_state.SharedState`` in the database, so every replica sees one
-replay cache, one posting pace per channel and one burst digest per channel.
+"""``workflows.shared_state.SharedState`` implementations; the composition root picks one
+by the database's dialect.
 
-PostgreSQL: a signature is claimed by one ``INSERT … ON CONFLICT DO NOTHING``; a slot is
-reserved under the pace row's ``FOR UPDATE`` lock; a burst is locked with a
-transaction-level advisory lock held for the block. SQLite deployments are
-single-process: the same statements run (BEGIN IMMEDIATE serialises them), and the burst
-lock is a lock in this process (a database transaction held across Slack calls would
-stall every other writer).
+Both keep each channel's posting pace and burst state as rows in the database
+(``_ChannelRows``): a slot is reserved under the pace row's ``FOR UPDATE`` lock (on
+SQLite, BEGIN IMMEDIATE serialises the same statements), and the burst state survives a
+restart. What differs is how the processes coordinate:
+
+- ``SqlSharedState`` (PostgreSQL, any number of replicas): a signature is claimed by one
+  ``INSERT … ON CONFLICT DO NOTHING``; a burst is locked with a transaction-level
+  advisory lock held for the block.
+- ``InProcessSharedState`` (SQLite, one process): accepted signatures stay in this
+  process (a SQLite write waits behind every other writer), and the burst lock is a lock
+  in this process (a database transaction held across Slack calls would stall every
+  other writer).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -27,43 +33,12 @@ from workflows.shared_state import BurstState, Slot, next_slot
 LOCK_TIMEOUT = "30s"
 
 
-class SqlSharedState:
-    def __init__(self, engine: Engine) -> None:
+class _ChannelRows:
+    """Each channel's posting pace and burst state, as rows of ``engine``'s database."""
+
+    def __init__(self, engine: Engine, insert: Callable[[Any], Any]) -> None:
         self.engine = engine
-        self._postgres = engine.dialect.name == "postgresql"
-        self._insert = pg_insert if self._postgres else sqlite_insert
-        self._guard = threading.Lock()
-        self._local_locks: dict[str, threading.Lock] = {}
-        # SQLite serves one process, and a write there waits for every other writer:
-        # accepted signatures stay in this process instead (signature -> expiry)
-        self._local_seen: dict[str, float] = {}
-
-    # ------------------------------------------------------------------ replay cache
-
-    def claim_request_signature(self, signature: str, expires_at: float) -> bool:
-        if not self._postgres:
-            with self._guard:
-                if signature in self._local_seen:
-                    return False
-                self._local_seen[signature] = expires_at
-                return True
-        stmt = (
-            self._insert(SeenSignature)
-            .values(signature=signature, expires_at=expires_at)
-            .on_conflict_do_nothing()
-            .returning(SeenSignature.signature)
-        )
-        with self.engine.begin() as conn:
-            return conn.execute(stmt).first() is not None
-
-    def purge(self, now: float) -> int:
-        with self._guard:
-            stale = [k for k, until in self._local_seen.items() if until < now]
-            for sig in stale:
-                del self._local_seen[sig]
-        with self.engine.begin() as conn:
-            result = conn.execute(delete(SeenSignature).where(SeenSignature.expires_at < now))
-            return len(stale) + int(result.rowcount or 0)
+        self._insert = insert
 
     # ------------------------------------------------------------------ pace
 
@@ -105,30 +80,6 @@ class SqlSharedState:
 
     # ------------------------------------------------------------------ burst digest
 
-    @contextmanager
-    def burst(self, channel: str) -> Iterator[BurstState]:
-        if self._postgres:
-            with self.engine.connect() as conn, conn.begin():
-                conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-                conn.execute(
-                    text("SELECT pg_advisory_xact_lock(:k, hashtext(:c))"),
-                    {"k": BURST_LOCK_CLASS, "c": channel},
-                )
-                state = _load_burst(conn, channel)
-                yield state
-                self._save_burst(conn, channel, state)
-            return
-        with self._local_lock(channel):
-            with self.engine.begin() as conn:
-                state = _load_burst(conn, channel)
-            yield state
-            with self.engine.begin() as conn:
-                self._save_burst(conn, channel, state)
-
-    def _local_lock(self, channel: str) -> threading.Lock:
-        with self._guard:
-            return self._local_locks.setdefault(channel, threading.Lock())
-
     def _save_burst(self, conn: Connection, channel: str, state: BurstState) -> None:
         values: dict[str, Any] = {
             "recent": list(state.recent),
@@ -144,6 +95,82 @@ class SqlSharedState:
             .values(channel=channel, **values)
             .on_conflict_do_update(index_elements=[ChannelBurst.channel], set_=values)
         )
+
+
+class SqlSharedState(_ChannelRows):
+    """PostgreSQL: what every replica shares, coordinated in the database."""
+
+    def __init__(self, engine: Engine) -> None:
+        if engine.dialect.name != "postgresql":
+            raise ValueError(
+                f"SqlSharedState needs PostgreSQL, not {engine.dialect.name}: "
+                "use InProcessSharedState for a single-process SQLite deployment"
+            )
+        super().__init__(engine, pg_insert)
+
+    def claim_request_signature(self, signature: str, expires_at: float) -> bool:
+        stmt = (
+            pg_insert(SeenSignature)
+            .values(signature=signature, expires_at=expires_at)
+            .on_conflict_do_nothing()
+            .returning(SeenSignature.signature)
+        )
+        with self.engine.begin() as conn:
+            return conn.execute(stmt).first() is not None
+
+    def purge(self, now: float) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(delete(SeenSignature).where(SeenSignature.expires_at < now))
+            return int(result.rowcount or 0)
+
+    @contextmanager
+    def burst(self, channel: str) -> Iterator[BurstState]:
+        with self.engine.connect() as conn, conn.begin():
+            conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+            conn.execute(
+                text("SELECT pg_advisory_xact_lock(:k, hashtext(:c))"),
+                {"k": BURST_LOCK_CLASS, "c": channel},
+            )
+            state = _load_burst(conn, channel)
+            yield state
+            self._save_burst(conn, channel, state)
+
+
+class InProcessSharedState(_ChannelRows):
+    """SQLite, which serves one process: signatures and burst locks in this process."""
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(engine, sqlite_insert)
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}
+        self._seen: dict[str, float] = {}  # accepted signature -> expiry
+
+    def claim_request_signature(self, signature: str, expires_at: float) -> bool:
+        with self._guard:
+            if signature in self._seen:
+                return False
+            self._seen[signature] = expires_at
+            return True
+
+    def purge(self, now: float) -> int:
+        with self._guard:
+            stale = [k for k, until in self._seen.items() if until < now]
+            for sig in stale:
+                del self._seen[sig]
+            return len(stale)
+
+    @contextmanager
+    def burst(self, channel: str) -> Iterator[BurstState]:
+        with self._lock(channel):
+            with self.engine.begin() as conn:
+                state = _load_burst(conn, channel)
+            yield state
+            with self.engine.begin() as conn:
+                self._save_burst(conn, channel, state)
+
+    def _lock(self, channel: str) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(channel, threading.Lock())
 
 
 def _load_burst(conn: Connection, channel: str) -> BurstState:

@@ -14,7 +14,6 @@ the way ``python app.py serve`` does, and drives it like people would.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import subprocess
 import sys
@@ -27,9 +26,8 @@ from typing import Any, ClassVar, TextIO
 import aiohttp
 from aiohttp import web
 
-from bot.slack.wiring import signed_headers
-from sandbox.slack_emulator import SlackEmulator, block_actions_body, slash_command_body
-from web.server import webhook_signature
+from sandbox.driver import Driver
+from sandbox.slack_emulator import SlackEmulator
 from workflows.state_machine import State
 
 CHANNEL = "C0DEMOREVIEWS"
@@ -122,62 +120,6 @@ def _screen(app_module: Any, settings: Any) -> tuple[Any, str]:
     return _KeywordScreen(), "a keyword stand-in (workflows.phi.screen not installed)"
 
 
-class _Driver:
-    """Sends what Slack and a listening tool would send, correctly signed."""
-
-    def __init__(self, session: aiohttp.ClientSession, base: str) -> None:
-        self.session = session
-        self.base = base
-        self.n = 0
-
-    async def webhook(self, items: list[dict[str, Any]]) -> dict[str, Any]:
-        body = json.dumps(items).encode()
-        async with self.session.post(
-            self.base + "/webhooks/mentions",
-            data=body,
-            headers={
-                "Content-Type": "application/json",
-                "X-Countersign-Signature": webhook_signature(WEBHOOK_SECRET, body),
-            },
-        ) as resp:
-            if resp.status != 202:
-                raise RuntimeError(f"webhook answered {resp.status}")
-            result: dict[str, Any] = await resp.json()
-            return result
-
-    async def _slack(self, body: bytes) -> int:
-        headers = {
-            "Content-Type": "application/x-www-form-urlencoded",
-            **signed_headers(SIGNING_SECRET, body),
-        }
-        async with self.session.post(self.base + "/slack/events", data=body, headers=headers) as r:
-            await r.read()
-            return r.status
-
-    def _trigger(self) -> str:
-        self.n += 1
-        return f"demo-trigger-{self.n}-{time.monotonic_ns()}"
-
-    async def command(self, user: str, text: str) -> int:
-        return await self._slack(
-            slash_command_body(
-                team=TEAM, channel=CHANNEL, user=user, text=text, trigger_id=self._trigger()
-            )
-        )
-
-    async def click(self, user: str, action_id: str, value: str) -> int:
-        return await self._slack(
-            block_actions_body(
-                team=TEAM,
-                channel=CHANNEL,
-                user=user,
-                action_id=action_id,
-                value=value,
-                trigger_id=self._trigger(),
-            )
-        )
-
-
 async def _until(cond: Callable[[], bool], what: str, wait: float = 30.0) -> None:
     deadline = time.monotonic() + wait
     while True:
@@ -260,8 +202,18 @@ async def _flow(app_module: Any, emu: SlackEmulator, tmp: Path, out: TextIO) -> 
     steps: list[str] = [f"PHI screen: {screen_name}"]
     try:
         async with aiohttp.ClientSession() as session:
-            d = _Driver(session, f"http://127.0.0.1:{port}")
-            result = await d.webhook([MENTION])
+            d = Driver(
+                session,
+                lambda: [f"http://127.0.0.1:{port}"],
+                team=TEAM,
+                channel=CHANNEL,
+                signing_secret=SIGNING_SECRET,
+                webhook_secret=WEBHOOK_SECRET,
+                name="demo",
+            )
+            status, result = await d.webhook([MENTION])
+            if status != 202:
+                raise RuntimeError(f"webhook answered {status}")
             ref = result["mentions"][0]["id"]
             mid = int(ref.split("-")[1])
             steps.append(f"webhook: a 1-star Google review arrived as {ref}")
@@ -342,7 +294,7 @@ async def _google_sandbox() -> tuple[Any, web.AppRunner, str]:
     return google, runner, f"http://127.0.0.1:{port}"
 
 
-async def _google_act(container: Any, d: _Driver, google: Any) -> list[str]:
+async def _google_act(container: Any, d: Driver, google: Any) -> list[str]:
     """A review polled from the Google sandbox, signed off, published back through the
     API (PUT …/reviews/{id}/reply), and read on the sandbox as the approved text."""
     from connectors.wiring import runtime

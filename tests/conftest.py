@@ -129,6 +129,20 @@ def clock():  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
+def yelp():  # type: ignore[no-untyped-def]
+    """A local Yelp partner API with one review (``rev-1``) and a client for business
+    ``biz-1`` that does not retry: ``(fake, client)``."""
+    from connectors.http import HttpClient
+    from connectors.yelp import YelpPartner
+    from tests.support.platforms import FakeYelp, serve
+
+    fake = FakeYelp()
+    fake.add_review("rev-1")
+    with serve(fake) as url:
+        yield fake, YelpPartner(HttpClient(retries=0), url + "/", fake.token, ("biz-1",))
+
+
+@pytest.fixture
 def screen():  # type: ignore[no-untyped-def]
     from tests.support.fakes import FakeScreen
 

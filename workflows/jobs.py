@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from models.tables import Mention
 from models.uow import Conflict, UnitOfWork
 from workflows import state_machine as sm
-from workflows.services.shared import Deps, _audit, _kick, _outbox
+from workflows.services.shared import Deps, _audit, _kick, _outbox, aware
 from workflows.topics import Topic
 from workflows.types import Actor
 
@@ -66,7 +66,7 @@ def sla_sweep(deps: Deps) -> JobResult:
             payload: dict[str, object] = {
                 "severity": m.severity,
                 "escalate": m.severity == "critical",
-                "overdue_minutes": int((now - _aware(m.sla_due_at, now)).total_seconds() // 60),
+                "overdue_minutes": int((now - aware(m.sla_due_at or now)).total_seconds() // 60),
             }
             if _once(uow, deps, Topic.SLA_OVERDUE, key, m.id, payload):
                 _audit(
@@ -86,7 +86,7 @@ def approver_reminders(deps: Deps, after_hours: float = 4.0) -> JobResult:
     with deps.uow() as uow:
         for role in ("marketing", "risk"):
             for m, r in uow.repo.awaiting_role(role):
-                if _aware(r.created_at, now) > now - timedelta(hours=after_hours):
+                if aware(r.created_at) > now - timedelta(hours=after_hours):
                     continue
                 key = f"chat.reminder:{r.id}:{role}:{day}"
                 if _once(uow, deps, Topic.REMINDER, key, m.id, {"number": r.number, "role": role}):
@@ -155,12 +155,3 @@ def _redact(uow: UnitOfWork, m: Mention, now: datetime) -> None:
     m.dismiss_reason = None
     m.redacted_at = now
     uow.repo.redact_revisions(m.id)
-
-
-def _aware(value: datetime | None, now: datetime) -> datetime:
-    """SQLite hands back naive datetimes (stored as UTC); make them comparable."""
-    if value is None:
-        return now
-    if value.tzinfo is None and now.tzinfo is not None:
-        return value.replace(tzinfo=now.tzinfo)
-    return value

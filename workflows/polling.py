@@ -19,7 +19,7 @@ from models.tables import SourceCursor
 from models.uow import Conflict
 from workflows.platforms import MentionSource, PlatformError, PollPage
 from workflows.services import mentions
-from workflows.services.shared import Deps
+from workflows.services.shared import Deps, aware
 from workflows.views import IngestResult
 
 log = logging.getLogger("countersign.polling")
@@ -46,12 +46,6 @@ class PollOutcome:
         return sum(1 for r in self.results if r.duplicate)
 
 
-def _aware(value: datetime | None, now: datetime) -> datetime | None:
-    if value is not None and value.tzinfo is None and now.tzinfo is not None:
-        return value.replace(tzinfo=now.tzinfo)
-    return value
-
-
 def _ensure_row(deps: Deps, name: str) -> None:
     with deps.uow() as uow:
         if uow.repo.cursor(name) is not None:
@@ -75,12 +69,8 @@ def claim(deps: Deps, name: str, min_interval: float | None) -> tuple[bool, str 
         row = uow.repo.cursor(name, for_update=True)
         if row is None:
             raise LookupError(f"source cursor row missing: {name}")
-        last = _aware(row.updated_at, now)
-        if (
-            min_interval is not None
-            and last is not None
-            and now - last < timedelta(seconds=min_interval)
-        ):
+        last = aware(row.updated_at)
+        if min_interval is not None and now - last < timedelta(seconds=min_interval):
             return False, row.cursor
         cursor = row.cursor
         row.updated_at = now

@@ -12,11 +12,11 @@ import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from workflows.services import chat, release
-from workflows.services.shared import Deps
+from workflows.services.shared import Deps, aware
 from workflows.topics import CHAT_PREFIX, LEASE_SECONDS, Topic
 
 log = logging.getLogger("countersign.relay")
@@ -174,7 +174,7 @@ class Relay:
                 row.status = "done"
                 row.done_at = now
             else:
-                if waiting and now - _aware(row.created_at) < self.max_wait:
+                if waiting and now - aware(row.created_at) < self.max_wait:
                     row.attempts -= 1  # nothing was sent: this claim was not an attempt
                 self._fail(row, error[0], error[1])
             dead = row.status == "dead"
@@ -216,10 +216,6 @@ class Relay:
             return
         delay = after if after is not None else min(2**row.attempts, 300)
         row.next_attempt_at = self.deps.clock() + timedelta(seconds=delay)
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def fan_out(handlers: list[Handler]) -> Handler:

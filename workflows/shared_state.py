@@ -1,9 +1,10 @@
 """State every replica must see the same way: Slack request signatures already accepted
 (replay refusal), each channel's posting pace, and each channel's burst digest.
 
-``SharedState`` is the port; ``models.shared_state.SqlSharedState`` keeps it in the
-database (the composition root injects it as ``Deps.shared``). Times are epoch seconds
-(``time.time()``), so replicas on different hosts agree on them.
+``SharedState`` is the port; ``models.shared_state`` keeps it in the database
+(``SqlSharedState`` on PostgreSQL, ``InProcessSharedState`` for a single-process SQLite
+deployment; the composition root picks one by dialect and injects it as ``Deps.shared``).
+Times are epoch seconds (``time.time()``), so replicas on different hosts agree on them.
 """
 
 from __future__ import annotations

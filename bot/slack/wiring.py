@@ -74,6 +74,10 @@ class SignatureVerifier:
         )
         return None if first else "replayed"
 
+    def close(self) -> None:
+        """End the replay check's threads (once the server takes no more requests)."""
+        self._threads.shutdown(wait=True, cancel_futures=True)
+
     def _authentic(
         self, body: bytes, timestamp: str | None, signature: str | None
     ) -> tuple[str | None, str, int]:
@@ -189,6 +193,11 @@ def wire(container: Any, app: web.Application) -> SlackHandlers | None:
     app[SLACK_HANDLERS_KEY] = handlers
     app[BOLT_APP_KEY] = bolt
     app.router.add_post("/slack/events", make_events_handler(bolt, verifier, container.metrics))
+
+    async def close_verifier(_app: web.Application) -> None:
+        verifier.close()
+
+    app.on_cleanup.append(close_verifier)
 
     app.cleanup_ctx.append(_shared_session(client))
     if not settings.SLACK_TEAM_ID:

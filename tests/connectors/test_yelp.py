@@ -4,13 +4,9 @@ R2R_* ids), what read-back can and cannot say, takedown by hand."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from connectors.http import HttpClient
 from connectors.yelp import YelpPartner
-from tests.support.platforms import FakeYelp, serve
 from workflows.platforms import (
     Ambiguous,
     AuthFailed,
@@ -23,14 +19,6 @@ from workflows.platforms import (
 )
 
 TEXT = "We're sorry. Please call Patient Relations at 555-0100."
-
-
-@pytest.fixture
-def yelp() -> Iterator[tuple[FakeYelp, YelpPartner]]:
-    fake = FakeYelp()
-    fake.add_review("rev-1")
-    with serve(fake) as url:
-        yield fake, YelpPartner(HttpClient(retries=0), url + "/", fake.token, ("biz-1",))
 
 
 def target(review: str = "rev-1", location: str | None = "biz-1") -> Target:

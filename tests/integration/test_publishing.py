@@ -35,14 +35,6 @@ class Crash(BaseException):
 
 
 @pytest.fixture
-def d(deps):  # type: ignore[no-untyped-def]
-    deps.policy = dataclasses.replace(deps.policy, slack_team_id="T1")
-    for member, role in [("slack:UMKT", "marketing"), ("slack:URISK", "risk")]:
-        roles.add_role(deps, Actor.cli(), member, role)
-    return deps
-
-
-@pytest.fixture
 def google() -> Iterator[tuple[FakeGoogle, str]]:
     fake = FakeGoogle()
     fake.add_review("L1", "r1", comment="Waited four hours, nobody cared.")

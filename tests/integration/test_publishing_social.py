@@ -4,11 +4,9 @@ hands the reply over for manual posting with a note."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from connectors.facebook import FacebookPage
@@ -19,7 +17,7 @@ from tests.support.platforms import FakeFacebook, FakeX, serve
 from workflows import polling
 from workflows.publishing import Publishing
 from workflows.relay import OutboxItem, Relay
-from workflows.services import drafting, release, roles, signoff, viewing
+from workflows.services import drafting, release, signoff, viewing
 from workflows.topics import Topic
 from workflows.types import Actor
 
@@ -27,14 +25,6 @@ AUTHOR = Actor("slack", "UAUTH", team_id="T1", channel_member=True)
 MKT = Actor("slack", "UMKT", team_id="T1")
 RISK = Actor("slack", "URISK", team_id="T1")
 TEXT = "We're sorry. Please send us a direct message so we can help."
-
-
-@pytest.fixture
-def d(deps):  # type: ignore[no-untyped-def]
-    deps.policy = dataclasses.replace(deps.policy, slack_team_id="T1")
-    for member, role in [("slack:UMKT", "marketing"), ("slack:URISK", "risk")]:
-        roles.add_role(deps, Actor.cli(), member, role)
-    return deps
 
 
 def approve(d: Any, source: Any) -> str:

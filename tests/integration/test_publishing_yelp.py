@@ -6,18 +6,14 @@ takedown says how to delete the comment by hand; the post-publish check stays qu
 
 from __future__ import annotations
 
-import dataclasses
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from connectors.http import HttpClient
 from connectors.yelp import YelpPartner
 from models.tables import OutboxMessage
-from tests.support.platforms import FakeYelp, serve
 from workflows.publishing import Publishing
 from workflows.relay import OutboxItem, Relay
 from workflows.services import drafting, mentions, release, roles, shared, signoff, viewing
@@ -28,22 +24,6 @@ AUTHOR = Actor("slack", "UAUTH", team_id="T1", channel_member=True)
 MKT = Actor("slack", "UMKT", team_id="T1")
 RISK = Actor("slack", "URISK", team_id="T1")
 TEXT = "We're sorry to hear this. Please call Patient Relations at 555-0100 & ask for Sam."
-
-
-@pytest.fixture
-def d(deps):  # type: ignore[no-untyped-def]
-    deps.policy = dataclasses.replace(deps.policy, slack_team_id="T1")
-    for member, role in [("slack:UMKT", "marketing"), ("slack:URISK", "risk")]:
-        roles.add_role(deps, Actor.cli(), member, role)
-    return deps
-
-
-@pytest.fixture
-def yelp() -> Iterator[tuple[FakeYelp, YelpPartner]]:
-    fake = FakeYelp()
-    fake.add_review("rev-1")
-    with serve(fake) as url:
-        yield fake, YelpPartner(HttpClient(retries=0), url + "/", fake.token, ("biz-1",))
 
 
 def approve(d: Any, location: str | None = "biz-1", source: str = "yelp") -> str:
@@ -62,11 +42,18 @@ def approve(d: Any, location: str | None = "biz-1", source: str = "yelp") -> str
 
 
 class Hand:
+    """The manual publisher: records which mentions were handed over."""
+
     def __init__(self) -> None:
         self.items: list[int | None] = []
 
     def __call__(self, item: OutboxItem) -> None:
         self.items.append(item.mention_id)
+
+
+@pytest.fixture
+def hand() -> Hand:
+    return Hand()
 
 
 def relay_for(d: Any, publishing: Publishing) -> Relay:
@@ -92,14 +79,12 @@ def notes(d: Any) -> list[dict[str, Any]]:
         return [json.loads(p or "{}") for p in rows]
 
 
-def test_publishes_exactly_the_approved_text_once_under_429s_and_500s(d, yelp, clock) -> None:  # type: ignore[no-untyped-def]
+def test_publishes_exactly_the_approved_text_once_under_429s_and_500s(d, yelp, clock, hand) -> None:  # type: ignore[no-untyped-def]
     fake, client = yelp
     ref = approve(d)
     fake.fail("POST", 429, headers={"Retry-After": "30"})
     fake.fail("POST", 500, times=3)
-    hand = Hand()
-    relay = relay_for(d, Publishing(d, {"yelp": client}, manual=hand))
-    drain(relay, clock)
+    drain(relay_for(d, Publishing(d, {"yelp": client}, manual=hand)), clock)
     assert fake.comments == {"rev-1": [TEXT]} and fake.count("POST") == 5
     view = viewing.mention_view(d, ref)
     assert view.state == "released" and view.published_hash == shared.sha256(TEXT)
@@ -109,13 +94,11 @@ def test_publishes_exactly_the_approved_text_once_under_429s_and_500s(d, yelp, c
         assert reply is not None and reply.published_external_id == "rev-1"
 
 
-def test_a_lost_answer_is_never_sent_again_but_handed_over(d, yelp, clock) -> None:  # type: ignore[no-untyped-def]
+def test_a_lost_answer_is_never_sent_again_but_handed_over(d, yelp, clock, hand) -> None:  # type: ignore[no-untyped-def]
     fake, client = yelp
     ref = approve(d)
     fake.fail("POST", drop_after_apply=True)
-    hand = Hand()
-    relay = relay_for(d, Publishing(d, {"yelp": client}, manual=hand))
-    drain(relay, clock)
+    drain(relay_for(d, Publishing(d, {"yelp": client}, manual=hand)), clock)
     assert fake.count("POST") == 1 and fake.comment_count() == 1
     view = viewing.mention_view(d, ref)
     assert view.state == "approved" and hand.items == [view.id]
@@ -126,7 +109,7 @@ def test_a_lost_answer_is_never_sent_again_but_handed_over(d, yelp, clock) -> No
     assert viewing.mention_view(d, ref).state == "released"
 
 
-def test_after_a_restart_a_retry_is_handed_over_not_resent(d, yelp, clock) -> None:  # type: ignore[no-untyped-def]
+def test_after_a_restart_a_retry_is_handed_over_not_resent(d, yelp, clock, hand) -> None:  # type: ignore[no-untyped-def]
     """The process died after Yelp took the comment and before the commit: the next
     process (a new publisher, knowing nothing) hands it over."""
     fake, client = yelp
@@ -143,26 +126,22 @@ def test_after_a_restart_a_retry_is_handed_over_not_resent(d, yelp, clock) -> No
     assert fake.comment_count() == 1
     clock.advance(seconds=600)  # past the lease
     fresh = YelpPartner(client.http, client.base_url, client.token, ("biz-1",))
-    hand = Hand()
     drain(relay_for(d, Publishing(d, {"yelp": fresh}, manual=hand)), clock, rounds=3)
     assert fake.count("POST") == 1 and hand.items == [1]
     assert [n["kind"] for n in notes(d)] == ["publish_unverified"]
 
 
-def test_api_off_or_other_business_goes_to_the_manual_handler(d, yelp, clock) -> None:  # type: ignore[no-untyped-def]
+def test_api_off_or_other_business_goes_to_the_manual_handler(d, yelp, clock, hand) -> None:  # type: ignore[no-untyped-def]
     fake, client = yelp
     approve(d, location="biz-other")
-    hand = Hand()
-    relay = relay_for(d, Publishing(d, {"yelp": client}, manual=hand))
-    drain(relay, clock, rounds=2)
+    drain(relay_for(d, Publishing(d, {"yelp": client}, manual=hand)), clock, rounds=2)
     assert fake.count("POST") == 0 and hand.items == [1]
     assert notes(d)[0]["kind"] == "publish_manual"
     assert "business_not_configured" in notes(d)[0]["message"]
 
 
-def test_without_the_partner_api_replies_are_manual(d, clock) -> None:  # type: ignore[no-untyped-def]
+def test_without_the_partner_api_replies_are_manual(d, clock, hand) -> None:  # type: ignore[no-untyped-def]
     approve(d)
-    hand = Hand()
     drain(relay_for(d, Publishing(d, {}, manual=hand)), clock, rounds=2)
     assert hand.items == [1] and viewing.mention_view(d, "M-1").state == "approved"
 

@@ -1,6 +1,7 @@
-"""The state replicas share (``models.shared_state.SqlSharedState``) on SQLite and
-PostgreSQL: signatures claimed once, channel slots reserved atomically, the burst state
-locked, written back only on success; and a blocked attempt found from the database."""
+"""The state replicas share (``models.shared_state``: ``SqlSharedState`` on PostgreSQL,
+``InProcessSharedState`` on SQLite): signatures claimed once, channel slots reserved
+atomically, the burst state locked, written back only on success; and a blocked attempt
+found from the database."""
 
 from __future__ import annotations
 
@@ -26,6 +27,23 @@ def test_a_signature_is_claimed_once_and_purged_after_expiry(deps: Any) -> None:
     assert shared.purge(150.0) == 1
     assert not shared.claim_request_signature("v0=bb", 200.0)
     assert shared.claim_request_signature("v0=aa", 300.0)  # forgotten (stale anyway)
+
+
+def test_the_store_fits_the_database(deps: Any, db_url: str) -> None:
+    from sqlalchemy import create_engine, func, select
+
+    from models.shared_state import InProcessSharedState, SqlSharedState
+    from models.tables import SeenSignature
+
+    postgres = db_url.startswith("postgresql")
+    assert type(deps.shared) is (SqlSharedState if postgres else InProcessSharedState)
+    assert deps.shared.claim_request_signature("v0=cc", 100.0)
+    with deps.shared.engine.connect() as conn:
+        stored = conn.execute(select(func.count()).select_from(SeenSignature)).scalar()
+    assert stored == (1 if postgres else 0)  # SQLite serves one process: kept in it
+    if not postgres:
+        with pytest.raises(ValueError, match="PostgreSQL"):
+            SqlSharedState(create_engine(db_url))
 
 
 def test_slots_are_spaced_blocked_and_refused_beyond_max_wait(deps: Any) -> None:

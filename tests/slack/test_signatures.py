@@ -3,11 +3,13 @@ Bad, missing, expired and replayed signatures get 401, change nothing, and are c
 
 from __future__ import annotations
 
+import threading
 import time
 from typing import Any
 
 from bot.slack.wiring import SignatureVerifier, signed_headers
-from tests.slack.conftest import AUTHOR, SECRET, ingest
+from sandbox.slack_emulator import SlackEmulator
+from tests.slack.conftest import AUTHOR, SECRET, Slack, ingest
 from tests.support.fakes import MemorySharedState
 
 
@@ -126,3 +128,29 @@ async def test_ssl_check_and_odd_bodies_are_answered_not_500(slack: Any) -> None
     # an event wrapper that is a list inside an object still dispatches normally
     ok = json.dumps({"type": "url_verification", "challenge": "c1", "token": "x"}).encode()
     assert (await slack.post(ok, "application/json")).status == 200
+
+
+async def test_replay_check_threads_end_with_the_app(
+    slack_container: Any, emulator: SlackEmulator
+) -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from app import build_http_app
+
+    before = set(threading.enumerate())
+    client = TestClient(TestServer(build_http_app(slack_container)))
+    await client.start_server()
+    try:
+        slack = Slack(client, emulator, slack_container)
+        assert (await slack.command(AUTHOR, "help")).status == 200
+        started = [
+            t
+            for t in threading.enumerate()
+            if t not in before and t.name.startswith("replay-check")
+        ]
+        assert started, "the signature's replay check ran on its own threads"
+    finally:
+        await client.close()  # the app's clean-up
+    for t in started:
+        t.join(timeout=5)
+    assert not [t.name for t in started if t.is_alive()]
