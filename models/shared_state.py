@@ -40,6 +40,14 @@ class SqlSharedState:
 
     # ------------------------------------------------------------------ replay cache
 
+    @property
+    def claims_in_process(self) -> bool:
+        """True when ``claim_request_signature`` touches no database (SQLite: this
+        process's memory), so an event loop may call it directly instead of through a
+        thread (a hand-over that waited behind the services' threads for the
+        interpreter lock, ``bench/ack_bench.py``)."""
+        return not self._postgres
+
     def claim_request_signature(self, signature: str, expires_at: float) -> bool:
         if not self._postgres:
             with self._guard:

@@ -9,6 +9,7 @@ raises or encodes mention or reply text (logs carry ids and exception type names
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import time
@@ -58,6 +59,10 @@ FORM_MODALS: dict[str, Callable[[ButtonValue, int], dict[str, Any]]] = {
 }
 
 SCREEN_WAIT_SECONDS = 2.0
+# Work after acknowledgements running at once (the rest wait their turn): a burst of it
+# otherwise fills the event loop and the interpreter lock, and later acknowledgements
+# wait behind it (bench/ack_bench.py).
+AFTER_ACK_SLOTS = 4
 MEMBERSHIP_TTL_SECONDS = 30.0
 
 OUT_OF_DATE = "That button is out of date; use the latest message."
@@ -173,8 +178,10 @@ class SlackHandlers:
     metrics: Any = None
     screen_wait: float = SCREEN_WAIT_SECONDS
     assessment_days: int = 30
+    after_ack_slots: int = AFTER_ACK_SLOTS
     membership: Membership = field(init=False)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    _slots: asyncio.Semaphore | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.membership = Membership(self.channel_id)
@@ -241,6 +248,22 @@ class SlackHandlers:
         task.add_done_callback(self._tasks.discard)
         return task
 
+    def after_ack(self, coro: Any) -> None:
+        """Run the work after an acknowledgement as a task of its own, so the listener
+        returns (and the HTTP response is written) at once, at most ``after_ack_slots``
+        of them at a time; a failure is logged by its exception's class only, as Bolt's
+        error handler would."""
+        self.spawn(self._in_turn(coro)).add_done_callback(_log_failure)
+
+    async def _in_turn(self, coro: Any) -> None:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.after_ack_slots)
+        try:
+            async with self._slots:
+                await coro
+        finally:
+            coro.close()  # no-op once run; a job cancelled while waiting is not left open
+
     # -- slash command --------------------------------------------------------------------
 
     async def on_command(
@@ -251,6 +274,11 @@ class SlackHandlers:
             await ack(text=commands.usage(cmd), response_type="ephemeral")
             return
         await ack()
+        self.after_ack(self._command(cmd, body, client, respond))
+
+    async def _command(
+        self, cmd: commands.Command, body: dict[str, Any], client: AsyncWebClient, respond: Any
+    ) -> None:
         actor = await self.actor(client, body)
         deps = self.deps
 
@@ -521,6 +549,9 @@ class SlackHandlers:
         self, ack: Any, body: dict[str, Any], client: AsyncWebClient, respond: Any
     ) -> None:
         await ack()
+        self.after_ack(self._action(body, client, respond))
+
+    async def _action(self, body: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
         action = (body.get("actions") or [{}])[0]
         action_id = str(action.get("action_id") or "")
         # a button carries ``value``; a select (``Open a mention…``) its chosen option's
@@ -646,6 +677,54 @@ class SlackHandlers:
             log.warning("views.publish failed", extra={"error": exc.response.get("error")})
 
 
+def answer_at_ack(spawn: Callable[[Any], asyncio.Task[Any]], listener: Any) -> Any:
+    """``listener`` as Bolt should run it with ``process_before_response=True``: the
+    listener runs as a task of its own, and Bolt gets its answer (and the HTTP response
+    is written) the moment the listener acknowledges, while the work after ``ack()``
+    goes on. Bolt's own way (``process_before_response=False``) polls every 10 ms for
+    the acknowledgement, a poll that waits behind everything else on the loop.
+
+    A listener that fails before acknowledging fails the request as before (Bolt's error
+    handler, a 500); one that fails after is logged here by its exception's class only.
+    A listener without ``ack`` (events, which Bolt acknowledges itself) is answered at
+    once."""
+
+    @functools.wraps(listener)
+    async def run(**kwargs: Any) -> None:
+        real_ack = kwargs.get("ack")
+        acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        async def ack(*args: Any, **ack_kwargs: Any) -> Any:
+            assert real_ack is not None
+            response = await real_ack(*args, **ack_kwargs)
+            if not acked.done():
+                acked.set_result(None)
+            return response
+
+        if real_ack is not None:
+            kwargs["ack"] = ack
+        else:
+            acked.set_result(None)
+        task = spawn(listener(**kwargs))
+        task.add_done_callback(lambda t: _after_ack_failure(t, acked))
+        await asyncio.wait({task, acked}, return_when=asyncio.FIRST_COMPLETED)
+        if task.done() and not acked.done():
+            task.result()  # failed (or ended) before acknowledging: Bolt answers
+
+    return run
+
+
+def _after_ack_failure(task: asyncio.Task[Any], acked: asyncio.Future[None]) -> None:
+    if acked.done():
+        _log_failure(task)
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if task.cancelled() or task.exception() is None:
+        return
+    log.error("slack listener error", extra={"error": type(task.exception()).__name__})
+
+
 class _WithholdRequestDetail(logging.Filter):
     """Bolt's own log messages quote the request: an unhandled request's action id or
     callback id (any string a client sends), a failed listener's error. Keep what
@@ -689,18 +768,25 @@ def build_bolt_app(
         authorize=authorize,
         request_verification_enabled=request_verification,
         logger=_bolt_logger(),
-        process_before_response=False,
+        # answered as soon as a listener acknowledges (``answer_at_ack``), not after it
+        process_before_response=True,
     )
+
+    def listen(listener: Any) -> Any:
+        return answer_at_ack(handlers.spawn, listener)
+
+    # The command and the buttons acknowledge, hand the rest to a task (``after_ack``)
+    # and return: the answer is written in the same step of the loop.
     app.command("/reply")(handlers.on_command)
     for action_id in ActionId:
         app.action(str(action_id))(handlers.on_action)
-    app.action(modals.TEMPLATE_ACTION)(handlers.on_template)
+    app.action(modals.TEMPLATE_ACTION)(listen(handlers.on_template))
     # Last: any other action id (an old, garbled or forged button) is answered "out of
     # date" and its refusal audited, instead of Bolt's bare 404.
     app.action(re.compile(r".*"))(handlers.on_action)
-    app.view(modals.CB_DRAFT)(handlers.on_draft_submit)
-    app.view(modals.CB_REASON)(handlers.on_reason_submit)
-    app.event("app_home_opened")(handlers.on_home_opened)
+    app.view(modals.CB_DRAFT)(listen(handlers.on_draft_submit))
+    app.view(modals.CB_REASON)(listen(handlers.on_reason_submit))
+    app.event("app_home_opened")(listen(handlers.on_home_opened))
 
     async def on_info_submit(ack: Any) -> None:
         await ack()
