@@ -203,6 +203,7 @@ def wire(container: Any, app: web.Application) -> SlackHandlers | None:
     app.router.add_post("/slack/events", make_events_handler(bolt, verifier, container.metrics))
 
     app.cleanup_ctx.append(_shared_session(client))
+    app.on_shutdown.append(_drain(handlers))
     if not settings.SLACK_TEAM_ID:
         app.on_startup.append(_learn_workspace(container, client, str(token)))
     app_token = settings.secret("SLACK_APP_TOKEN")
@@ -229,6 +230,17 @@ def _shared_session(
             client.session = None
 
     return session
+
+
+def _drain(handlers: SlackHandlers) -> Callable[[web.Application], Awaitable[None]]:
+    """On shutdown (the listening socket already closed, the Web API session still
+    open): let the jobs acknowledged so far finish, or tell their people they were not
+    done (``SlackHandlers.drain``)."""
+
+    async def drain(_app: web.Application) -> None:
+        await handlers.drain()
+
+    return drain
 
 
 class WorkspaceUnknown(RuntimeError):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -14,16 +15,22 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.slack.handlers import SlackHandlers, answer_at_ack
-from tests.slack.conftest import AUTHOR, MARKETING, ingest
+from bot.slack.handlers import BUSY, NOT_DONE, SlackHandlers, answer_at_ack
+from bot.slack.wiring import SLACK_HANDLERS_KEY
+from tests.slack.conftest import AUTHOR, MARKETING, RISK, ingest, until
 
 
-def hold(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> threading.Event:
-    """``module.name`` (a service) waits in its worker thread until the event is set."""
+def hold(
+    monkeypatch: pytest.MonkeyPatch, module: Any, name: str, entered: list[int] | None = None
+) -> threading.Event:
+    """``module.name`` (a service) waits in its worker thread until the event is set;
+    ``entered`` counts the calls that reached it."""
     release = threading.Event()
     real = getattr(module, name)
 
     def held(*args: Any) -> Any:
+        if entered is not None:
+            entered.append(1)
         assert release.wait(10)
         return real(*args)
 
@@ -77,6 +84,133 @@ async def test_work_after_acks_runs_a_few_at_a_time() -> None:
     gate.set()
     await asyncio.gather(*handlers._tasks)
     assert most == 2 and running == 0
+
+
+async def fill_the_slots(slack: Any, monkeypatch: pytest.MonkeyPatch, jobs: int) -> Any:
+    """``jobs`` ``/reply queue`` commands acknowledged, the first four (every slot) held
+    in their service until the returned event is set, the rest waiting."""
+    from workflows.services import reporting
+
+    entered: list[int] = []
+    release = hold(monkeypatch, reporting, "queue", entered)
+    for _ in range(jobs):
+        assert (await slack.command(AUTHOR, "queue")).status == 200
+    await until(lambda: len(entered) == 4, 5)
+    return release, entered
+
+
+async def test_forms_open_at_once_while_every_slot_is_busy(
+    slack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trigger_id expires three seconds after the click: the jobs that open a form do
+    not wait for a slot (nor for a worker thread) behind the other work."""
+    mid = ingest(slack.container)
+    release, entered = await fill_the_slots(slack, monkeypatch, 7)
+    try:
+        start = time.monotonic()
+        await slack.command(AUTHOR, f"M-{mid}")  # the drafting form, after a service read
+        await slack.click(MARKETING, "mention_draft", f"M-{mid}")  # the same, from a button
+        await slack.click(RISK, "mention_dismiss", f"M-{mid}")  # a reason form, no service
+        await until(lambda: len(slack.opened_views()) == 3, 2.5)
+        opened = [c.at for c in slack.emulator.calls_to("views.open")]
+        assert all(c.ok for c in slack.emulator.calls_to("views.open"))
+        assert time.monotonic() - start < 2.5
+        assert len(entered) == 4  # the ordinary jobs are still held and waiting
+        assert slack.ephemerals(AUTHOR) == []
+        assert len(opened) == 3
+    finally:
+        release.set()
+    await until(lambda: len(slack.ephemerals(AUTHOR)) == 7)
+
+
+async def test_a_burst_past_the_waiting_room_is_answered_busy(
+    slack: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    handlers = slack.client.server.app[SLACK_HANDLERS_KEY]
+    handlers.after_ack_waiting = 2
+    mid = ingest(slack.container)
+    release, _ = await fill_the_slots(slack, monkeypatch, 6)  # four running, two waiting
+    try:
+        with caplog.at_level(logging.WARNING, logger="countersign.slack"):
+            resp = await slack.command(AUTHOR, "check secret words")
+            assert resp.status == 200
+            assert BUSY in (await resp.json())["text"]
+            assert (await slack.click(MARKETING, "mention_assign", f"M-{mid}")).status == 200
+            assert BUSY in await slack.answer(MARKETING, wait=5)
+            # a form is refused too: the total of admitted jobs is bounded
+            assert (await slack.click(RISK, "mention_dismiss", f"M-{mid}")).status == 200
+            assert BUSY in await slack.answer(RISK, wait=5)
+        busy = [r for r in caplog.records if r.getMessage() == "slack work refused: busy"]
+        assert len(busy) == 3
+        assert "secret" not in repr([vars(r) for r in caplog.records])
+        assert slack.opened_views() == []
+    finally:
+        release.set()
+    # the six admitted jobs are all done, none was lost
+    await until(lambda: len(slack.ephemerals(AUTHOR)) == 6)
+    assert handlers.has_room()
+
+
+async def test_a_replica_shutting_down_tells_the_people_whose_jobs_never_ran(
+    slack: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    handlers = slack.client.server.app[SLACK_HANDLERS_KEY]
+    handlers.drain_seconds = 0.2
+    release, entered = await fill_the_slots(slack, monkeypatch, 6)  # four running, two waiting
+    try:
+        await slack.client.server.app.shutdown()  # what the runner's cleanup calls first
+        assert not handlers.has_room()
+        # the two that waited did nothing and are told so; the four running were past
+        # their start (their service is still held in its thread)
+        assert [a for a in slack.ephemerals(AUTHOR) if NOT_DONE in a] == [NOT_DONE] * 2
+        assert len(entered) == 4
+    finally:
+        release.set()
+
+
+class Jobs:
+    """One slot; jobs that wait for ``gate`` and say they ran; what people were told."""
+
+    def __init__(self) -> None:
+        self.handlers = SlackHandlers(deps=None, channel_id=None, after_ack_slots=1)
+        self.gate = asyncio.Event()
+        self.told: list[str] = []
+        self.done: list[int] = []
+
+    async def job(self, n: int) -> None:
+        await self.gate.wait()
+        self.done.append(n)
+
+    async def notify(self, text: str) -> None:
+        self.told.append(text)
+
+    def add(self, n: int) -> bool:
+        return self.handlers.after_ack(self.job(n), self.notify)
+
+
+async def test_shutdown_finishes_the_jobs_it_can_and_tells_the_rest() -> None:
+    jobs = Jobs()
+    handlers = jobs.handlers
+    assert jobs.add(1) and jobs.add(2)
+    await asyncio.sleep(0.01)  # job 1 holds the slot, job 2 waits
+    asyncio.get_running_loop().call_later(0.05, jobs.gate.set)
+    await handlers.drain(grace=5)  # both finish within the grace
+    assert jobs.done == [1, 2] and jobs.told == []
+    # once draining, nothing more is taken
+    assert not handlers.has_room()
+    assert not jobs.add(3)
+
+
+async def test_shutdown_past_its_grace_cancels_and_tells_the_waiting() -> None:
+    jobs = Jobs()
+    handlers = jobs.handlers
+    assert jobs.add(1) and jobs.add(2) and jobs.add(3)
+    await asyncio.sleep(0.01)
+    await handlers.drain(grace=0.05)
+    # job 1 was running (its person is not told "not done": it may have been); jobs 2
+    # and 3 had not started, did nothing, and their people are told to try again
+    assert jobs.done == [] and jobs.told == [NOT_DONE, NOT_DONE]
+    assert handlers._jobs == {} and handlers._tasks == set()
 
 
 def _app(listener: Any, spawn: Any) -> AsyncApp:
