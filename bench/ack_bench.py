@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import statistics
@@ -96,6 +97,67 @@ def countersign_settings(db: Path, key: str, emulator_url: str) -> Any:
     )
 
 
+def users_of(clients: int) -> list[str]:
+    return [f"U{i:04d}" for i in range(clients)]
+
+
+async def emulator_child(clients: int) -> None:
+    """The Slack emulator in a process of its own (Slack is not in the clients' process
+    either): print its address, serve until SIGTERM."""
+    import signal
+
+    from sandbox.slack_emulator import SlackEmulator
+
+    logging_off()
+    emu = SlackEmulator(token=TOKEN, team_id=TEAM)
+    await emu.start()
+    users = users_of(clients)
+    for u in users:
+        emu.add_user(u, u.lower())
+    emu.add_channel(CHANNEL, "reviews", members=users)
+    print(f"URL {emu.base_url}", flush=True)
+    stop = asyncio.Event()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
+    await stop.wait()
+    await emu.stop()
+
+
+class Child:
+    """A process of this script that prints one line ``WORD value`` once it serves, and
+    stops on SIGTERM."""
+
+    def __init__(self, args: list[str], word: str, env: dict[str, str] | None = None) -> None:
+        self.args, self.word, self.env = args, word, env
+        self.proc: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> str:
+        self.proc = await asyncio.create_subprocess_exec(
+            *self.args, stdout=asyncio.subprocess.PIPE, env=self.env
+        )
+        assert self.proc.stdout is not None
+        line = (await self.proc.stdout.readline()).decode()
+        if not line.startswith(f"{self.word} "):
+            raise RuntimeError(f"the child process {self.args[1:4]} did not start")
+        return line.split()[1]
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self.proc is not None
+        self.proc.terminate()
+        await self.proc.wait()
+
+
+class Emulator(Child):
+    """``emulator_child`` as a context manager; yields the emulator's base URL."""
+
+    def __init__(self, clients: int) -> None:
+        super().__init__(
+            [sys.executable, __file__, "--serve", "emulator", "--clients", str(clients)], "URL"
+        )
+
+    async def __aenter__(self) -> str:
+        return await self.start()
+
+
 async def serve_child(which: str, db: Path, key: str, emulator_url: str) -> None:
     """The server process: print the port, serve until SIGTERM."""
     import signal
@@ -130,32 +192,18 @@ async def serve_child(which: str, db: Path, key: str, emulator_url: str) -> None
     await runner.cleanup()
 
 
-class Server:
+class Server(Child):
     """One server process (``--serve bare|countersign``), optionally under cProfile."""
 
     def __init__(self, which: str, db: Path, key: str, emulator_url: str, profile: str | None):
-        self.args = [sys.executable]
+        args = [sys.executable]
         if profile:
-            self.args += ["-m", "cProfile", "-o", profile]
-        self.args += [__file__, "--serve", which, "--db", str(db), "--emulator", emulator_url]
-        self.key = key
-        self.proc: asyncio.subprocess.Process | None = None
+            args += ["-m", "cProfile", "-o", profile]
+        args += [__file__, "--serve", which, "--db", str(db), "--emulator", emulator_url]
+        super().__init__(args, "PORT", {**os.environ, "BENCH_DATA_KEY": key})
 
     async def __aenter__(self) -> str:
-        env = {**os.environ, "BENCH_DATA_KEY": self.key}
-        self.proc = await asyncio.create_subprocess_exec(
-            *self.args, stdout=asyncio.subprocess.PIPE, env=env
-        )
-        assert self.proc.stdout is not None
-        line = (await self.proc.stdout.readline()).decode()
-        if not line.startswith("PORT "):
-            raise RuntimeError("the server process did not start")
-        return f"http://127.0.0.1:{int(line.split()[1])}/slack/events"
-
-    async def __aexit__(self, *exc: object) -> None:
-        assert self.proc is not None
-        self.proc.terminate()
-        await self.proc.wait()
+        return f"http://127.0.0.1:{int(await self.start())}/slack/events"
 
 
 class Load:
@@ -231,24 +279,43 @@ def report(name: str, results: dict[str, list[float]]) -> float:
     return p99
 
 
-async def main(clients: int, per_client: int, profile: str | None) -> int:
-    from app import build_container
+async def main(clients: int, per_client: int, profile: str | None, emulator_process: bool) -> int:
     from models.crypto import Keyring
-    from models.migrate import upgrade
     from sandbox.slack_emulator import SlackEmulator
-    from workflows.services import mentions, roles
-    from workflows.types import Actor, MentionInput
 
     logging_off()
     db = Path(tempfile.mkdtemp(prefix="ackbench-")) / "bench.db"
     key = Keyring.generate_key()
-    emu = SlackEmulator(token=TOKEN, team_id=TEAM)
-    await emu.start()
-    users = [f"U{i:04d}" for i in range(clients)]
-    for u in users:
-        emu.add_user(u, u.lower())
-    emu.add_channel(CHANNEL, "reviews", members=users)
-    container = build_container(countersign_settings(db, key, emu.base_url), screen=PassScreen())
+    users = users_of(clients)
+    async with contextlib.AsyncExitStack() as stack:
+        if emulator_process:
+            emulator_url = await stack.enter_async_context(Emulator(clients))
+        else:
+            emu = SlackEmulator(token=TOKEN, team_id=TEAM)
+            await emu.start()
+            stack.push_async_callback(emu.stop)
+            for u in users:
+                emu.add_user(u, u.lower())
+            emu.add_channel(CHANNEL, "reviews", members=users)
+            emulator_url = emu.base_url
+        return await measure(clients, per_client, profile, db, key, users, emulator_url)
+
+
+async def measure(
+    clients: int,
+    per_client: int,
+    profile: str | None,
+    db: Path,
+    key: str,
+    users: list[str],
+    emulator_url: str,
+) -> int:
+    from app import build_container
+    from models.migrate import upgrade
+    from workflows.services import mentions, roles
+    from workflows.types import Actor, MentionInput
+
+    container = build_container(countersign_settings(db, key, emulator_url), screen=PassScreen())
     upgrade(container.engine)
     roles.add_role(container.deps, Actor.cli("bench"), f"slack:{users[0]}", "marketing")
     ids = [
@@ -263,12 +330,11 @@ async def main(clients: int, per_client: int, profile: str | None) -> int:
     ]
     container.close()
     load = Load(users, ids, per_client)
-    async with Server("bare", db, key, emu.base_url, None) as url:
+    async with Server("bare", db, key, emulator_url, None) as url:
         bare, bare_statuses, bare_wall = await load.run(url)
-    async with Server("countersign", db, key, emu.base_url, profile) as url:
+    async with Server("countersign", db, key, emulator_url, profile) as url:
         results, statuses, wall = await load.run(url)
         await asyncio.sleep(1.0)  # let the work after the acknowledgements drain
-    await emu.stop()
 
     total = sum(len(v) for v in results.values())
     print(
@@ -282,6 +348,9 @@ async def main(clients: int, per_client: int, profile: str | None) -> int:
     )
     floor = report("bare slack-bolt AsyncApp (acknowledge only)", bare)
     p99 = report("Countersign", results)
+    for kind in results:
+        kind_floor = pct(bare[kind], 0.99)
+        print(f"p99 ratio {kind}: {pct(results[kind], 0.99) / kind_floor:.2f}")
     ratio = p99 / floor if floor else float("inf")
     print(f"p99 ratio Countersign / bare: {ratio:.2f} (target at most 2)")
     ok = p99 < 300 and set(statuses) == {200}
@@ -301,11 +370,23 @@ if __name__ == "__main__":
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=40, help="per client")
     parser.add_argument("--profile", help="write cProfile stats of the Countersign server here")
-    parser.add_argument("--serve", choices=("bare", "countersign"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--emulator-in-clients",
+        action="store_true",
+        help="run the Slack emulator in the clients' process (as before 2026-12-03)",
+    )
+    parser.add_argument(
+        "--serve", choices=("bare", "countersign", "emulator"), help=argparse.SUPPRESS
+    )
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--emulator", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.serve == "emulator":
+        asyncio.run(emulator_child(args.clients))
+        raise SystemExit(0)
     if args.serve:
         asyncio.run(serve_child(args.serve, args.db, os.environ["BENCH_DATA_KEY"], args.emulator))
         raise SystemExit(0)
-    raise SystemExit(asyncio.run(main(args.clients, args.requests, args.profile)))
+    raise SystemExit(
+        asyncio.run(main(args.clients, args.requests, args.profile, not args.emulator_in_clients))
+    )

@@ -108,6 +108,9 @@ class SqlSharedState(_ChannelRows):
             )
         super().__init__(engine, pg_insert)
 
+    # each claim is a database round trip: the Slack route makes it on its own threads
+    claims_in_process = False
+
     def claim_request_signature(self, signature: str, expires_at: float) -> bool:
         stmt = (
             pg_insert(SeenSignature)
@@ -144,6 +147,9 @@ class InProcessSharedState(_ChannelRows):
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
         self._seen: dict[str, float] = {}  # accepted signature -> expiry
+
+    # a claim touches no database: an event loop may make it directly
+    claims_in_process = True
 
     def claim_request_signature(self, signature: str, expires_at: float) -> bool:
         with self._guard:

@@ -9,10 +9,14 @@ raises or encodes mention or reply text (logs carry ids and exception type names
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
+import functools
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -58,10 +62,23 @@ FORM_MODALS: dict[str, Callable[[ButtonValue, int], dict[str, Any]]] = {
 }
 
 SCREEN_WAIT_SECONDS = 2.0
+# Work after acknowledgements running at once (the rest wait their turn): a burst of it
+# otherwise fills the event loop and the interpreter lock, and later acknowledgements
+# wait behind it (bench/ack_bench.py).
+AFTER_ACK_SLOTS = 4
+# Jobs waiting for a slot at most; past that a command or button is answered BUSY.
+AFTER_ACK_WAITING = 64
+# A replica shutting down gives the jobs it acknowledged this long to finish.
+DRAIN_SECONDS = 10.0
 MEMBERSHIP_TTL_SECONDS = 30.0
 
 OUT_OF_DATE = "That button is out of date; use the latest message."
 OOPS = "Something went wrong on our side and it was logged; please try again in a minute."
+BUSY = "Countersign is busy right now and did not do that; please try again in a minute."
+NOT_DONE = "Countersign restarted before doing that; please try again."
+
+# Set in a job that opens a form: its service calls run on threads of their own.
+_FORM_LANE: contextvars.ContextVar[bool] = contextvars.ContextVar("form_lane", default=False)
 
 
 # -- channel membership ------------------------------------------------------------------
@@ -173,8 +190,18 @@ class SlackHandlers:
     metrics: Any = None
     screen_wait: float = SCREEN_WAIT_SECONDS
     assessment_days: int = 30
+    after_ack_slots: int = AFTER_ACK_SLOTS
+    after_ack_waiting: int = AFTER_ACK_WAITING
+    drain_seconds: float = DRAIN_SECONDS
     membership: Membership = field(init=False)
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    _slots: asyncio.Semaphore | None = field(default=None, init=False)
+    # jobs acknowledged and not finished, each with how to tell its person it was dropped
+    _jobs: dict[asyncio.Task[Any], Callable[[str], Awaitable[None]] | None] = field(
+        default_factory=dict, init=False
+    )
+    _closing: bool = field(default=False, init=False)
+    _form_threads: ThreadPoolExecutor | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.membership = Membership(self.channel_id)
@@ -195,6 +222,8 @@ class SlackHandlers:
     ) -> tuple[T | None, CountersignError | None]:
         """Run a service in a worker thread; a refusal comes back as the error."""
         try:
+            if _FORM_LANE.get():
+                return await self._on_form_threads(fn, *args), None
             return await asyncio.to_thread(fn, *args), None
         except CountersignError as exc:
             if self.metrics is not None:
@@ -241,6 +270,107 @@ class SlackHandlers:
         task.add_done_callback(self._tasks.discard)
         return task
 
+    def has_room(self) -> bool:
+        """Whether another job may be taken: not shutting down, and fewer than
+        ``after_ack_waiting`` jobs waiting for a slot (``running + waiting`` counts
+        every admitted job, the forms' included, so the total is bounded too)."""
+        return not self._closing and len(self._jobs) < (
+            self.after_ack_slots + self.after_ack_waiting
+        )
+
+    def after_ack(
+        self,
+        coro: Any,
+        notify: Callable[[str], Awaitable[None]] | None = None,
+        *,
+        opens_form: bool = False,
+    ) -> bool:
+        """Run the work after an acknowledgement as a task of its own, so the listener
+        returns (and the HTTP response is written) at once; a failure is logged by its
+        exception's class only, as Bolt's error handler would.
+
+        Ordinary jobs run at most ``after_ack_slots`` at a time, the rest waiting their
+        turn. A job that opens a form (``opens_form``) starts at once, outside the
+        slots, and its service calls run on threads of its own: a ``trigger_id`` expires
+        three seconds after the click, and must not wait behind other jobs.
+
+        False (the coroutine closed, not run) when there is no room (``has_room``):
+        the caller tells the person ``BUSY``. ``notify`` tells the person the job was
+        dropped if a shutdown ends it before it started (``drain``)."""
+        if not self.has_room():
+            coro.close()
+            self._busy()
+            return False
+        task = self.spawn(self._at_once(coro) if opens_form else self._in_turn(coro))
+        self._jobs[task] = notify
+        task.add_done_callback(self._finished)
+        return True
+
+    def _busy(self) -> None:
+        """A refusal for load, not a rule: logged (no user text, no ids) and counted,
+        not written to the audit trail, which would add a write per request to a
+        database already behind."""
+        log.warning(
+            "slack work refused: busy", extra={"jobs": len(self._jobs), "closing": self._closing}
+        )
+        if self.metrics is not None:
+            self.metrics.refusals.labels("busy").inc()
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._jobs.pop(task, None)
+        _log_failure(task)
+
+    async def _at_once(self, coro: Any) -> None:
+        _FORM_LANE.set(True)  # this task's own context
+        await coro
+
+    async def _in_turn(self, coro: Any) -> None:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.after_ack_slots)
+        try:
+            async with self._slots:
+                self._jobs[asyncio.current_task()] = None  # type: ignore[index]
+                await coro
+        finally:
+            coro.close()  # no-op once run; a job cancelled while waiting is not left open
+
+    async def _on_form_threads(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._form_threads is None:
+            self._form_threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="slack-forms")
+        ctx = contextvars.copy_context()
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._form_threads, functools.partial(ctx.run, fn, *args))
+
+    async def drain(self, grace: float | None = None) -> None:
+        """On shutdown: take no more work (``has_room`` is False from here on: a request
+        still arriving is answered ``BUSY``), give the jobs acknowledged so far ``grace``
+        seconds (``drain_seconds``) to finish, then cancel the rest. A job cancelled
+        before it started did nothing (no service ran, nothing was written, no outbox
+        row): its person is told ``NOT_DONE``. One cancelled while running was past its
+        start; a service transaction already under way in its thread still commits or
+        rolls back whole, and what it committed (outbox rows included) is delivered by
+        the relay."""
+        self._closing = True
+        jobs = set(self._jobs)
+        if jobs:
+            wait = self.drain_seconds if grace is None else grace
+            _, late = await asyncio.wait(jobs, timeout=wait)
+            notices = [self._jobs.get(task) for task in late]
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+            if late:
+                log.warning(
+                    "slack work abandoned at shutdown",
+                    extra={"jobs": len(late), "unstarted": sum(n is not None for n in notices)},
+                )
+            told = [n(NOT_DONE) for n in notices if n is not None]
+            if told:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.gather(*told, return_exceptions=True), 2.0)
+        if self._form_threads is not None:
+            self._form_threads.shutdown(wait=False)
+
     # -- slash command --------------------------------------------------------------------
 
     async def on_command(
@@ -250,7 +380,28 @@ class SlackHandlers:
         if isinstance(cmd, commands.Help):
             await ack(text=commands.usage(cmd), response_type="ephemeral")
             return
+        if not self.has_room():
+            await ack(text=answers.refusal(BUSY), response_type="ephemeral")
+            self._busy()
+            return
         await ack()
+        self.after_ack(
+            self._command(cmd, body, client, respond),
+            self._notifier(client, body, respond),
+            opens_form=isinstance(cmd, commands.OpenModal),
+        )
+
+    def _notifier(
+        self, client: AsyncWebClient, body: dict[str, Any], respond: Any
+    ) -> Callable[[str], Awaitable[None]]:
+        async def notify(text: str) -> None:
+            await self.tell(client, body, text, respond)
+
+        return notify
+
+    async def _command(
+        self, cmd: commands.Command, body: dict[str, Any], client: AsyncWebClient, respond: Any
+    ) -> None:
         actor = await self.actor(client, body)
         deps = self.deps
 
@@ -521,6 +672,13 @@ class SlackHandlers:
         self, ack: Any, body: dict[str, Any], client: AsyncWebClient, respond: Any
     ) -> None:
         await ack()
+        notify = self._notifier(client, body, respond)
+        if not self.after_ack(
+            self._action(body, client, respond), notify, opens_form=_opens_form(body)
+        ):
+            self.spawn(notify(answers.refusal(BUSY)))
+
+    async def _action(self, body: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
         action = (body.get("actions") or [{}])[0]
         action_id = str(action.get("action_id") or "")
         # a button carries ``value``; a select (``Open a mention…``) its chosen option's
@@ -646,6 +804,68 @@ class SlackHandlers:
             log.warning("views.publish failed", extra={"error": exc.response.get("error")})
 
 
+def _opens_form(body: dict[str, Any]) -> bool:
+    """Whether a click's work opens a form (a view, with the click's ``trigger_id``)."""
+    action = (body.get("actions") or [{}])[0]
+    selected = action.get("selected_option") or {}
+    try:
+        click = parse_click(
+            str(action.get("action_id") or ""),
+            str(action.get("value") or selected.get("value") or ""),
+        )
+    except MalformedAction:
+        return False
+    return click.spec.needs in (Needs.REASON, Needs.EDITOR, Needs.READING)
+
+
+def answer_at_ack(spawn: Callable[[Any], asyncio.Task[Any]], listener: Any) -> Any:
+    """``listener`` as Bolt should run it with ``process_before_response=True``: the
+    listener runs as a task of its own, and Bolt gets its answer (and the HTTP response
+    is written) the moment the listener acknowledges, while the work after ``ack()``
+    goes on. Bolt's own way (``process_before_response=False``) polls every 10 ms for
+    the acknowledgement, a poll that waits behind everything else on the loop.
+
+    A listener that fails before acknowledging fails the request as before (Bolt's error
+    handler, a 500); one that fails after is logged here by its exception's class only.
+    A listener without ``ack`` (events, which Bolt acknowledges itself) is answered at
+    once."""
+
+    @functools.wraps(listener)
+    async def run(**kwargs: Any) -> None:
+        real_ack = kwargs.get("ack")
+        acked: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        async def ack(*args: Any, **ack_kwargs: Any) -> Any:
+            assert real_ack is not None
+            response = await real_ack(*args, **ack_kwargs)
+            if not acked.done():
+                acked.set_result(None)
+            return response
+
+        if real_ack is not None:
+            kwargs["ack"] = ack
+        else:
+            acked.set_result(None)
+        task = spawn(listener(**kwargs))
+        task.add_done_callback(lambda t: _after_ack_failure(t, acked))
+        await asyncio.wait({task, acked}, return_when=asyncio.FIRST_COMPLETED)
+        if task.done() and not acked.done():
+            task.result()  # failed (or ended) before acknowledging: Bolt answers
+
+    return run
+
+
+def _after_ack_failure(task: asyncio.Task[Any], acked: asyncio.Future[None]) -> None:
+    if acked.done():
+        _log_failure(task)
+
+
+def _log_failure(task: asyncio.Task[Any]) -> None:
+    if task.cancelled() or task.exception() is None:
+        return
+    log.error("slack listener error", extra={"error": type(task.exception()).__name__})
+
+
 class _WithholdRequestDetail(logging.Filter):
     """Bolt's own log messages quote the request: an unhandled request's action id or
     callback id (any string a client sends), a failed listener's error. Keep what
@@ -689,18 +909,25 @@ def build_bolt_app(
         authorize=authorize,
         request_verification_enabled=request_verification,
         logger=_bolt_logger(),
-        process_before_response=False,
+        # answered as soon as a listener acknowledges (``answer_at_ack``), not after it
+        process_before_response=True,
     )
+
+    def listen(listener: Any) -> Any:
+        return answer_at_ack(handlers.spawn, listener)
+
+    # The command and the buttons acknowledge, hand the rest to a task (``after_ack``)
+    # and return: the answer is written in the same step of the loop.
     app.command("/reply")(handlers.on_command)
     for action_id in ActionId:
         app.action(str(action_id))(handlers.on_action)
-    app.action(modals.TEMPLATE_ACTION)(handlers.on_template)
+    app.action(modals.TEMPLATE_ACTION)(listen(handlers.on_template))
     # Last: any other action id (an old, garbled or forged button) is answered "out of
     # date" and its refusal audited, instead of Bolt's bare 404.
     app.action(re.compile(r".*"))(handlers.on_action)
-    app.view(modals.CB_DRAFT)(handlers.on_draft_submit)
-    app.view(modals.CB_REASON)(handlers.on_reason_submit)
-    app.event("app_home_opened")(handlers.on_home_opened)
+    app.view(modals.CB_DRAFT)(listen(handlers.on_draft_submit))
+    app.view(modals.CB_REASON)(listen(handlers.on_reason_submit))
+    app.event("app_home_opened")(listen(handlers.on_home_opened))
 
     async def on_info_submit(ack: Any) -> None:
         await ack()

@@ -51,11 +51,16 @@ class SignatureVerifier:
         *,
         max_age: int = MAX_AGE_SECONDS,
         clock: Callable[[], float] = time.time,
+        in_process: bool = False,
     ) -> None:
         self._secret = secret.encode() if secret else None
         self._claim = claim
         self.max_age = max_age
         self._clock = clock
+        # ``claim`` only reads and writes this process's memory (SQLite deployments):
+        # called directly, since a thread would cost two hand-overs of the interpreter
+        # lock, each waiting behind the services' threads
+        self._in_process = in_process
         # its own threads: the acknowledgement must not queue behind the services'
         # work in the loop's default executor
         self._threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="replay-check")
@@ -64,14 +69,17 @@ class SignatureVerifier:
         self, body: bytes, timestamp: str | None, signature: str | None
     ) -> str | None:
         """None if the request is authentic, fresh and new; else a short reason code. The
-        replay check is a database statement, so it runs off the event loop."""
+        replay check is a database statement (unless ``in_process``), so it runs off the
+        event loop."""
         problem, expected, ts = self._authentic(body, timestamp, signature)
         if problem is not None:
             return problem
-        loop = asyncio.get_running_loop()
-        first = await loop.run_in_executor(
-            self._threads, self._claim, expected, ts + self.max_age + 1
-        )
+        expires = ts + self.max_age + 1
+        if self._in_process:
+            first = self._claim(expected, expires)
+        else:
+            loop = asyncio.get_running_loop()
+            first = await loop.run_in_executor(self._threads, self._claim, expected, expires)
         return None if first else "replayed"
 
     def close(self) -> None:
@@ -142,10 +150,11 @@ def checked_request(parsed: envelope.Envelope, text: str, request: web.Request) 
     that was checked (Bolt's own reading of a form treats any body containing the word
     "payload" as an interaction, and so lost slash commands whose text contained it)."""
     bolt_request = AsyncBoltRequest(
-        body=text,
+        body="",  # not parsed a second time: the checked body is set below
         query=request.query_string,
         headers={k.lower(): v for k, v in request.headers.items()},
     )
+    bolt_request.raw_body = text
     bolt_request.body = parsed.body
     bolt_request.context = build_async_context(AsyncBoltContext({}), parsed.body)
     return bolt_request
@@ -187,8 +196,11 @@ def wire(container: Any, app: web.Application) -> SlackHandlers | None:
         signing_secret=settings.secret("SLACK_SIGNING_SECRET"),
         team_id=settings.SLACK_TEAM_ID,
     )
+    shared = container.deps.shared
     verifier = SignatureVerifier(
-        settings.secret("SLACK_SIGNING_SECRET"), container.deps.shared.claim_request_signature
+        settings.secret("SLACK_SIGNING_SECRET"),
+        shared.claim_request_signature,
+        in_process=bool(getattr(shared, "claims_in_process", False)),
     )
     app[SLACK_HANDLERS_KEY] = handlers
     app[BOLT_APP_KEY] = bolt
@@ -200,6 +212,7 @@ def wire(container: Any, app: web.Application) -> SlackHandlers | None:
     app.on_cleanup.append(close_verifier)
 
     app.cleanup_ctx.append(_shared_session(client))
+    app.on_shutdown.append(_drain(handlers))
     if not settings.SLACK_TEAM_ID:
         app.on_startup.append(_learn_workspace(container, client, str(token)))
     app_token = settings.secret("SLACK_APP_TOKEN")
@@ -226,6 +239,17 @@ def _shared_session(
             client.session = None
 
     return session
+
+
+def _drain(handlers: SlackHandlers) -> Callable[[web.Application], Awaitable[None]]:
+    """On shutdown (the listening socket already closed, the Web API session still
+    open): let the jobs acknowledged so far finish, or tell their people they were not
+    done (``SlackHandlers.drain``)."""
+
+    async def drain(_app: web.Application) -> None:
+        await handlers.drain()
+
+    return drain
 
 
 class WorkspaceUnknown(RuntimeError):

@@ -7,6 +7,8 @@ import threading
 import time
 from typing import Any
 
+import pytest
+
 from bot.slack.wiring import SignatureVerifier, signed_headers
 from sandbox.slack_emulator import SlackEmulator
 from tests.slack.conftest import AUTHOR, SECRET, Slack, ingest
@@ -86,10 +88,13 @@ async def test_url_verification_challenge(slack: Any) -> None:
     assert resp.status == 401
 
 
-async def test_verifier_unit() -> None:
+@pytest.mark.parametrize("in_process", [False, True])
+async def test_verifier_unit(in_process: bool) -> None:
     now = [1_700_000_000.0]
     shared = MemorySharedState()
-    v = SignatureVerifier(SECRET, shared.claim_request_signature, clock=lambda: now[0])
+    v = SignatureVerifier(
+        SECRET, shared.claim_request_signature, clock=lambda: now[0], in_process=in_process
+    )
     body = b"a=1"
     h = signed_headers(SECRET, body, int(now[0]))
     ts, sig = h["X-Slack-Request-Timestamp"], h["X-Slack-Signature"]
