@@ -153,7 +153,11 @@ async def test_replay_check_threads_end_with_the_app(
             for t in threading.enumerate()
             if t not in before and t.name.startswith("replay-check")
         ]
-        assert started, "the signature's replay check ran on its own threads"
+        if slack_container.deps.shared.claims_in_process:
+            # SQLite: the claim is a lookup in memory, made on the event loop
+            assert not started
+        else:
+            assert started, "the signature's replay check ran on its own threads"
     finally:
         await client.close()  # the app's clean-up
     for t in started:
