@@ -101,6 +101,24 @@ def test_corpus_is_valid_recorded_and_free_of_duplicates() -> None:
     assert corpus_build.check() == []
 
 
+def test_corpus_check_refuses_near_duplicates_of_any_holdout_file(tmp_path: Path) -> None:
+    """New blind holdouts land in ``bench/data/holdouts/`` next to other files; a corpus
+    reply close to any of their replies, or to the real-world set's, is a problem."""
+    rows = corpus_build.read_jsonl(train.corpus_files()[0])
+    holdouts = tmp_path / "holdouts"
+    holdouts.mkdir()
+    (holdouts / "README.md").write_text("blind holdouts go here\n")
+    (holdouts / "holdout-j.notes.txt").write_text("not a set\n")
+    near = dict(rows[0], id="hj-1", reply=rows[0]["reply"] + " Thanks again.")
+    (holdouts / "holdout-j.jsonl").write_text(json.dumps(near) + "\n")
+    realworld = tmp_path / "phi-realworld.jsonl"
+    realworld.write_text(json.dumps(dict(rows[1], id="rw-1")) + "\n")
+    problems = corpus_build.check(eval_sets=(holdouts, realworld, tmp_path / "missing.jsonl"))
+    name = train.corpus_files()[0].name
+    assert problems == [f"{name}:1: near-duplicate reply", f"{name}:2: near-duplicate reply"]
+    assert corpus_build.check(eval_sets=(tmp_path / "no-such-dir",)) == []
+
+
 def test_corpus_covers_every_kind_and_spanish() -> None:
     rows = train.load_rows(train.corpus_files())
     assert len(rows) >= 6000
