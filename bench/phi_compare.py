@@ -3,8 +3,9 @@
     .venv/bin/python bench/phi_compare.py [--landed COMMIT] [--show-misses]
 
 Evaluation sets (none of them is in the training corpus): the development set
-(``../shared/phi-devset.jsonl``), every blind holdout in ``bench/data/holdouts/`` and the
-real-world check set ``bench/data/phi-realworld.jsonl``.
+(``../shared/phi-devset.jsonl``), every blind holdout still in ``bench/data/holdouts/``
+(each ``*.jsonl`` there; holdouts A–I have moved into the corpus) and the real-world check
+set ``bench/data/phi-realworld.jsonl``.
 
 - *this screen*: ``build_screen()`` in this process;
 - *landed rules*: the rule-based screen as it stood at ``--landed`` (default: the last

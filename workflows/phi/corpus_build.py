@@ -6,9 +6,12 @@
 ``add`` validates every line (the phi-check line fields, ``label``, known ``kinds``), drops exact
 and near duplicates (character n-gram cosine of the reply at or above ``NEAR``) within
 the batch, against the corpus, and against every evaluation set (the development set,
-the blind holdouts and the real-world set, which never enter the corpus), then writes
+every ``*.jsonl`` in ``bench/data/holdouts/`` and the real-world set), then writes
 ``corpus/NAME.jsonl`` and its entry in ``corpus/MANIFEST.json``. ``check`` re-runs the
 same validation and duplicate search over the committed corpus (a test calls it).
+
+A blind holdout joins the corpus only after its first score is recorded: ``git rm`` it
+from ``bench/data/holdouts/`` first, then ``add`` it (as ``learned-holdout-a`` was).
 """
 
 from __future__ import annotations
@@ -103,9 +106,9 @@ def _key(text: str) -> str:
     return re.sub(r"[\W_]+", " ", t).strip()
 
 
-def _eval_rows() -> list[dict[str, Any]]:
+def _eval_rows(eval_sets: Sequence[Path] = EVAL_SETS) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
-    for p in EVAL_SETS:
+    for p in eval_sets:
         files = sorted(p.glob("*.jsonl")) if p.is_dir() else ([p] if p.exists() else [])
         for f in files:
             rows.extend(read_jsonl(f))
@@ -187,7 +190,7 @@ def add(path: Path, name: str, brief: str, writer: str) -> dict[str, Any]:
     return entry
 
 
-def check(fix: bool = False) -> list[str]:
+def check(fix: bool = False, eval_sets: Sequence[Path] = EVAL_SETS) -> list[str]:
     """Problems with the committed corpus (empty when it is sound). With ``fix``, near
     duplicates are removed (the later copy) and the manifest is brought up to date."""
     problems: list[str] = []
@@ -208,7 +211,7 @@ def check(fix: bool = False) -> list[str]:
                 problems.append(str(exc))
             replies.append(d.get("reply", ""))
             where.append((f, i))
-    dup = near_duplicates(replies, [r["reply"] for r in _eval_rows()])
+    dup = near_duplicates(replies, [r["reply"] for r in _eval_rows(eval_sets)])
     drop = [where[i] for i, d in enumerate(dup) if d]
     problems.extend(f"{f.name}:{i + 1}: near-duplicate reply" for f, i in drop)
     if fix and drop:
@@ -230,7 +233,7 @@ def check(fix: bool = False) -> list[str]:
                     b["dropped_duplicates"] += len(gone)
                     b["sha256"] = hashlib.sha256(f.read_bytes()).hexdigest()
         MANIFEST.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-        return check()
+        return check(eval_sets=eval_sets)
     return problems
 
 

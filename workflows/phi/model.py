@@ -26,6 +26,42 @@ MODEL_DIR = Path(__file__).resolve().parent / "model"
 MODEL_PATH = MODEL_DIR / "phi-model.json"
 MODEL_SHA_PATH = MODEL_DIR / "phi-model.json.sha256"
 FORMAT = "countersign-phi-linear/1"
+# what the second stage reads of a reply, besides the linear scores
+SUMMARY_CUES = (
+    "c:reviewer",
+    "c:clinical_new",
+    "c:clinical_echo",
+    "c:you_clinical",
+    "c:clin_word",
+    "c:you_clin_word",
+)
+SUMMARY_WORDS = tuple(
+    "w:" + p
+    for p in (
+        "<person>",
+        "<orgperson>",
+        "<date>",
+        "<condition>",
+        "<procedure>",
+        "<medication>",
+        "<test>",
+        "<insurer>",
+        "<phone>",
+        "<orgphone>",
+        "<email>",
+        "<clin>",
+    )
+)
+_YOU = frozenset("w:" + w for w in "you your yours usted su sus tu tus te le ur u".split())
+SUMMARY = (
+    "reply_logit",
+    "sentence_logit",
+    "log_words",
+    "sentences",
+    "second_person",
+    *SUMMARY_CUES,
+    *SUMMARY_WORDS,
+)
 
 
 class ModelError(RuntimeError):
@@ -41,6 +77,11 @@ def tfidf(features: Sequence[Feature], idf: dict[str, float]) -> dict[str, float
     for name, v in values.items():
         norms[blocks[name]] = norms.get(blocks[name], 0.0) + v * v
     return {name: v / math.sqrt(norms[blocks[name]]) for name, v in values.items()}
+
+
+def logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
 
 
 def sigmoid(z: float) -> float:
@@ -73,6 +114,37 @@ class Scored:
 
 
 @dataclass(frozen=True)
+class Trees:
+    """Gradient-boosted regression trees over a reply's summary (``SUMMARY``), as plain
+    lists: per tree the left and right child of each node (-1 at a leaf), the summary
+    value it splits on, the split point, and the node's value."""
+
+    init: float
+    rate: float
+    trees: tuple[tuple[list[int], list[int], list[int], list[float], list[float]], ...]
+
+    @classmethod
+    def of(cls, data: dict[str, Any]) -> Trees:
+        return cls(
+            float(data["init"]),
+            float(data["rate"]),
+            tuple(
+                (list(t[0]), list(t[1]), list(t[2]), [float(x) for x in t[3]], list(t[4]))
+                for t in data["trees"]
+            ),
+        )
+
+    def probability(self, x: Sequence[float]) -> float:
+        z = self.init
+        for left, right, feature, split, value in self.trees:
+            n = 0
+            while left[n] >= 0:
+                n = left[n] if x[feature[n]] <= split[n] else right[n]
+            z += self.rate * value[n]
+        return sigmoid(z)
+
+
+@dataclass(frozen=True)
 class KindModel:
     intercept: float
     weights: dict[str, float]
@@ -88,17 +160,14 @@ class LinearModel:
         self.meta: dict[str, Any] = dict(data.get("meta", {}))
         self.threshold = float(data["threshold"])
         self.sentence_threshold = float(data.get("sentence_threshold", 1.0))
-        # [[upper bound in words (exclusive) or None, threshold], ...], shortest first
-        self.thresholds_by_length: list[tuple[int | None, float]] = [
-            (None if u is None else int(u), float(t))
-            for u, t in data.get("thresholds_by_length") or [[None, self.threshold]]
-        ]
         self.intercept = float(data["intercept"])
         self.idf: dict[str, float] = {}
         self.weight: dict[str, float] = {}
         for name, (idf, w) in data["features"].items():
             self.idf[name] = float(idf)
             self.weight[name] = float(w)
+        stage = data.get("stage2")
+        self.stage2 = Trees.of(stage) if stage else None
         self.kinds = {
             kind: KindModel(float(k["intercept"]), {n: float(w) for n, w in k["weights"].items()})
             for kind, k in data["kinds"].items()
@@ -122,14 +191,6 @@ class LinearModel:
         except (ValueError, KeyError, TypeError) as exc:
             raise ModelError("PHI model artefact is malformed") from exc
 
-    def threshold_for(self, words: int) -> float:
-        """The reply threshold for a reply of ``words`` words (chosen per length by
-        cross-validation: short replies carry fewer words to score)."""
-        for upper, t in self.thresholds_by_length:
-            if upper is None or words < upper:
-                return t
-        return self.thresholds_by_length[-1][1]
-
     def score(self, features: Sequence[Feature]) -> Scored:
         vec = tfidf(features, self.idf)
         z = self.intercept
@@ -140,6 +201,34 @@ class LinearModel:
             contrib[name] = c
         return Scored(sigmoid(z), features, contrib)
 
+    def summary(
+        self, whole: Sequence[Feature], sentences: Sequence[Sequence[Feature]], words: int
+    ) -> list[float]:
+        """What the second stage reads (``SUMMARY``): the linear scores of the reply and
+        of its worst sentence, the length, and structural cues (second person, named
+        reviewer, clinical words new or echoed, placeholders)."""
+        reply = self.score(whole).probability
+        sentence = max((self.score(s).probability for s in sentences), default=reply)
+        names = Counter(f.name for f in whole)
+        return [
+            logit(reply),
+            logit(sentence),
+            math.log1p(words),
+            float(len(sentences)),
+            float(any(n in names for n in _YOU)),
+            *(float(c in names) for c in SUMMARY_CUES),
+            *(float(names[w]) for w in SUMMARY_WORDS),
+        ]
+
+    def disclosure(
+        self, whole: Sequence[Feature], sentences: Sequence[Sequence[Feature]], words: int
+    ) -> float:
+        """The probability that the reply discloses: the second stage over its summary,
+        or (a first-stage model, inside training) the linear score of the reply."""
+        if self.stage2 is None:
+            return self.score(whole).probability
+        return self.stage2.probability(self.summary(whole, sentences, words))
+
     def kind_scores(self, features: Sequence[Feature]) -> dict[str, float]:
         names = {f.name for f in features if not f.name.startswith("h:")}
         return {kind: m.score(names) for kind, m in self.kinds.items()}
@@ -149,10 +238,13 @@ __all__ = [
     "FORMAT",
     "MODEL_PATH",
     "MODEL_SHA_PATH",
+    "SUMMARY",
     "KindModel",
     "LinearModel",
     "ModelError",
     "Scored",
+    "Trees",
+    "logit",
     "sigmoid",
     "tfidf",
 ]

@@ -3,9 +3,11 @@ disclosure classifier.
 
 Order of the decision (docs/phi-screen.md):
 1. identifiers (record numbers, birth dates, the patient's own contacts) always block;
-2. the classifier scores the whole reply and each sentence; a sentence (or the whole
-   reply) at or above the threshold blocks, so one disclosing sentence inside a long
-   friendly reply is not diluted;
+2. the classifier scores the whole reply and each sentence (also with the reviewer's
+   name masked out), and a second stage of small boosted trees weighs those scores with
+   the reply's structure (reviewer named or addressed, clinical words, length); a
+   probability at or above the threshold blocks, so one disclosing sentence inside a
+   long friendly reply is not diluted and a warm greeting alone is not a disclosure;
 3. every block is explained: the sentence, the words that weighed most, the most
    likely kind, a plain reason and a suggested rewrite; names, clinicians and dates
    inside a flagged sentence get findings of their own.
@@ -27,7 +29,8 @@ from spacy.tokens import Doc
 
 from workflows.phi.analysis import LANGUAGE, Analyser, Analysis
 from workflows.phi.explain import explain_sentence, identifier_finding
-from workflows.phi.model import LinearModel, ModelError
+from workflows.phi.identifiers import Sentence
+from workflows.phi.model import LinearModel, ModelError, Scored
 from workflows.phi.recognizers import (
     build_recognizers,
     make_tldextract_offline,
@@ -132,7 +135,7 @@ class ClassifierPhiScreen:
         self.model = model
         self.org = org
         self.staff_directory = tuple(staff_directory)
-        # PHI_THRESHOLD, when set, replaces the per-length thresholds of the model
+        # PHI_THRESHOLD, when set, replaces the model's threshold
         self.threshold = threshold
 
     def screen(
@@ -156,19 +159,15 @@ class ClassifierPhiScreen:
             return ScreenResult("pass", ())
         a = self.analyse(reply, mention, org)
         raw = [identifier_finding(f) for f in a.deterministic]
-        reply_t = (
-            self.model.threshold_for(len(a.terms)) if self.threshold is None else self.threshold
-        )
-        sentence_t = max(reply_t, self.model.sentence_threshold)
-        scored = [(s, self.model.score(a.features(s.start, s.end))) for s in a.sentences]
-        flagged = [(s, sc) for s, sc in scored if sc.probability >= sentence_t]
-        if self.model.score(a.features()).probability >= reply_t and scored:
-            # the reply as a whole discloses: explain with every sentence over the reply
-            # threshold, or the one that weighs most
-            over = [(s, sc) for s, sc in scored if sc.probability >= reply_t]
-            for pair in over or [max(scored, key=lambda p: p[1].probability)]:
-                if pair not in flagged:
-                    flagged.append(pair)
+        sentences = [a.features(s.start, s.end) for s in a.sentences]
+        scored = [(s, self.model.score(f)) for s, f in zip(a.sentences, sentences, strict=True)]
+        threshold = self.model.threshold if self.threshold is None else self.threshold
+        flagged: list[tuple[Sentence, Scored]] = []
+        if scored and self.model.disclosure(a.features(), sentences, len(a.terms)) >= threshold:
+            # explain with every sentence at or over the sentence threshold, or the one
+            # that weighs most
+            over = [p for p in scored if p[1].probability >= self.model.sentence_threshold]
+            flagged = over or [max(scored, key=lambda p: p[1].probability)]
         for s, sc in flagged:
             raw.extend(explain_sentence(a, s, sc, self.model, self.staff_directory))
         findings: list[Finding] = []

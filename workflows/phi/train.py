@@ -23,7 +23,15 @@ from pathlib import Path
 from typing import Any
 
 from workflows.phi.features import Feature
-from workflows.phi.model import FORMAT, MODEL_PATH, MODEL_SHA_PATH, LinearModel, tfidf
+from workflows.phi.model import (
+    FORMAT,
+    MODEL_PATH,
+    MODEL_SHA_PATH,
+    SUMMARY,
+    LinearModel,
+    Trees,
+    tfidf,
+)
 from workflows.phi.types import FINDING_KINDS, MentionContext
 
 CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
@@ -33,11 +41,8 @@ TARGET_RECALL = 0.98
 C = 8.0
 KIND_C = 0.5
 MIN_DF = 2
-# at most this share of safe replies blocked by one sentence alone (cross-validated)
-SENTENCE_FALSE_BLOCK = 0.01
-# reply lengths (words) with a reply threshold of their own, and the thresholds tried
-LENGTH_BUCKETS = (8, 20, 60)
-BUCKET_GRID = (0.08, 0.1, 0.12, 0.14, 0.16, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6)
+# the second stage: gradient-boosted trees over each reply's summary (model.SUMMARY)
+TREES = {"n_estimators": 200, "max_depth": 3, "learning_rate": 0.05}
 
 
 @dataclass(frozen=True)
@@ -202,24 +207,50 @@ def fit(data: Sequence[Featurized], rows: Sequence[Row], seed: int = SEED) -> di
 
 @dataclass(frozen=True)
 class Decision:
-    """Out-of-fold scores of one reply: whole reply, worst sentence, identifiers."""
+    """Out-of-fold view of one reply: linear scores (whole, worst sentence), identifiers,
+    and the summary the second stage reads."""
 
     whole: float
     sentence: float
     deterministic: bool
-    words: int
-
-    def blocks(self, threshold: float, sentence_threshold: float) -> bool:
-        return self.deterministic or self.whole >= threshold or self.sentence >= sentence_threshold
-
-    def blocks_by_length(self, by_length: Sequence[Sequence[Any]], sentence_t: float) -> bool:
-        return self.blocks(threshold_for(by_length, self.words), sentence_t)
+    summary: tuple[float, ...]
 
 
 def decide(model: LinearModel, d: Featurized) -> Decision:
     whole = model.score(d.whole).probability
     sentence = max((model.score(s).probability for s in d.sentences), default=0.0)
-    return Decision(whole, sentence, d.deterministic, d.words)
+    return Decision(
+        whole, sentence, d.deterministic, tuple(model.summary(d.whole, d.sentences, d.words))
+    )
+
+
+def fit_trees(
+    summaries: Sequence[Sequence[float]], labels: Sequence[int], seed: int
+) -> dict[str, Any]:
+    """The second stage, as plain lists (``model.Trees``)."""
+    import numpy as np
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    y = np.array(labels)
+    gb = GradientBoostingClassifier(random_state=seed, **TREES)
+    gb.fit(np.array(summaries, dtype=float), y)
+    prior = float(y.mean())
+    trees = [
+        [
+            [int(x) for x in est.tree_.children_left],
+            [int(x) for x in est.tree_.children_right],
+            [max(int(x), 0) for x in est.tree_.feature],
+            [float(x) for x in est.tree_.threshold],
+            [float(x) for x in est.tree_.value[:, 0, 0]],
+        ]
+        for est in gb.estimators_[:, 0]
+    ]
+    return {
+        "summary": list(SUMMARY),
+        "init": math.log(prior / (1 - prior)),
+        "rate": float(TREES["learning_rate"]),
+        "trees": trees,
+    }
 
 
 def cross_validate(
@@ -238,100 +269,74 @@ def cross_validate(
     return [d for d in out if d is not None]
 
 
+def stage2_probabilities(
+    decisions: Sequence[Decision], rows: Sequence[Row], seed: int = SEED
+) -> list[float]:
+    """Out-of-fold probabilities of the second stage, each from trees trained on the
+    out-of-fold summaries of the other folds."""
+    from sklearn.model_selection import StratifiedKFold
+
+    labels = [1 if r.unsafe else 0 for r in rows]
+    out = [0.0] * len(rows)
+    skf = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed + 1)
+    for train_idx, test_idx in skf.split(list(range(len(rows))), labels):
+        summaries = [decisions[i].summary for i in train_idx]
+        trees = Trees.of(fit_trees(summaries, [labels[i] for i in train_idx], seed))
+        for i in test_idx:
+            out[i] = trees.probability(decisions[i].summary)
+    return out
+
+
+def _highest(scores: Sequence[float], hits: Sequence[bool], target: float) -> float:
+    """The highest threshold (step 0.005) at which ``hits`` or a score at or above it
+    reaches ``target`` of the rows."""
+    for k in range(200):
+        t = round(1.0 - 0.005 * (k + 1), 3)
+        if sum(h or x >= t for x, h in zip(scores, hits, strict=True)) >= target * len(scores):
+            return t
+    return 0.0
+
+
 def choose_thresholds(
-    decisions: Sequence[Decision], rows: Sequence[Row], target: float
-) -> tuple[float, float, list[list[Any]]]:
-    """The sentence threshold keeps sentence-only blocks of safe replies under
-    ``SENTENCE_FALSE_BLOCK``. Then, for replies of each length (``LENGTH_BUCKETS``
-    words), the reply thresholds that reach the target recall over all replies while
-    blocking the fewest safe ones (short replies carry few words, so a disclosure scores
-    lower there than in a long reply). The single threshold that reaches the target is
-    kept too: it is what ``PHI_THRESHOLD`` replaces, and the trade-off table's scale."""
-    import itertools
-
-    import numpy as np
-
-    safe_s = [d.sentence for d, r in zip(decisions, rows, strict=True) if not r.unsafe]
-    grid = [round(0.5 + 0.01 * k, 2) for k in range(50)]
-    sentence_t = next(
-        (t for t in grid if sum(x >= t for x in safe_s) <= SENTENCE_FALSE_BLOCK * len(safe_s)),
-        0.99,
+    decisions: Sequence[Decision], probs: Sequence[float], rows: Sequence[Row], target: float
+) -> tuple[float, float]:
+    """The second stage's threshold: the highest whose pooled out-of-fold recall on
+    unsafe replies reaches ``target``. And the sentence threshold that picks which
+    sentences of a blocked reply are explained: the highest at which the linear score
+    of the worst sentence alone reaches the same recall."""
+    unsafe = [i for i, r in enumerate(rows) if r.unsafe]
+    det = [decisions[i].deterministic for i in unsafe]
+    threshold = _highest([probs[i] for i in unsafe], det, target)
+    sentence_t = _highest(
+        [max(decisions[i].sentence, decisions[i].whole) for i in unsafe], det, target
     )
-    unsafe = [d for d, r in zip(decisions, rows, strict=True) if r.unsafe]
-    threshold = 0.5
-    for t in [round(0.5 - 0.01 * k, 2) for k in range(45)]:
-        threshold = t
-        caught = sum(d.blocks(t, sentence_t) for d in unsafe)
-        if unsafe and caught / len(unsafe) >= target:
-            break
-    y = np.array([r.unsafe for r in rows])
-    whole = np.array([d.whole for d in decisions])
-    fixed = np.array([d.deterministic or d.sentence >= sentence_t for d in decisions])
-    words = np.array([d.words for d in decisions])
-    bounds = [0, *LENGTH_BUCKETS, 10**9]
-    masks = [(words >= lo) & (words < hi) for lo, hi in itertools.pairwise(bounds)]
-    best: tuple[float, tuple[float, ...]] | None = None
-    for ts in itertools.product(BUCKET_GRID, repeat=len(masks)):
-        blocked = fixed.copy()
-        for m, t in zip(masks, ts, strict=True):
-            blocked |= m & (whole >= t)
-        if y.any() and blocked[y].mean() >= target:
-            fb = float(blocked[~y].mean()) if (~y).any() else 0.0
-            if best is None or fb < best[0] or (fb == best[0] and sum(ts) > sum(best[1])):
-                best = (fb, ts)
-    chosen = best[1] if best is not None else (threshold,) * len(masks)
-    by_length = [
-        [hi if hi < 10**9 else None, t]
-        for (_lo, hi), t in zip(itertools.pairwise(bounds), chosen, strict=True)
-    ]
-    return threshold, sentence_t, by_length
-
-
-def threshold_for(by_length: Sequence[Sequence[Any]], words: int) -> float:
-    """The reply threshold for a reply of ``words`` words."""
-    for upper, t in by_length:
-        if upper is None or words < upper:
-            return float(t)
-    return float(by_length[-1][1])
+    return threshold, sentence_t
 
 
 def cv_report(
-    decisions: Sequence[Decision],
-    rows: Sequence[Row],
-    threshold: float,
-    sentence_t: float,
-    by_length: Sequence[Sequence[Any]],
+    decisions: Sequence[Decision], probs: Sequence[float], rows: Sequence[Row], threshold: float
 ) -> dict[str, Any]:
-    blocked = [d.blocks_by_length(by_length, sentence_t) for d in decisions]
+    blocked = [d.deterministic or p >= threshold for d, p in zip(decisions, probs, strict=True)]
 
-    def rate(idx: list[int]) -> dict[str, Any]:
+    def rate(idx: list[int], by: Sequence[bool] = blocked) -> dict[str, Any]:
         uns = [i for i in idx if rows[i].unsafe]
         safe = [i for i in idx if not rows[i].unsafe]
-        caught = sum(blocked[i] for i in uns)
-        fb = sum(blocked[i] for i in safe)
         return {
             "unsafe": len(uns),
-            "recall": round(caught / len(uns), 4) if uns else None,
+            "recall": round(sum(by[i] for i in uns) / len(uns), 4) if uns else None,
             "safe": len(safe),
-            "false_block": round(fb / len(safe), 4) if safe else None,
+            "false_block": round(sum(by[i] for i in safe) / len(safe), 4) if safe else None,
         }
 
     every = list(range(len(rows)))
-    unsafe = [d for d, r in zip(decisions, rows, strict=True) if r.unsafe]
-    safe = [d for d, r in zip(decisions, rows, strict=True) if not r.unsafe]
-    tradeoff = [
-        {
-            "threshold": t,
-            "recall": round(sum(d.blocks(t, max(t, sentence_t)) for d in unsafe) / len(unsafe), 4),
-            "false_block": round(sum(d.blocks(t, max(t, sentence_t)) for d in safe) / len(safe), 4),
-        }
-        for t in (0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7)
-        if unsafe and safe
-    ]
+    tradeoff = []
+    for t in (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7):
+        at = [d.deterministic or p >= t for d, p in zip(decisions, probs, strict=True)]
+        tradeoff.append(
+            {"threshold": t, **{k: rate(every, at)[k] for k in ("recall", "false_block")}}
+        )
     return {
         "threshold": threshold,
-        "thresholds_by_length": [list(b) for b in by_length],
-        "sentence_threshold": sentence_t,
         "tradeoff": tradeoff,
         "all": rate(every),
         "by_lang": {
@@ -354,14 +359,15 @@ def train(corpus: Path = CORPUS_DIR) -> tuple[dict[str, Any], dict[str, Any]]:
     import sklearn
 
     rows = load_rows(corpus_files(corpus))
-    analyser = build_analyser()
-    data = featurize(analyser, rows)
+    data = featurize(build_analyser(), rows)
     decisions = cross_validate(data, rows)
-    threshold, sentence_t, by_length = choose_thresholds(decisions, rows, TARGET_RECALL)
-    report = cv_report(decisions, rows, threshold, sentence_t, by_length)
+    probs = stage2_probabilities(decisions, rows)
+    threshold, sentence_t = choose_thresholds(decisions, probs, rows, TARGET_RECALL)
+    report = cv_report(decisions, probs, rows, threshold)
     content = fit(data, rows)
+    labels = [1 if r.unsafe else 0 for r in rows]
+    content["stage2"] = fit_trees([d.summary for d in decisions], labels, SEED)
     content["threshold"] = threshold
-    content["thresholds_by_length"] = by_length
     content["sentence_threshold"] = sentence_t
     content["meta"] = {
         "corpus_sha256": corpus_sha256(corpus),
@@ -369,6 +375,7 @@ def train(corpus: Path = CORPUS_DIR) -> tuple[dict[str, Any], dict[str, Any]]:
         "unsafe": sum(r.unsafe for r in rows),
         "seed": SEED,
         "C": C,
+        "trees": TREES,
         "target_recall": TARGET_RECALL,
         "scikit_learn": sklearn.__version__,
         "cross_validation": report,
@@ -376,14 +383,9 @@ def train(corpus: Path = CORPUS_DIR) -> tuple[dict[str, Any], dict[str, Any]]:
     return content, report
 
 
-def print_report(report: dict[str, Any], rows: Sequence[Row] = (), rows_count: int = 0) -> None:
-    n = len(rows) or rows_count
-    print(f"five-fold cross-validation on the corpus ({n} replies)")
-    by_length = ", ".join(
-        f"under {u} words {t}" if u is not None else f"longer {t}"
-        for u, t in report["thresholds_by_length"]
-    )
-    print(f"thresholds: reply by length ({by_length}), sentence {report['sentence_threshold']}")
+def print_report(report: dict[str, Any], rows_count: int) -> None:
+    print(f"five-fold cross-validation on the corpus ({rows_count} replies)")
+    print(f"threshold on the second stage's probability: {report['threshold']}")
 
     def line(label: str, r: dict[str, Any]) -> str:
         rec = f"{r['recall']:.3f} of {r['unsafe']}" if r["recall"] is not None else "-"
@@ -392,7 +394,7 @@ def print_report(report: dict[str, Any], rows: Sequence[Row] = (), rows_count: i
 
     print(line("all", report["all"]))
     print(
-        "  reply threshold -> recall / false blocks: "
+        "  threshold -> recall / false blocks: "
         + ", ".join(
             f"{p['threshold']}: {p['recall']:.3f}/{p['false_block']:.3f}"
             for p in report["tradeoff"]
@@ -423,8 +425,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.cv_only:
         rows = load_rows(corpus_files(args.corpus))
         decisions = cross_validate(featurize(build_analyser(), rows), rows)
-        t, st, by_length = choose_thresholds(decisions, rows, TARGET_RECALL)
-        print_report(cv_report(decisions, rows, t, st, by_length), rows)
+        probs = stage2_probabilities(decisions, rows)
+        t, _st = choose_thresholds(decisions, probs, rows, TARGET_RECALL)
+        print_report(cv_report(decisions, probs, rows, t), len(rows))
         return 0
     content, report = train(args.corpus)
     raw = dump(content)
@@ -439,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out.with_name(args.out.name + ".sha256") if args.out != MODEL_PATH else MODEL_SHA_PATH
     )
     sha_path.write_text(f"{sha}  {args.out.name}\n", encoding="utf-8")
-    print_report(report, rows_count=content["meta"]["rows"])
+    print_report(report, content["meta"]["rows"])
     print(f"wrote {args.out} ({len(raw)} bytes, sha256 {sha})")
     return 0
 

@@ -14,7 +14,15 @@ from hypothesis import strategies as st
 from tests.unit.phi.conftest import run
 from workflows.phi import corpus_build, train
 from workflows.phi.features import Entity, block_of, cues, features, model_terms
-from workflows.phi.model import MODEL_PATH, MODEL_SHA_PATH, LinearModel, ModelError, tfidf
+from workflows.phi.model import (
+    MODEL_PATH,
+    MODEL_SHA_PATH,
+    SUMMARY,
+    LinearModel,
+    ModelError,
+    Trees,
+    tfidf,
+)
 from workflows.phi.screen import ClassifierPhiScreen
 from workflows.phi.types import FINDING_KINDS, PhiScreen
 from workflows.phi.vocab import default_vocabulary, tokenize
@@ -101,6 +109,24 @@ def test_corpus_is_valid_recorded_and_free_of_duplicates() -> None:
     assert corpus_build.check() == []
 
 
+def test_corpus_check_refuses_near_duplicates_of_any_holdout_file(tmp_path: Path) -> None:
+    """New blind holdouts land in ``bench/data/holdouts/`` next to other files; a corpus
+    reply close to any of their replies, or to the real-world set's, is a problem."""
+    rows = corpus_build.read_jsonl(train.corpus_files()[0])
+    holdouts = tmp_path / "holdouts"
+    holdouts.mkdir()
+    (holdouts / "README.md").write_text("blind holdouts go here\n")
+    (holdouts / "holdout-j.notes.txt").write_text("not a set\n")
+    near = dict(rows[0], id="hj-1", reply=rows[0]["reply"] + " Thanks again.")
+    (holdouts / "holdout-j.jsonl").write_text(json.dumps(near) + "\n")
+    realworld = tmp_path / "phi-realworld.jsonl"
+    realworld.write_text(json.dumps(dict(rows[1], id="rw-1")) + "\n")
+    problems = corpus_build.check(eval_sets=(holdouts, realworld, tmp_path / "missing.jsonl"))
+    name = train.corpus_files()[0].name
+    assert problems == [f"{name}:1: near-duplicate reply", f"{name}:2: near-duplicate reply"]
+    assert corpus_build.check(eval_sets=(tmp_path / "no-such-dir",)) == []
+
+
 def test_corpus_covers_every_kind_and_spanish() -> None:
     rows = train.load_rows(train.corpus_files())
     assert len(rows) >= 6000
@@ -119,6 +145,7 @@ def test_retraining_reproduces_the_artefact() -> None:
     assert fresh["meta"]["corpus_sha256"] == committed["meta"]["corpus_sha256"]
     assert fresh["threshold"] == pytest.approx(committed["threshold"], abs=0.011)
     assert set(fresh["features"]) == set(committed["features"])
+    assert fresh["stage2"] == committed["stage2"]
     drift = max(
         abs(fresh["features"][k][1] - committed["features"][k][1]) for k in committed["features"]
     )
@@ -172,13 +199,29 @@ def test_threshold_setting_moves_the_decision(presidio_screen: ClassifierPhiScre
     assert run(lenient, "Your MRN is 00482913.").verdict == "block"
 
 
-def test_reply_threshold_depends_on_length() -> None:
+def test_second_stage_trees_read_from_json_match_scikit_learn() -> None:
+    """The exported trees (plain lists, no pickle) give scikit-learn's probabilities."""
+    import numpy as np
+    from sklearn.ensemble import GradientBoostingClassifier
+
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(400, len(SUMMARY)))
+    y = (X[:, 0] * X[:, 7] + 0.3 * rng.normal(size=400) > 0).astype(int)
+    exported = json.loads(json.dumps(train.fit_trees(X.tolist(), y.tolist(), train.SEED)))
+    trees = Trees.of(exported)
+    expected = (
+        GradientBoostingClassifier(random_state=train.SEED, **train.TREES)
+        .fit(X, y)
+        .predict_proba(X)[:, 1]
+    )
+    got = np.array([trees.probability(x) for x in X.tolist()])
+    assert np.abs(got - expected).max() < 1e-9
+
+
+def test_committed_model_has_its_second_stage() -> None:
     data = json.loads(MODEL_PATH.read_bytes())
-    data["thresholds_by_length"] = [[8, 0.1], [20, 0.2], [None, 0.4]]
+    assert data["stage2"]["summary"] == list(SUMMARY)
     model = LinearModel(data)
-    assert model.threshold_for(3) == 0.1
-    assert model.threshold_for(8) == 0.2
-    assert model.threshold_for(19) == 0.2
-    assert model.threshold_for(500) == 0.4
-    del data["thresholds_by_length"]
-    assert LinearModel(data).threshold_for(5) == data["threshold"]
+    assert model.stage2 is not None and 0 < model.threshold < 1
+    del data["stage2"]
+    assert LinearModel(data).stage2 is None
