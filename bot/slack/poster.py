@@ -843,7 +843,11 @@ class SlackPoster:
 
     def _post_listed(self, mention: MentionView, *, check: bool) -> ThreadRef | None:
         """Post the own message of a mention listed in a burst digest (once: under the
-        channel's burst lock the stored thread is read again) and store its thread."""
+        channel's burst lock the stored thread is read again) and store its thread.
+
+        Any of the mention's outbox rows may post it, so the channel is always read back
+        first: ``check`` (this row's earlier claims) says nothing of another row whose
+        post landed but answered an error, or whose process died before storing it."""
         thread = chat.get_thread(self.deps, mention.id, PLATFORM)
         if not _listed(thread):
             return thread
@@ -855,12 +859,14 @@ class SlackPoster:
             if not _listed(thread):
                 return thread  # posted meanwhile
             key = f"mention:{mention.id}"
-            ts = self._find_posted(channel, key, None, check=check)
+            ts = self._find_posted(channel, key, None, check=True)
+            found = ts is not None
             if ts is None:
                 msg = b.mention_message(mention, now=self.deps.clock())
                 ts = self._post(channel, msg, key, None, mention.id)
             thread = chat.save_thread(self.deps, mention.id, PLATFORM, channel, ts)
-        self._continuations(mention, thread, check=check)
+        # a parent posted by an earlier attempt may have its continuations posted too
+        self._continuations(mention, thread, check=check or found)
         return thread
 
     # ------------------------------------------------------------------ Slack calls

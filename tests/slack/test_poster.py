@@ -572,3 +572,26 @@ def test_a_burst_of_1000_is_listed_within_two_minutes_at_slacks_pace(
     thread = chat.get_thread(container.deps, other, "slack")
     assert thread is not None and thread.ts
     assert len(emu.replies(CH, thread.ts)) == 1
+
+
+def test_a_listed_parent_whose_post_answered_an_error_is_not_posted_again_by_another_row(
+    container: Any, emu: SlackEmulator, clock: Any
+) -> None:
+    # A listed mention's own parent is posted by whichever of its rows comes first. When
+    # that post lands but answers an error, the next row about the mention (a different
+    # outbox row, never attempted, possibly in another process) must find it, not post a
+    # second copy.
+    ids, _digest = _burst(container, emu, 6)
+    mid = ids[-1]
+    emu.fail("chat.postMessage", "internal_error", status=500, apply=True)
+    drafting.create_revision(container.deps, AUTHOR, mid, "Thank you for telling us.")
+    mentions.assign(container.deps, AUTHOR, mid)
+    deliver(container)  # the revision's row fails after posting; the assignment's row runs
+    clock.advance(seconds=60)
+    deliver(container)
+    parents = [m for m in emu.messages(CH) if m.text.startswith(f"M-{mid}")]
+    assert len(parents) == 1, [m.text for m in emu.messages(CH)]
+    thread = chat.get_thread(container.deps, mid, "slack")
+    assert thread is not None and thread.ts == parents[0].ts
+    assert len(emu.replies(CH, thread.ts)) == 1  # the revision note, once
+    assert all(r.status == "done" for r in outbox_rows(container))
