@@ -135,7 +135,8 @@ def turn(
                 again = _classify(_ref(row), now, policy)
                 return Turn(Do.WAIT, after=0.1) if again is None or again.do is Do.LIST else again
             state.recent = [t for t in state.recent if now - t <= policy.window]
-            in_burst = now - state.last <= policy.window or len(state.recent) >= policy.threshold
+            listed_lately = state.last > 0 and now - state.last <= policy.window
+            in_burst = listed_lately or len(state.recent) >= policy.threshold
             if not in_burst:
                 _add(uow, deps, mention_id, platform, channel, {"own": True})
                 uow.commit()
