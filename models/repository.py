@@ -283,13 +283,12 @@ class Repository:
             ).scalars()
         )
 
-    def mentions_awaiting_first_post(
-        self, topic: str, platform: str, limit: int, leased_after: datetime
-    ) -> list[int]:
-        """Mentions whose ``topic`` row is pending, not in a relay's hands (a claimed row
-        is leased until after ``leased_after``) and that have no thread record on
-        ``platform`` yet, oldest first."""
-        posted = select(ChatThread.id).where(
+    def mentions_awaiting_first_post(self, topic: str, platform: str, limit: int) -> list[int]:
+        """Mentions whose ``topic`` row is pending and that have no thread record on
+        ``platform`` yet (nothing decided for them there: neither an own message nor a
+        listing), oldest first. One query; a claim writes the records under the
+        channel's burst lock, so two claims never take one mention."""
+        decided = select(ChatThread.id).where(
             ChatThread.mention_id == OutboxMessage.mention_id, ChatThread.platform == platform
         )
         return [
@@ -300,14 +299,25 @@ class Repository:
                     OutboxMessage.status == "pending",
                     OutboxMessage.topic == topic,
                     OutboxMessage.mention_id.is_not(None),
-                    OutboxMessage.next_attempt_at < leased_after,
-                    ~posted.exists(),
+                    ~decided.exists(),
                 )
-                .order_by(OutboxMessage.id)
+                .group_by(OutboxMessage.mention_id)
+                .order_by(OutboxMessage.mention_id)
                 .limit(limit)
             ).scalars()
             if i is not None
         ]
+
+    def threads(self, mention_ids: Sequence[int], platform: str) -> list[ChatThread]:
+        if not mention_ids:
+            return []
+        return list(
+            self.session.execute(
+                select(ChatThread).where(
+                    ChatThread.mention_id.in_(list(mention_ids)), ChatThread.platform == platform
+                )
+            ).scalars()
+        )
 
     def outbox_counts(self) -> dict[str, int]:
         """Outbox rows by status (``pending``, ``done``, ``dead``)."""

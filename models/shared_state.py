@@ -28,7 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from models.db import BURST_LOCK_CLASS
 from models.tables import ChannelBurst, ChannelPace, SeenSignature
-from workflows.shared_state import BurstState, Slot, next_slot
+from workflows.shared_state import BurstState, Slot, held_slot
 
 LOCK_TIMEOUT = "30s"
 
@@ -43,16 +43,30 @@ class _ChannelRows:
     # ------------------------------------------------------------------ pace
 
     def reserve_channel_slot(
-        self, channel: str, *, now: float, interval: float, burst: int, max_wait: float
+        self,
+        channel: str,
+        *,
+        now: float,
+        interval: float,
+        burst: int,
+        max_wait: float,
+        hold: float | None = None,
     ) -> Slot:
         with self.engine.begin() as conn:
             next_at, blocked_until = self._locked_pace(conn, channel)
             if blocked_until > now:
                 return Slot(blocked_until - now, reserved=False, blocked=True)
-            slot, later = next_slot(next_at, now, interval, burst, max_wait)
+            held_until = float(
+                conn.execute(
+                    select(ChannelPace.held_until).where(ChannelPace.channel == channel)
+                ).scalar_one()
+            )
+            slot, later, held = held_slot(next_at, held_until, now, interval, burst, max_wait, hold)
             if slot.reserved:
                 conn.execute(
-                    update(ChannelPace).where(ChannelPace.channel == channel).values(next_at=later)
+                    update(ChannelPace)
+                    .where(ChannelPace.channel == channel)
+                    .values(next_at=later, held_until=held)
                 )
             return slot
 
@@ -68,7 +82,7 @@ class _ChannelRows:
     def _locked_pace(self, conn: Connection, channel: str) -> tuple[float, float]:
         conn.execute(
             self._insert(ChannelPace)
-            .values(channel=channel, next_at=0.0, blocked_until=0.0)
+            .values(channel=channel, next_at=0.0, blocked_until=0.0, held_until=0.0)
             .on_conflict_do_nothing()
         )
         row = conn.execute(
@@ -81,18 +95,12 @@ class _ChannelRows:
     # ------------------------------------------------------------------ burst digest
 
     def _save_burst(self, conn: Connection, channel: str, state: BurstState) -> None:
-        values: dict[str, Any] = {
-            "recent": list(state.recent),
-            "digest_ts": state.digest_ts,
-            "opened": state.opened,
-            "last": state.last,
-            "mention_ids": list(state.mention_ids),
-            "pending": list(state.pending),
-            "edited": state.edited,
-        }
+        values: dict[str, Any] = {"recent": list(state.recent), "last": state.last}
+        # columns of the earlier digest scheme (0004, 0005) keep their empty values
+        legacy: dict[str, Any] = {"opened": 0.0, "mention_ids": [], "pending": [], "edited": 0.0}
         conn.execute(
             self._insert(ChannelBurst)
-            .values(channel=channel, **values)
+            .values(channel=channel, **values, **legacy)
             .on_conflict_do_update(index_elements=[ChannelBurst.channel], set_=values)
         )
 
@@ -181,24 +189,8 @@ class InProcessSharedState(_ChannelRows):
 
 def _load_burst(conn: Connection, channel: str) -> BurstState:
     row = conn.execute(
-        select(
-            ChannelBurst.recent,
-            ChannelBurst.digest_ts,
-            ChannelBurst.opened,
-            ChannelBurst.last,
-            ChannelBurst.mention_ids,
-            ChannelBurst.pending,
-            ChannelBurst.edited,
-        ).where(ChannelBurst.channel == channel)
+        select(ChannelBurst.recent, ChannelBurst.last).where(ChannelBurst.channel == channel)
     ).one_or_none()
     if row is None:
         return BurstState()
-    return BurstState(
-        recent=[float(t) for t in row.recent or []],
-        digest_ts=row.digest_ts,
-        opened=float(row.opened),
-        last=float(row.last),
-        mention_ids=[int(i) for i in row.mention_ids or []],
-        pending=[int(i) for i in row.pending or []],
-        edited=float(row.edited or 0.0),
-    )
+    return BurstState(recent=[float(t) for t in row.recent or []], last=float(row.last))

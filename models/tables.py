@@ -352,13 +352,15 @@ class SeenSignature(Base):
 
 class ChannelPace(Base):
     """A channel's posting pace shared by every replica (epoch seconds): the next slot
-    at an even pace, and Slack's Retry-After after a 429."""
+    at an even pace, Slack's Retry-After after a 429, and until when a burst listing
+    holds the channel's slots (notes wait; listings go first)."""
 
     __tablename__ = "channel_pace"
 
     channel: Mapped[str] = mapped_column(String(64), primary_key=True)
     next_at: Mapped[float] = mapped_column(Float, default=0.0)
     blocked_until: Mapped[float] = mapped_column(Float, default=0.0)
+    held_until: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
 
 
 class ChannelBurst(Base):

@@ -1,5 +1,6 @@
 """State every replica must see the same way: Slack request signatures already accepted
-(replay refusal), each channel's posting pace, and each channel's burst digest.
+(replay refusal), each channel's posting pace (with the hold a burst listing puts on it,
+so listings go before notes), and each channel's burst state.
 
 ``SharedState`` is the port; ``models.shared_state`` keeps it in the database
 (``SqlSharedState`` on PostgreSQL, ``InProcessSharedState`` for a single-process SQLite
@@ -25,25 +26,31 @@ class Slot:
 
 @dataclass
 class BurstState:
-    """One channel's burst: when its recent own parents were posted and, during a burst,
-    the mentions waiting to be listed (``pending``) and the last digest message
-    (``digest_ts``, last drawn at ``edited``) with the mentions it lists
-    (``mention_ids``). A burst ends once nothing is pending and no mention arrived for
-    the digest window."""
+    """One channel's burst: when its recent own messages were decided (``recent``) and
+    when it last listed mentions (``last``). A burst lasts while either is within the
+    listing window (``workflows.services.listing``)."""
 
     recent: list[float] = field(default_factory=list)
-    digest_ts: str | None = None
-    opened: float = 0.0
     last: float = 0.0
-    mention_ids: list[int] = field(default_factory=list)
-    pending: list[int] = field(default_factory=list)
-    edited: float = 0.0
 
-    def close_digest(self) -> None:
-        """Later mentions go into a new digest message (the pending ones stay)."""
-        self.digest_ts = None
-        self.opened = self.last = self.edited = 0.0
-        self.mention_ids = []
+
+def held_slot(
+    next_at: float,
+    held_until: float,
+    now: float,
+    interval: float,
+    burst: int,
+    max_wait: float,
+    hold: float | None,
+) -> tuple[Slot, float, float]:
+    """``next_slot`` with the listing hold: returns the slot, the new ``next_at`` and the
+    new ``held_until``."""
+    if hold is None and held_until > now:
+        return Slot(held_until - now, reserved=False), next_at, held_until
+    slot, later = next_slot(next_at, now, interval, burst, max_wait)
+    if hold is not None and slot.reserved:
+        held_until = now + slot.wait + hold if hold > 0 else min(held_until, now)
+    return slot, later, held_until
 
 
 def next_slot(
@@ -65,9 +72,22 @@ class SharedState(Protocol):
         ...
 
     def reserve_channel_slot(
-        self, channel: str, *, now: float, interval: float, burst: int, max_wait: float
+        self,
+        channel: str,
+        *,
+        now: float,
+        interval: float,
+        burst: int,
+        max_wait: float,
+        hold: float | None = None,
     ) -> Slot:
-        """Atomically take the channel's next posting slot (see ``next_slot``)."""
+        """Atomically take the channel's next posting slot (see ``next_slot``).
+
+        ``hold`` is for burst listings, which go before notes: such a reservation ignores
+        the channel's hold, and keeps the channel held for ``hold`` seconds after its
+        slot (0: not held; the listing backlog is empty). A reservation without ``hold``
+        (a note) gets nothing while the channel is held: ``Slot(wait, reserved=False)``
+        with the wait until the hold ends."""
         ...
 
     def block_channel(self, channel: str, until: float) -> None:

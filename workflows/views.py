@@ -179,3 +179,22 @@ class ThreadRef:
     channel: str | None
     ts: str | None
     conversation_ref: dict[str, object] | None = None
+
+
+LISTING_SEVERITY_ORDER = {"critical": 0, "high": 1, "normal": 2}
+
+
+def listing_groups(mentions: list[MentionView]) -> list[tuple[str, str, list[MentionView]]]:
+    """A burst listing's groups, as every chat surface shows them: by severity (critical
+    first), then platform, each oldest first: ``(severity, platform, mentions)``."""
+
+    def group(m: MentionView) -> tuple[int, str, str]:
+        return (LISTING_SEVERITY_ORDER.get(m.severity, 9), m.severity, m.platform)
+
+    out: list[tuple[str, str, list[MentionView]]] = []
+    for m in sorted(mentions, key=lambda m: (*group(m), m.id)):
+        if out and (out[-1][0], out[-1][1]) == (m.severity, m.platform):
+            out[-1][2].append(m)
+        else:
+            out.append((m.severity, m.platform, [m]))
+    return out

@@ -45,7 +45,7 @@ from workflows.labels import (
 )
 from workflows.permissions import Viewer, announced, offered, pick
 from workflows.state_machine import APPROVER_ROLES, RevisionState, Role, State
-from workflows.views import FindingView, MentionView, Queue, RevisionView
+from workflows.views import FindingView, MentionView, Queue, RevisionView, listing_groups
 
 Block = dict[str, Any]
 
@@ -923,7 +923,6 @@ def daily_digest_message(
 
 
 BURST_CAP = 100  # mentions per burst digest message (a static_select holds 100 options)
-SEVERITY_ORDER = {"critical": 0, "high": 1, "normal": 2}
 OPEN_MENTION_ACTION = ActionId.DIGEST_OPEN.value  # "Open a mention…": posts its own parent
 
 
@@ -965,20 +964,12 @@ def burst_listing(mentions: Sequence[MentionView]) -> SlackMessage:
         }
         blocks.append(actions("burst:open", select))
 
-    def group(m: MentionView) -> tuple[int, str, str]:
-        return (SEVERITY_ORDER.get(m.severity, 9), m.severity, platform_label(m.platform))
-
     lines: list[str] = []
-    current: tuple[int, str, str] | None = None
-    ordered = sorted(shown, key=lambda m: (*group(m), m.id))
-    for m in ordered:
-        if group(m) != current:
-            current = group(m)
-            count = sum(1 for x in ordered if group(x) == current)
-            if lines:
-                lines.append("")
-            lines.append(f"*{_sev(current[1])} · {escape(current[2])}* ({count})")
-        lines.append(_burst_line(m))
+    for severity, platform, group in listing_groups(shown):
+        if lines:
+            lines.append("")
+        lines.append(f"*{_sev(severity)} · {escape(platform_label(platform))}* ({len(group)})")
+        lines.extend(_burst_line(m) for m in group)
     pieces = _join_within("\n", lines, TEXT_BUDGET)
     blocks.extend(section(p) for p in pieces[: MESSAGE_BLOCK_LIMIT - len(blocks)])
     refs = ", ".join(m.ref for m in shown[:5]) + ("…" if n > 5 else "")

@@ -16,21 +16,20 @@ committed, synchronously, with a slack_sdk ``WebClient`` whose ``base_url`` come
   mention, and every message carries metadata with a delivery key (ids only); a retry
   first looks for a message with that key (``conversations.history``/``replies`` with
   ``include_all_metadata``) before posting again.
-- A burst of new mentions (more than ``digest_threshold`` parents within
-  ``digest_window`` seconds) is listed, not posted one by one: each further mention
-  joins the channel's pending list and a flush writes them into a digest message (up to
-  ``blocks.BURST_CAP``, grouped by severity then platform; ids, severity, platform and
-  age only) with one ``chat.postMessage`` when the channel's slot is free, or one
-  ``chat.update`` of the last digest message (at most every ``edit_interval`` seconds)
-  while it has room. A row whose mention is not listed yet raises
-  ``Retry("digest_pending", waiting=True)`` with an estimate; a listed mention is stored
-  as a thread without ``ts`` (``{"digest_ts": …}``). Its own parent is posted when
-  someone acts on it: "Open a mention…" in the digest (``chat.mention_open``, which also
-  sends the clicker an ephemeral link) or any thread note or change of state
-  (``_context``). A deleted digest message is never waited on: its mentions are listed
-  again in the next one. The burst state is shared by every replica and locked while a
-  mention is listed or a listed mention's parent is posted. (Threads saved under the
-  earlier digest-thread scheme keep working.)
+- A burst of new mentions is listed, not posted one by one; the core decides
+  (``workflows.services.listing``): one listing step claims up to ``blocks.BURST_CAP``
+  mentions not decided yet (one query under the channel's burst lock), and this poster
+  draws them in one message (grouped by severity then platform; ids, severity, platform
+  and age only) and posts it with one ``chat.postMessage`` in the channel's next slot,
+  which listings take before notes. A row whose mention another step listed is done at
+  once; one whose mention waits for a later step raises ``Retry("listing_pending",
+  waiting=True)`` with an estimate of its turn. A listing's post carries its delivery
+  key; after a failed post (the answer may be lost) the claim is released and the next
+  attempt looks for that key in the channel before posting again. A listed mention's
+  own parent is posted when someone acts on it: "Open a mention…" in the listing
+  (``chat.mention_open``, which also sends the clicker an ephemeral link) or any thread
+  note or change of state (``_context``). (Threads saved under the earlier
+  digest-thread scheme keep working.)
 - The words a finding flags and a blocked draft's text never go to the channel: risk
   approvers get them by direct message.
 - Buttons disappear once they can no longer be used: after a change of state or
@@ -60,9 +59,8 @@ from workflows import state_machine as sm
 from workflows.labels import topic_label
 from workflows.permissions import still_offered
 from workflows.relay import OutboxItem, Relay, Retry
-from workflows.services import chat, reporting, roles, viewing
+from workflows.services import chat, listing, reporting, roles, viewing
 from workflows.services.shared import Deps
-from workflows.shared_state import BurstState
 from workflows.state_machine import RevisionState, State
 from workflows.topics import CHAT_PREFIX, Topic
 from workflows.types import Actor
@@ -140,8 +138,6 @@ class SlackPoster:
     max_sleep: float = 2.0
     digest_threshold: int = 5
     digest_window: float = 60.0
-    # a burst digest message is redrawn (chat.update) at most once per this many seconds
-    edit_interval: float = 1.0
     share_check_ttl: float = 300.0
     monotonic: Callable[[], float] = time.monotonic
     # epoch seconds: the pace and burst state are shared with other replicas
@@ -152,7 +148,6 @@ class SlackPoster:
     _checked: dict[str, float] = field(default_factory=dict)
     _sent: dict[str, str] = field(default_factory=dict)
     _listing_views: dict[int, MentionView] = field(default_factory=dict)
-    _doubt: set[str] = field(default_factory=set)
 
     # ------------------------------------------------------------------ entry points
 
@@ -207,20 +202,32 @@ class SlackPoster:
 
     def _mention_new(self, item: OutboxItem) -> None:
         assert item.mention_id is not None
-        mention = viewing.mention_view(self.deps, item.mention_id)
-        thread = chat.get_thread(self.deps, mention.id, PLATFORM)
+        thread = chat.get_thread(self.deps, item.mention_id, PLATFORM)
         if thread is not None and thread.ts:
             # Posted before (a retry, or a dismissed/ignored mention reopened): update it.
+            mention = viewing.mention_view(self.deps, item.mention_id)
             self._update_parent(mention, thread)
             self._continuations(mention, thread, check=True)
             self._retire_buttons(mention, thread)
             return
-        if _listed(thread):
-            return  # in a burst digest message: its own message waits for someone to act
+        if listing.is_listed(thread):
+            return  # in a listing message: its own message waits for someone to act
         channel = self.channel_id
         self._check_channel(channel)
-        if self._burst_listing(channel, mention):
+        turn = listing.turn(
+            self.deps, PLATFORM, channel, item.mention_id, self.wall_clock(), self._policy()
+        )
+        if turn.do is listing.Do.DONE:
             return
+        if turn.do is listing.Do.WAIT:
+            code = "slack_ratelimited" if turn.blocked else "listing_pending"
+            raise Retry(code, after=turn.after, waiting=True)
+        if turn.listing is not None:
+            self._post_listing(turn.listing)
+            if not turn.lists(item.mention_id):
+                raise Retry("listing_pending", after=turn.after, waiting=True)
+            return
+        mention = viewing.mention_view(self.deps, item.mention_id)
         key = f"mention:{mention.id}"
         existing = self._find_posted(channel, key, None, check=item.attempts > 0)
         if existing is not None:
@@ -231,6 +238,30 @@ class SlackPoster:
             )
         thread = chat.save_thread(self.deps, mention.id, PLATFORM, channel, ts)
         self._continuations(mention, thread, check=item.attempts > 0)
+
+    def _policy(self) -> listing.ListingPolicy:
+        return listing.policy(
+            self.per_second, self.digest_threshold, self.digest_window, self.max_sleep, b.BURST_CAP
+        )
+
+    def _post_listing(self, claim: listing.Listing) -> None:
+        """Post one listing message in the slot the core reserved for it and confirm it.
+        A recovered claim is looked for in the channel first (its post may have gone
+        through with the answer lost). A failed post gives the claim up at once."""
+        channel, key = claim.channel, claim.key
+        try:
+            ts = self._find_posted(channel, key, None, check=claim.recovering)
+            if ts is None:
+                if claim.wait > 0:
+                    self.sleep(claim.wait)
+                msg = b.burst_listing(self._listing(list(claim.mention_ids)))
+                ts = self._post(channel, msg, key, None, reserved=True)
+        except Exception:
+            listing.release(self.deps, PLATFORM, claim)
+            raise
+        listing.confirm(self.deps, PLATFORM, claim, ts)
+        with self._lock:
+            self._sent.pop(key, None)
 
     def _mention_open(self, item: OutboxItem) -> None:
         """Someone chose a mention in a burst digest: its own message (posted once, with
@@ -251,7 +282,7 @@ class SlackPoster:
         assert item.mention_id is not None
         mention = viewing.mention_view(self.deps, item.mention_id)
         thread = chat.get_thread(self.deps, mention.id, PLATFORM)
-        if _listed(thread):
+        if listing.is_listed(thread):
             # listed in a burst digest: someone acted on it, so it gets its own message
             # (drawn as it is now, so nothing to update)
             self._post_listed(mention, check=item.attempts > 0)
@@ -534,7 +565,7 @@ class SlackPoster:
         own message first (someone acted on it); one not listed yet waits."""
         assert item.mention_id is not None
         thread = chat.get_thread(self.deps, item.mention_id, PLATFORM)
-        if _listed(thread):
+        if listing.is_listed(thread):
             mention = viewing.mention_view(self.deps, item.mention_id)
             self._post_listed(mention, check=item.attempts > 0)
         return delivery.mention_and_thread(self.deps, item, PLATFORM)
@@ -735,111 +766,7 @@ class SlackPoster:
         if channel:
             self.deps.shared.block_channel(channel, self.wall_clock() + after)
 
-    # ------------------------------------------------------------------ digest
-
-    def _burst_listing(self, channel: str, mention: MentionView) -> bool:
-        """Whether a new mention belongs to a burst (more than ``digest_threshold`` own
-        parents within ``digest_window`` seconds): then it is not posted on its own but
-        listed in a digest message, and True is returned once it is listed. A mention
-        that cannot be listed yet (no posting slot now) raises
-        ``Retry("digest_pending", waiting=True)`` with an estimate of when its turn
-        comes. Decided under the channel's shared burst lock, so replicas share one
-        listing and count each other's parents."""
-        now = self.wall_clock()
-        with self.deps.shared.burst(channel) as state:
-            state.recent = [t for t in state.recent if now - t <= self.digest_window]
-            if (
-                not state.pending
-                and state.digest_ts is not None
-                and now - state.last > self.digest_window
-            ):
-                state.close_digest()
-            in_burst = state.digest_ts is not None or bool(state.pending)
-            if not in_burst and len(state.recent) < self.digest_threshold:
-                state.recent.append(now)
-                return False
-            if _listed(chat.get_thread(self.deps, mention.id, PLATFORM)):
-                return True  # another replica listed it meanwhile
-            if mention.id not in state.pending:
-                state.pending.append(mention.id)
-            # the rest of the burst too, whether or not its rows were handled yet
-            known = set(state.pending)
-            waiting = chat.awaiting_first_post(self.deps, PLATFORM, 2 * b.BURST_CAP)
-            state.pending.extend(i for i in waiting if i not in known)
-            state.last = now
-            wait = self._flush(channel, state, now)
-            if mention.id not in state.pending:
-                return True
-            turn = state.pending.index(mention.id) // b.BURST_CAP
-            after = max(wait, 0.2) + turn * (1.0 / self.per_second)
-        raise Retry("digest_pending", after=after, waiting=True)
-
-    def _flush(self, channel: str, state: BurstState, now: float) -> float:
-        """List pending mentions in one Slack write: redraw the last digest message if it
-        has room and was not redrawn within ``edit_interval`` (chat.update), else post a
-        new one at the channel's next posting slot (chat.postMessage, after at most a short
-        sleep, as a note would). Returns 0 after a write, else
-        the seconds until one may be possible."""
-        cap = b.BURST_CAP
-        if state.digest_ts is not None and len(state.mention_ids) < cap:
-            edit_wait = state.edited + self.edit_interval - now
-            if edit_wait > 0:
-                return edit_wait
-            take = state.pending[: cap - len(state.mention_ids)]
-            ids = [*state.mention_ids, *take]
-            msg = b.burst_listing(self._listing(ids))
-            try:
-                self._api("chat_update", channel=channel, ts=state.digest_ts, **msg.kwargs())
-            except SlackDeliveryError as exc:
-                # Deleted, or no longer editable: never wait on it. Its mentions are
-                # listed again in the next digest message, with the pending ones.
-                log.warning("slack: digest message unavailable", extra={"code": exc.code})
-                listed = list(state.mention_ids)
-                state.close_digest()
-                state.pending = [*listed, *(i for i in state.pending if i not in listed)]
-            else:
-                self._listed_in(channel, state.digest_ts, take)
-                state.mention_ids, state.edited = ids, now
-                state.pending = state.pending[len(take) :]
-                return 0.0
-        # Queue for the channel's next post like any note (a short sleep): with no wait
-        # allowed, thread notes that reserve slots ahead would starve the listing.
-        slot = self.deps.shared.reserve_channel_slot(
-            channel,
-            now=now,
-            interval=1.0 / self.per_second,
-            burst=self.burst,
-            max_wait=self.max_sleep,
-        )
-        if not slot.reserved:
-            return max(slot.wait, 0.0)
-        if slot.wait > 0:
-            self.sleep(slot.wait)
-        take = state.pending[:cap]
-        key = f"digest:{take[0]}"
-        ts = self._find_posted(channel, key, None, check=key in self._doubt)
-        if ts is None:
-            msg = b.burst_listing(self._listing(take))
-            try:
-                ts = self._post(channel, msg, key, None, reserved=True)
-            except Retry:
-                # Perhaps posted and the answer lost: look for it before posting again.
-                with self._lock:
-                    self._doubt.add(key)
-                raise
-        with self._lock:  # a later digest may start with the same (re-listed) mention
-            self._sent.pop(key, None)
-            self._doubt.discard(key)
-        self._listed_in(channel, ts, take)
-        state.digest_ts, state.mention_ids = ts, list(take)
-        state.opened = state.edited = now
-        state.pending = state.pending[len(take) :]
-        return 0.0
-
-    def _listed_in(self, channel: str, digest_ts: str, ids: list[int]) -> None:
-        """Remember that these mentions are listed in a digest message (no own parent
-        yet): a thread record without ``ts``."""
-        chat.save_listed(self.deps, ids, PLATFORM, channel, {"digest_ts": digest_ts})
+    # ------------------------------------------------------------------ listings
 
     def _post_listed(self, mention: MentionView, *, check: bool) -> ThreadRef | None:
         """Post the own message of a mention listed in a burst digest (once: under the
@@ -849,14 +776,14 @@ class SlackPoster:
         first: ``check`` (this row's earlier claims) says nothing of another row whose
         post landed but answered an error, or whose process died before storing it."""
         thread = chat.get_thread(self.deps, mention.id, PLATFORM)
-        if not _listed(thread):
+        if not listing.is_listed(thread):
             return thread
         assert thread is not None and thread.channel
         channel = thread.channel
         self._check_channel(channel)
         with self.deps.shared.burst(channel):
             thread = chat.get_thread(self.deps, mention.id, PLATFORM)
-            if not _listed(thread):
+            if not listing.is_listed(thread):
                 return thread  # posted meanwhile
             key = f"mention:{mention.id}"
             ts = self._find_posted(channel, key, None, check=True)
@@ -922,15 +849,6 @@ def _ids(value: Any) -> list[int]:
         elif isinstance(v, str) and v.isdigit():
             out.append(int(v))
     return out
-
-
-def _listed(thread: ThreadRef | None) -> bool:
-    """A mention listed in a burst digest message that has no message of its own yet."""
-    return (
-        thread is not None
-        and not thread.ts
-        and bool((thread.conversation_ref or {}).get("digest_ts"))
-    )
 
 
 def _delivery_key(message: dict[str, Any]) -> str | None:

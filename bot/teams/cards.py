@@ -40,7 +40,14 @@ from workflows.labels import (
 )
 from workflows.permissions import Viewer, announced, offered, pick
 from workflows.state_machine import APPROVER_ROLES, RevisionState, Role, State
-from workflows.views import FindingView, MentionView, Queue, RevisionView, Status
+from workflows.views import (
+    FindingView,
+    MentionView,
+    Queue,
+    RevisionView,
+    Status,
+    listing_groups,
+)
 
 Card = dict[str, Any]
 
@@ -366,6 +373,71 @@ def mention_card(m: MentionView, *, now: datetime | None = None) -> Card:
     return card(body, mention_actions(m))
 
 
+LISTING_CAP = 100  # mentions per listing card (as many as a Slack listing)
+LISTING_INPUT = "value"  # the choice lands in the action's data as its button value
+
+
+def _age(m: MentionView, now: datetime) -> str:
+    if m.received_at is None:
+        return "—"
+    minutes = max(0, int((_utc(now) - _utc(m.received_at)).total_seconds() // 60))
+    return "just now" if minutes < 1 else f"{minutes} min ago"
+
+
+def listing_card(mentions: Sequence[MentionView], *, now: datetime) -> Card:
+    """One listing card of a burst: up to ``LISTING_CAP`` new mentions grouped by
+    severity, then platform, one line each (id, severity, platform, age: no author, no
+    text), and an "Open a mention" choice whose ``digest_open`` action posts that
+    mention's own card (with its buttons) and starts its thread."""
+    shown = list(mentions)[:LISTING_CAP]
+    n = len(shown)
+    title = f"{n} new negative mention{'s' if n != 1 else ''} arrived together"
+    body: list[dict[str, Any]] = [
+        text_block(title, size="Medium", weight="Bolder"),
+        text_block(
+            "Listed here to keep the channel readable; nothing was dropped. Choose one under "
+            "Open a mention to post it with its buttons and start its thread (acting on a "
+            "mention does the same).",
+            isSubtle=True,
+        ),
+    ]
+    for severity, platform, group in listing_groups(shown):
+        plat = escape(platform_label(platform))
+        lines = [f"- **{m.ref}** · {escape(m.severity)} · {plat} · {_age(m, now)}" for m in group]
+        body.append(text_block(f"**{escape(severity)} · {plat}** ({len(group)})", spacing="Medium"))
+        body.append(text_block("\n".join(lines)))
+    if not shown:
+        return card(body)
+    body.append(
+        {
+            "type": "Input.ChoiceSet",
+            "id": LISTING_INPUT,
+            "label": "Open a mention",
+            "style": "compact",
+            "isRequired": True,
+            "errorMessage": "Choose a mention",
+            "choices": [
+                {
+                    # a choice title is plain text (no markdown): our labels, cut short
+                    "title": f"{m.ref} · {m.severity} · {platform_label(m.platform)[:40]}",
+                    "value": ButtonValue(m.id).encode(),
+                }
+                for m in shown
+            ],
+        }
+    )
+    verb = ActionId.DIGEST_OPEN.value
+    label = CATALOGUE[ActionId.DIGEST_OPEN].label
+    opener: Card = {
+        "type": "Action.Execute",
+        "title": label,
+        "verb": verb,
+        "data": {},
+        "fallback": {"type": "Action.Submit", "title": label, "data": {"verb": verb}},
+    }
+    return card(body, [opener])
+
+
 def _utc(dt: datetime) -> datetime:
     return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
@@ -687,6 +759,7 @@ __all__ = [
     "check_result",
     "escape",
     "has_buttons",
+    "listing_card",
     "live_actions",
     "mention_card",
     "private_blocked",

@@ -10,6 +10,16 @@ synchronously, through ``Connector``.
   activity id and a conversation reference are stored with ``chat.save_thread``
   (so updates and notes work after a restart). A parent is posted only if no thread is
   stored for the mention.
+- A burst of new mentions is listed, not posted one by one, as on Slack: the core
+  decides (``workflows.services.listing``) and claims up to ``cards.LISTING_CAP``
+  mentions per step; this poster draws one listing card (``cards.listing_card``: ids,
+  severity, platform and age, grouped; no author or text) and posts it in the slot the
+  core reserved at this poster's pace (``per_second`` per channel, shared by replicas
+  through ``deps.shared``). A listed mention's own card is posted when someone acts on
+  it: "Open a mention" on the listing card (``digest_open``, ``chat.mention_open``) or
+  any note or change of state. A listing whose post failed (the answer may be lost) is
+  posted again on the next attempt: the Bot Connector lets a bot read nothing back, so
+  in that window its mentions may be listed twice, never lost.
 - Notes go into the mention's thread (conversation id ``<channel>;messageid=<id>``) and
   the parent card is updated in place (``update_activity``).
 - Idempotency of notes: keyed by outbox item id **in memory** (this process). A process
@@ -35,6 +45,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -49,7 +60,7 @@ from workflows import state_machine as sm
 from workflows.labels import topic_label
 from workflows.permissions import still_offered
 from workflows.relay import OutboxItem, Relay, Retry
-from workflows.services import chat, viewing
+from workflows.services import chat, listing, viewing
 from workflows.services.shared import Deps
 from workflows.state_machine import RevisionState, State
 from workflows.topics import CHAT_PREFIX, Topic
@@ -91,6 +102,13 @@ class TeamsPoster:
     tenant_id: str | None
     service_url_hint: Callable[[], str | None] = lambda: None
     max_drawn_mentions: int = 5000
+    # listings: at most this many posts a second per channel (shared by replicas)
+    per_second: float = 1.0
+    max_sleep: float = 2.0
+    digest_threshold: int = 5
+    digest_window: float = 60.0
+    wall_clock: Callable[[], float] = time.time
+    sleep: Callable[[float], None] = time.sleep
     _sent: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _drawn: dict[int, dict[str, _Drawn]] = field(default_factory=dict)
@@ -101,6 +119,7 @@ class TeamsPoster:
         handlers: dict[str, Callable[[OutboxItem], None]] = {
             Topic.MENTION_NEW: self._mention_new,
             Topic.MENTION_UPDATED: self._mention_updated,
+            Topic.MENTION_OPEN: self._mention_open,
             Topic.REVISION: self._revision,
             Topic.RISK_REVIEW: self._risk_review,
             Topic.OVERRIDE: self._override,
@@ -154,13 +173,47 @@ class TeamsPoster:
 
     def _mention_new(self, item: OutboxItem) -> None:
         assert item.mention_id is not None
-        mention = viewing.mention_view(self.deps, item.mention_id)
-        thread = chat.get_thread(self.deps, mention.id, PLATFORM)
+        thread = chat.get_thread(self.deps, item.mention_id, PLATFORM)
         if thread is not None and thread.ts:
+            mention = viewing.mention_view(self.deps, item.mention_id)
             self._update_parent(mention, thread)  # a retry, or a reopened mention
             self._retire_buttons(mention, thread)
             return
+        if listing.is_listed(thread):
+            return  # in a listing card: its own card waits for someone to act
         target = self.target()
+        turn = listing.turn(
+            self.deps,
+            PLATFORM,
+            target.channel,
+            item.mention_id,
+            self.wall_clock(),
+            self._policy(),
+            lane=lane(target.channel),
+        )
+        if turn.do is listing.Do.DONE:
+            return
+        if turn.do is listing.Do.WAIT:
+            raise Retry("listing_pending", after=turn.after, waiting=True)
+        if turn.listing is not None:
+            self._post_listing(target, turn.listing)
+            if not turn.lists(item.mention_id):
+                raise Retry("listing_pending", after=turn.after, waiting=True)
+            return
+        self._post_own(viewing.mention_view(self.deps, item.mention_id), target)
+
+    def _policy(self) -> listing.ListingPolicy:
+        return listing.policy(
+            self.per_second,
+            self.digest_threshold,
+            self.digest_window,
+            self.max_sleep,
+            cards.LISTING_CAP,
+        )
+
+    def _post_own(self, mention: MentionView, target: Target) -> ThreadRef:
+        """The mention's own card in the channel; its activity id and a conversation
+        reference are stored (so updates and notes work after a restart)."""
         activity = self._card_activity(cards.mention_card(mention, now=self.deps.clock()))
         activity.summary = f"{mention.ref}: new {mention.severity} mention"
         activity_id = self.connector.send(target.service_url, target.channel, activity)
@@ -175,7 +228,7 @@ class TeamsPoster:
             "activityId": activity_id,
             "threadId": f"{target.channel};messageid={activity_id}",
         }
-        chat.save_thread(
+        return chat.save_thread(
             self.deps,
             mention.id,
             PLATFORM,
@@ -184,10 +237,41 @@ class TeamsPoster:
             conversation_ref=reference,
         )
 
+    def _post_listing(self, target: Target, claim: listing.Listing) -> None:
+        """One listing card in the slot the core reserved, then confirmed. A failed post
+        gives the claim up at once (posted again by the next attempt)."""
+        try:
+            if claim.wait > 0:
+                self.sleep(claim.wait)
+            views = viewing.mention_views(self.deps, list(claim.mention_ids))
+            activity = self._card_activity(cards.listing_card(views, now=self.deps.clock()))
+            activity.summary = f"{len(views)} new negative mentions arrived together"
+            activity_id = self.connector.send(target.service_url, claim.channel, activity)
+        except Exception:
+            listing.release(self.deps, PLATFORM, claim)
+            raise
+        listing.confirm(self.deps, PLATFORM, claim, activity_id)
+
+    def _post_listed(self, mention: MentionView) -> None:
+        """Post the own card of a mention listed in a listing card (once: under the
+        channel's burst lock the stored thread is read again)."""
+        target = self.target()
+        with self.deps.shared.burst(lane(target.channel)):
+            if listing.is_listed(chat.get_thread(self.deps, mention.id, PLATFORM)):
+                self._post_own(mention, target)
+
+    def _mention_open(self, item: OutboxItem) -> None:
+        """Someone chose a mention on a listing card: its own card (posted once, with its
+        buttons). Teams has no ephemeral messages; the clicker was answered already."""
+        self._context(item)
+
     def _mention_updated(self, item: OutboxItem) -> None:
         assert item.mention_id is not None
         mention = viewing.mention_view(self.deps, item.mention_id)
         thread = chat.get_thread(self.deps, mention.id, PLATFORM)
+        if listing.is_listed(thread):
+            self._post_listed(mention)  # someone acted on it: drawn as it is now
+            return
         if thread is None or not thread.ts:
             if mention.state == State.IGNORED:
                 return
@@ -331,6 +415,11 @@ class TeamsPoster:
     # ------------------------------------------------------------------ helpers
 
     def _context(self, item: OutboxItem) -> tuple[MentionView, ThreadRef]:
+        """The mention and its thread. A mention only listed in a listing card gets its
+        own card first (someone acted on it); one not posted yet waits."""
+        assert item.mention_id is not None
+        if listing.is_listed(chat.get_thread(self.deps, item.mention_id, PLATFORM)):
+            self._post_listed(viewing.mention_view(self.deps, item.mention_id))
         return delivery.mention_and_thread(self.deps, item, PLATFORM)
 
     def _revision_of(self, mention: MentionView, number: int) -> RevisionView | None:
@@ -439,6 +528,12 @@ class TeamsPoster:
     @staticmethod
     def _card_activity(c: cards.Card) -> Activity:
         return message(card=c)
+
+
+def lane(channel: str) -> str:
+    """The key of a Teams channel's pace and burst lock (Teams conversation ids can be
+    longer than the shared tables' 64-character keys)."""
+    return "teams:" + hashlib.sha256(channel.encode("utf-8")).hexdigest()[:32]
 
 
 def register_handlers(

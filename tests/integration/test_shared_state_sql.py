@@ -93,24 +93,20 @@ def test_concurrent_reservations_never_share_a_slot(deps: Any) -> None:
 def test_burst_state_is_locked_and_saved_only_on_success(deps: Any) -> None:
     shared = deps.shared
     with shared.burst("C1") as state:
-        assert state.digest_ts is None and state.recent == []
+        assert state.last == 0.0 and state.recent == []
         state.recent.append(1.5)
-        state.digest_ts, state.opened, state.last = "111.1", 2.0, 3.0
-        state.mention_ids.append(7)
+        state.last = 3.0
     with pytest.raises(RuntimeError), shared.burst("C1") as state:
-        state.mention_ids.append(8)
-        raise RuntimeError("the digest post failed")
+        state.recent.append(8.0)
+        raise RuntimeError("the listing claim failed")
     with shared.burst("C1") as state:
-        assert (state.recent, state.digest_ts, state.mention_ids) == ([1.5], "111.1", [7])
-        state.close_digest()
-    with shared.burst("C1") as state:
-        assert state.digest_ts is None and state.mention_ids == [] and state.recent == [1.5]
+        assert (state.recent, state.last) == ([1.5], 3.0)
 
     # Read-modify-write under the lock from several threads loses nothing.
     def add(n: int) -> None:
         with shared.burst("C2") as state:
             time.sleep(0.01)
-            state.mention_ids.append(n)
+            state.recent.append(float(n))
 
     threads = [threading.Thread(target=add, args=(n,)) for n in range(8)]
     for t in threads:
@@ -118,7 +114,7 @@ def test_burst_state_is_locked_and_saved_only_on_success(deps: Any) -> None:
     for t in threads:
         t.join()
     with shared.burst("C2") as state:
-        assert sorted(state.mention_ids) == list(range(8))
+        assert sorted(state.recent) == [float(n) for n in range(8)]
 
 
 def test_a_blocked_attempt_is_found_from_the_database(deps: Any) -> None:

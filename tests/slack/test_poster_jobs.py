@@ -318,7 +318,7 @@ def test_redaction_of_a_mention_listed_in_a_burst_touches_only_that_mention(
     container: Any, emu: SlackEmulator, clock: Any
 ) -> None:
     _redact_setup(container)
-    make_poster(container, emu, digest_threshold=2, edit_interval=0.0)
+    make_poster(container, emu, digest_threshold=2)
     ids = add(
         container,
         "First wait",

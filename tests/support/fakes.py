@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from workflows.phi.types import Finding, MentionContext, OrgContext, ScreenResult
-from workflows.shared_state import BurstState, Slot, next_slot
+from workflows.shared_state import BurstState, Slot, held_slot
 from workflows.types import Sentiment
 
 FLAG_WORDS = {
@@ -88,6 +88,7 @@ class MemorySharedState:
         self._lock = threading.RLock()
         self.signatures: dict[str, float] = {}
         self.pace: dict[str, tuple[float, float]] = {}
+        self.held: dict[str, float] = {}
         self.bursts: dict[str, BurstState] = {}
 
     def claim_request_signature(self, signature: str, expires_at: float) -> bool:
@@ -98,14 +99,24 @@ class MemorySharedState:
             return True
 
     def reserve_channel_slot(
-        self, channel: str, *, now: float, interval: float, burst: int, max_wait: float
+        self,
+        channel: str,
+        *,
+        now: float,
+        interval: float,
+        burst: int,
+        max_wait: float,
+        hold: float | None = None,
     ) -> Slot:
         with self._lock:
             next_at, blocked_until = self.pace.get(channel, (0.0, 0.0))
             if blocked_until > now:
                 return Slot(blocked_until - now, reserved=False, blocked=True)
-            slot, later = next_slot(next_at, now, interval, burst, max_wait)
+            slot, later, held = held_slot(
+                next_at, self.held.get(channel, 0.0), now, interval, burst, max_wait, hold
+            )
             self.pace[channel] = (later, blocked_until)
+            self.held[channel] = held
             return slot
 
     def block_channel(self, channel: str, until: float) -> None:

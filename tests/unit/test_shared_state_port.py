@@ -39,11 +39,21 @@ def test_fake_shares_pace_and_replays_between_two_users() -> None:
 def test_burst_state_written_back_only_without_an_exception() -> None:
     shared = MemorySharedState()
     with shared.burst("C") as state:
-        state.mention_ids.append(1)
+        state.recent.append(1.0)
     with pytest.raises(ValueError), shared.burst("C") as state:
-        state.mention_ids.append(2)
+        state.recent.append(2.0)
         raise ValueError
-    assert shared.bursts["C"].mention_ids == [1]
-    state = BurstState(digest_ts="1.0", opened=1.0, last=2.0, mention_ids=[1], recent=[0.5])
-    state.close_digest()
-    assert state == BurstState(recent=[0.5])
+    assert shared.bursts["C"] == BurstState(recent=[1.0])
+
+
+def test_a_listing_hold_keeps_notes_off_the_channel_until_it_ends() -> None:
+    shared = MemorySharedState()
+    listing = shared.reserve_channel_slot("C", now=0.0, interval=1.0, burst=1, max_wait=2, hold=1.5)
+    assert listing.reserved and listing.wait == 0.0
+    note = shared.reserve_channel_slot("C", now=0.2, interval=1.0, burst=1, max_wait=2)
+    assert not note.reserved and not note.blocked and note.wait == pytest.approx(1.3)
+    # the next listing goes first, and ends the hold (nothing more waits)
+    last = shared.reserve_channel_slot("C", now=0.3, interval=1.0, burst=1, max_wait=2, hold=0.0)
+    assert last.reserved and last.wait == pytest.approx(0.7)
+    note = shared.reserve_channel_slot("C", now=0.4, interval=1.0, burst=1, max_wait=2)
+    assert note.reserved and note.wait == pytest.approx(1.6)

@@ -4,13 +4,12 @@ where the Teams app was installed; used by the outbound adapters after commit.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from models.tables import ChatInstallation, ChatThread
 from models.uow import UnitOfWork
 from workflows.services.shared import Deps, _outbox
-from workflows.topics import LEASE_SECONDS, Topic
+from workflows.topics import Topic
 from workflows.views import ThreadRef
 
 
@@ -46,36 +45,6 @@ def _put_thread(
     thread.ts = ts
     thread.conversation_ref = conversation_ref
     thread.updated_at = deps.clock()
-
-
-def save_listed(
-    deps: Deps,
-    mention_ids: list[int],
-    platform: str,
-    channel: str,
-    conversation_ref: dict[str, Any],
-) -> None:
-    """Remember, in one transaction, that these mentions are listed in a digest message
-    (no message of their own yet: ``ts`` stays empty)."""
-    with deps.uow() as uow:
-        for mention_id in mention_ids:
-            posted = uow.repo.thread(mention_id, platform)
-            if posted is not None and posted.ts:
-                continue  # posted on its own meanwhile (another replica): keep that
-            _put_thread(uow, deps, mention_id, platform, channel, None, dict(conversation_ref))
-        uow.commit()
-
-
-def awaiting_first_post(deps: Deps, platform: str, limit: int) -> list[int]:
-    """New mentions not yet posted nor listed on ``platform`` (their rows still pending),
-    oldest first: a burst digest lists them all at once instead of row by row. Rows a
-    relay holds right now (leased for ``LEASE_SECONDS``: perhaps being posted on their
-    own) are left to that relay."""
-    leased_after = deps.clock() + timedelta(seconds=LEASE_SECONDS / 2)
-    with deps.uow() as uow:
-        return uow.repo.mentions_awaiting_first_post(
-            Topic.MENTION_NEW, platform, limit, leased_after
-        )
 
 
 def get_thread(deps: Deps, mention_id: int, platform: str) -> ThreadRef | None:

@@ -1,0 +1,295 @@
+"""Burst listing: whether a new mention gets a message of its own in a chat channel or is
+listed with others in a listing message, and which mentions the next listing message
+holds. Decided here once for Slack and Teams; the adapters only draw and post.
+
+Every decision is a ``chat_threads`` row written under the channel's burst lock
+(``deps.shared.burst``), so every replica sees it and none decides twice:
+
+- ``{"own": true}`` (no ``ts`` yet): the mention gets its own message; the adapter posts
+  it and stores its ``ts`` (``chat.save_thread``).
+- ``{"listing": key, "claimed": t, "ids": [...]}``: claimed for the listing message with
+  delivery key ``key`` (up to ``LISTING_CAP`` mentions, oldest first, in one query);
+  the adapter posts that one message and ``confirm`` turns the claim into
+  ``{"listing": key, "digest_ts": <message id>}`` in one transaction.
+
+A burst: more than ``threshold`` own messages decided within ``window`` seconds, or a
+listing within ``window``. In a burst one listing step (one lock hold, one query, one
+post) lists every mention not decided yet, up to the cap, whichever mention's outbox row
+asked; a mention listed by another row's step is simply done.
+
+Listings go before notes: a listing takes the channel's slot with a ``hold`` while more
+mentions wait (``SharedState.reserve_channel_slot``), and notes get no slot while it holds.
+
+A lost post answer (timeout, reset, a replica killed between the post and ``confirm``):
+the claim stays in the database. The adapter gives it up at once when its post failed
+(``release``: the claim's time is cleared); a dead replica's claim expires after
+``LISTING_LEASE`` seconds. Whichever outbox row of those mentions runs next re-claims the
+same ``key`` (``recovering``): on Slack the adapter first looks for a message with that
+delivery key in the channel and confirms it if found, so the listing is neither lost nor
+posted twice; Teams offers bots no read-back, so there the listing is posted again (its
+mentions appear in two listing cards; none is lost).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from models.tables import ChatThread
+from models.uow import UnitOfWork
+from workflows.services.shared import Deps
+from workflows.shared_state import Slot
+from workflows.topics import Topic
+from workflows.views import ThreadRef
+
+LISTING_CAP = 100  # mentions per listing message (a Slack static_select holds 100 options)
+# How long a claimed listing is left to the replica that claimed it (sleep until its slot,
+# one post with a 15 s timeout, one commit) before another re-claims it.
+LISTING_LEASE = 30.0
+
+
+@dataclass(frozen=True)
+class ListingPolicy:
+    threshold: int = 5  # own messages within ``window`` before a burst begins
+    window: float = 60.0
+    interval: float = 1.0  # seconds between posts in the channel
+    max_sleep: float = 2.0  # the longest wait for a slot the adapter sleeps through
+    cap: int = LISTING_CAP
+    lease: float = LISTING_LEASE
+
+
+def policy(
+    per_second: float, threshold: int, window: float, max_sleep: float, cap: int
+) -> ListingPolicy:
+    """An adapter's listing policy from its pace settings."""
+    return ListingPolicy(threshold, window, 1.0 / per_second, max_sleep, cap)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """A listing message to post: its delivery key, the mentions it lists (oldest first)
+    and the seconds until its reserved slot. ``recovering``: an earlier claim may have
+    posted it already (look for ``key`` before posting)."""
+
+    key: str
+    channel: str
+    mention_ids: tuple[int, ...]
+    wait: float
+    recovering: bool = False
+
+
+class Do(Enum):
+    OWN = "own"  # post the mention's own message
+    DONE = "done"  # listed (or posted) already: nothing to do
+    WAIT = "wait"  # ask again after ``after`` seconds
+    LIST = "list"  # post ``listing``; done if it lists the mention, else ask again
+
+
+@dataclass(frozen=True)
+class Turn:
+    do: Do
+    after: float = 0.0
+    blocked: bool = False  # the wait is the platform's Retry-After
+    listing: Listing | None = None
+
+    def lists(self, mention_id: int) -> bool:
+        return self.listing is not None and mention_id in self.listing.mention_ids
+
+
+def is_listed(thread: ThreadRef | None) -> bool:
+    """Listed in a posted listing message, with no message of its own yet."""
+    return (
+        thread is not None
+        and not thread.ts
+        and bool((thread.conversation_ref or {}).get("digest_ts"))
+    )
+
+
+def turn(
+    deps: Deps,
+    platform: str,
+    channel: str,
+    mention_id: int,
+    now: float,
+    policy: ListingPolicy,
+    *,
+    lane: str | None = None,
+) -> Turn:
+    """What the adapter does with a new mention's outbox row on ``platform`` (``now``:
+    epoch seconds, shared by replicas). ``lane``: the key of the channel's pace and burst
+    lock when it is not ``channel`` itself."""
+    lane = lane or channel
+    found = _classify(_thread(deps, mention_id, platform), now, policy)
+    if found is not None:
+        if found.do is not Do.LIST:
+            return found
+        return _recover(deps, platform, channel, lane, mention_id, now, policy)
+    # Under the channel's lock: each step in its own short transaction (on SQLite a
+    # transaction open across the slot reservation would wait on itself).
+    with deps.shared.burst(lane) as state:
+        with deps.uow() as uow:
+            row = uow.repo.thread(mention_id, platform)
+            if row is not None:  # decided meanwhile by another replica
+                again = _classify(_ref(row), now, policy)
+                return Turn(Do.WAIT, after=0.1) if again is None or again.do is Do.LIST else again
+            state.recent = [t for t in state.recent if now - t <= policy.window]
+            listed_lately = state.last > 0 and now - state.last <= policy.window
+            in_burst = listed_lately or len(state.recent) >= policy.threshold
+            if not in_burst:
+                _add(uow, deps, mention_id, platform, channel, {"own": True})
+                uow.commit()
+                state.recent.append(now)
+                return Turn(Do.OWN)
+            ids = uow.repo.mentions_awaiting_first_post(Topic.MENTION_NEW, platform, policy.cap + 1)
+        if mention_id not in ids and len(ids) <= policy.cap:
+            ids = sorted([*ids, mention_id])  # its row is not pending (a test, a replay)
+        more = len(ids) > policy.cap
+        slot = _reserve(deps, lane, now, policy, more=more)
+        rank = ids.index(mention_id) if mention_id in ids else _rank(ids, mention_id, policy)
+        if not slot.reserved:
+            after = slot.wait + (rank // policy.cap) * policy.interval
+            return Turn(Do.WAIT, after=max(after, 0.2), blocked=slot.blocked)
+        take = ids[: policy.cap]
+        key = f"listing:{take[0]}:{uuid.uuid4().hex[:12]}"
+        claim = {"listing": key, "claimed": now, "ids": take}
+        with deps.uow() as uow:
+            for mid in take:
+                _add(uow, deps, mid, platform, channel, claim)
+            uow.commit()
+        state.last = now
+    listing = Listing(key, channel, tuple(take), slot.wait)
+    after = slot.wait + (rank // policy.cap) * policy.interval
+    return Turn(Do.LIST, after=max(after, 0.2), listing=listing)
+
+
+def confirm(deps: Deps, platform: str, listing: Listing, message_id: str) -> None:
+    """The listing message was posted (``message_id``: Slack ts, Teams activity id): its
+    claims become listings, in one transaction. A mention that got its own message
+    meanwhile keeps it."""
+    with deps.uow() as uow:
+        for row in uow.repo.threads(listing.mention_ids, platform):
+            ref = row.conversation_ref or {}
+            if row.ts or ref.get("listing") != listing.key:
+                continue
+            row.conversation_ref = {"listing": listing.key, "digest_ts": message_id}
+            row.updated_at = deps.clock()
+        uow.commit()
+
+
+def release(deps: Deps, platform: str, listing: Listing) -> None:
+    """The post failed or its answer was lost: leave the claim to the next row that asks
+    at once (it looks for the message before posting again), not after the lease."""
+    with deps.uow() as uow:
+        for row in _claimed(uow.repo.threads(listing.mention_ids, platform), listing.key):
+            row.conversation_ref = {**(row.conversation_ref or {}), "claimed": 0.0}
+        uow.commit()
+
+
+# ---------------------------------------------------------------------- internals
+
+
+def _recover(
+    deps: Deps,
+    platform: str,
+    channel: str,
+    lane: str,
+    mention_id: int,
+    now: float,
+    policy: ListingPolicy,
+) -> Turn:
+    """Re-claim a listing whose claimant gave it up or died, under the channel's lock."""
+    with deps.shared.burst(lane) as state:
+        with deps.uow() as uow:
+            row = uow.repo.thread(mention_id, platform)
+            found = _classify(_ref(row) if row is not None else None, now, policy)
+            if row is None or found is None or found.do is not Do.LIST:
+                return found or Turn(Do.WAIT, after=0.1)
+            ref = dict(row.conversation_ref or {})
+            target = str(row.channel or channel)
+        key = str(ref["listing"])
+        slot = _reserve(deps, lane, now, policy, more=True)
+        if not slot.reserved:
+            return Turn(Do.WAIT, after=max(slot.wait, 0.2), blocked=slot.blocked)
+        ids = [int(i) for i in ref.get("ids") or [mention_id]]
+        with deps.uow() as uow:
+            still = _claimed(uow.repo.threads(ids, platform), key)
+            for claimed in still:
+                claimed.conversation_ref = {**(claimed.conversation_ref or {}), "claimed": now}
+            listed = tuple(sorted(r.mention_id for r in still))
+            uow.commit()
+        state.last = now
+    return Turn(Do.LIST, listing=Listing(key, target, listed, slot.wait, recovering=True))
+
+
+def _reserve(deps: Deps, lane: str, now: float, policy: ListingPolicy, *, more: bool) -> Slot:
+    """The channel's next slot for a listing (before any note); held for the next
+    listing while ``more`` mentions wait."""
+    return deps.shared.reserve_channel_slot(
+        lane,
+        now=now,
+        interval=policy.interval,
+        burst=1,
+        max_wait=policy.max_sleep,
+        hold=1.5 * policy.interval if more else 0.0,
+    )
+
+
+def _classify(thread: ThreadRef | None, now: float, policy: ListingPolicy) -> Turn | None:
+    """None: nothing decided yet. LIST: a claim that may be re-claimed now."""
+    if thread is None:
+        return None
+    ref = thread.conversation_ref or {}
+    if thread.ts or ref.get("digest_ts"):
+        return Turn(Do.DONE)
+    if ref.get("listing"):
+        claimed = ref.get("claimed")
+        at = float(claimed) if isinstance(claimed, int | float) else 0.0
+        left = at + policy.lease - now
+        if left > 0:
+            # someone is posting it: usually confirmed within a second
+            return Turn(Do.WAIT, after=min(left, 2.0) + 0.1)
+        return Turn(Do.LIST)
+    return Turn(Do.OWN)  # its own message was decided (perhaps posted, not yet stored)
+
+
+def _claimed(rows: list[ChatThread], key: str) -> list[ChatThread]:
+    return [
+        r
+        for r in rows
+        if not r.ts
+        and (r.conversation_ref or {}).get("listing") == key
+        and not (r.conversation_ref or {}).get("digest_ts")
+    ]
+
+
+def _rank(ids: list[int], mention_id: int, policy: ListingPolicy) -> int:
+    """An estimate of how many undecided mentions come before this one (ids are given
+    in order, so the gap to the oldest undecided one is an upper bound)."""
+    return max(len(ids), mention_id - ids[0]) if ids else 0
+
+
+def _thread(deps: Deps, mention_id: int, platform: str) -> ThreadRef | None:
+    with deps.uow() as uow:
+        row = uow.repo.thread(mention_id, platform)
+        return _ref(row) if row is not None else None
+
+
+def _ref(row: ChatThread) -> ThreadRef:
+    return ThreadRef(row.mention_id, row.platform, row.channel, row.ts, row.conversation_ref)
+
+
+def _add(
+    uow: UnitOfWork, deps: Deps, mention_id: int, platform: str, channel: str, ref: dict[str, Any]
+) -> None:
+    uow.repo.add(
+        ChatThread(
+            mention_id=mention_id,
+            platform=platform,
+            channel=channel,
+            ts=None,
+            conversation_ref=dict(ref),
+            updated_at=deps.clock(),
+        )
+    )
