@@ -148,10 +148,31 @@ class SlackPoster:
     _checked: dict[str, float] = field(default_factory=dict)
     _sent: dict[str, str] = field(default_factory=dict)
     _listing_views: dict[int, MentionView] = field(default_factory=dict)
+    _claim: threading.local = field(default_factory=threading.local)
 
     # ------------------------------------------------------------------ entry points
 
     def handle_chat(self, item: OutboxItem) -> None:
+        self._one_claim(self._chat, item)
+
+    def handle_publish(self, item: OutboxItem) -> None:
+        """The manual publisher: post the approved text with a link to the review and a
+        ``Mark as posted`` button into the mention's thread."""
+        self._one_claim(self._manual_publish, item)
+
+    def _one_claim(self, handler: Callable[[OutboxItem], None], item: OutboxItem) -> None:
+        """One claim of a row. A wait (``Retry(waiting=True)``) tells the relay nothing
+        was sent, so the row's next claim would not read back before posting: once this
+        claim has posted something, the wait is passed on as an ordinary retry."""
+        self._claim.posted = False
+        try:
+            handler(item)
+        except Retry as exc:
+            if exc.waiting and self._claim.posted:
+                raise Retry(exc.code, exc.after) from None
+            raise
+
+    def _chat(self, item: OutboxItem) -> None:
         topic = item.topic
         handlers: dict[str, Callable[[OutboxItem], None]] = {
             Topic.MENTION_NEW: self._mention_new,
@@ -181,9 +202,7 @@ class SlackPoster:
             return
         handler(item)
 
-    def handle_publish(self, item: OutboxItem) -> None:
-        """The manual publisher: post the approved text with a link to the review and a
-        ``Mark as posted`` button into the mention's thread."""
+    def _manual_publish(self, item: OutboxItem) -> None:
         if item.mention_id is None:
             return
         number = int(item.payload.get("number", 0))
@@ -682,6 +701,7 @@ class SlackPoster:
         if thread_ts:
             kwargs["thread_ts"] = thread_ts
         response = self._api("chat_postMessage", **kwargs)
+        self._claim.posted = True
         ts = str(response["ts"])
         with self._lock:
             self._sent[key] = ts

@@ -487,6 +487,41 @@ def test_a_newer_revision_retires_the_older_revisions_buttons(
     assert ("reply_signoff_risk", f"M-{mid}:r2") in shown
 
 
+def test_a_wait_after_a_post_is_not_free_so_the_next_claim_reads_back(
+    container: Any, emu: SlackEmulator, clock: Any
+) -> None:
+    # The r2 note is posted, then retiring r1's buttons finds no posting slot. That wait
+    # must still count as an attempt: another replica's claim reads the thread back.
+    make_poster(container, emu)
+    roles(container)
+    (mid,) = ingest(container)
+    deliver(container)
+    parent_ts = emu.messages(CH)[0].ts
+    drafting.create_revision(container.deps, AUTHOR, mid, "Thank you, please call our team.")
+    deliver(container)
+    signoff.request_changes(container.deps, RISK, mid, 1, "Shorter, please.")
+    deliver(container)
+    later = time.time() + 1000  # past the pace the fast poster reserved
+    make_poster(container, emu, per_second=1.0, burst=1, max_sleep=0.0, wall_clock=lambda: later)
+    drafting.create_revision(container.deps, AUTHOR, mid, "Thank you; please call us.")
+    deliver(container)
+    (row,) = [r for r in outbox_rows(container, "chat.revision") if r.status == "pending"]
+    assert row.attempts == 1
+
+    def r2_notes() -> int:
+        return sum(
+            any(f"M-{mid}:r2" in str(blk) for blk in m.blocks) for m in emu.replies(CH, parent_ts)
+        )
+
+    assert r2_notes() == 1
+    # another replica: nothing of the first claim in its memory
+    make_poster(container, emu, wall_clock=lambda: later + 10)
+    clock.advance(seconds=600)
+    deliver(container)
+    assert outbox_rows(container, "chat.revision")[-1].status == "done"
+    assert r2_notes() == 1
+
+
 def test_a_burst_of_1000_is_listed_within_two_minutes_at_slacks_pace(
     container: Any, emu: SlackEmulator, clock: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
