@@ -468,9 +468,8 @@ def test_used_buttons_disappear_from_earlier_thread_notes(
     assert "Thank you, please call our team." in emu.channel_text(CH)
 
 
-def test_a_newer_revision_retires_the_older_revisions_buttons(
-    container: Any, emu: SlackEmulator, poster: SlackPoster
-) -> None:
+def changes_requested_on_r1(container: Any, emu: SlackEmulator) -> tuple[int, str]:
+    """A posted mention whose first draft risk sent back: (mention id, parent ts)."""
     roles(container)
     (mid,) = ingest(container)
     deliver(container)
@@ -479,6 +478,13 @@ def test_a_newer_revision_retires_the_older_revisions_buttons(
     deliver(container)
     signoff.request_changes(container.deps, RISK, mid, 1, "Shorter, please.")
     deliver(container)
+    return mid, parent_ts
+
+
+def test_a_newer_revision_retires_the_older_revisions_buttons(
+    container: Any, emu: SlackEmulator, poster: SlackPoster
+) -> None:
+    mid, parent_ts = changes_requested_on_r1(container, emu)
     drafting.create_revision(container.deps, AUTHOR, mid, "Thank you; please call us.")
     deliver(container)
     shown = thread_buttons(emu, parent_ts, with_parent=False)
@@ -493,14 +499,7 @@ def test_a_wait_after_a_post_is_not_free_so_the_next_claim_reads_back(
     # The r2 note is posted, then retiring r1's buttons finds no posting slot. That wait
     # must still count as an attempt: another replica's claim reads the thread back.
     make_poster(container, emu)
-    roles(container)
-    (mid,) = ingest(container)
-    deliver(container)
-    parent_ts = emu.messages(CH)[0].ts
-    drafting.create_revision(container.deps, AUTHOR, mid, "Thank you, please call our team.")
-    deliver(container)
-    signoff.request_changes(container.deps, RISK, mid, 1, "Shorter, please.")
-    deliver(container)
+    mid, parent_ts = changes_requested_on_r1(container, emu)
     later = time.time() + 1000  # past the pace the fast poster reserved
     make_poster(container, emu, per_second=1.0, burst=1, max_sleep=0.0, wall_clock=lambda: later)
     drafting.create_revision(container.deps, AUTHOR, mid, "Thank you; please call us.")
