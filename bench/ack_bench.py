@@ -262,6 +262,18 @@ class Load:
         return results, statuses, wall
 
 
+async def busy_refusals(metrics_url: str) -> int:
+    """``countersign_refusals_total{code="busy"}`` from the server's /metrics."""
+    import aiohttp
+
+    async with aiohttp.ClientSession() as session, session.get(metrics_url) as resp:
+        text = await resp.text()
+    for line in text.splitlines():
+        if line.startswith("countersign_refusals_total") and 'code="busy"' in line:
+            return int(float(line.rsplit(" ", 1)[1]))
+    return 0
+
+
 def report(name: str, results: dict[str, list[float]]) -> float:
     print(f"{name}")
     print(f"  {'kind':<10}{'n':>6}{'p50 ms':>10}{'p99 ms':>10}{'max ms':>10}")
@@ -335,6 +347,7 @@ async def measure(
     async with Server("countersign", db, key, emulator_url, profile) as url:
         results, statuses, wall = await load.run(url)
         await asyncio.sleep(1.0)  # let the work after the acknowledgements drain
+        busy = await busy_refusals(url.replace("/slack/events", "/metrics"))
 
     total = sum(len(v) for v in results.values())
     print(
@@ -346,6 +359,9 @@ async def measure(
         f"app, each app in its own process; SQLite, Slack emulator on loopback; bare app "
         f"{bare_wall:.2f} s (HTTP {bare_statuses}), Countersign {wall:.2f} s (HTTP {statuses})"
     )
+    # work turned away with "busy" (more than the post-ack queue holds) is acknowledged
+    # too but never done: a fast acknowledgement that did nothing would flatter the ratio
+    print(f"Countersign work refused as busy: {busy} of {total}")
     floor = report("bare slack-bolt AsyncApp (acknowledge only)", bare)
     p99 = report("Countersign", results)
     for kind in results:
@@ -353,7 +369,7 @@ async def measure(
         print(f"p99 ratio {kind}: {pct(results[kind], 0.99) / kind_floor:.2f}")
     ratio = p99 / floor if floor else float("inf")
     print(f"p99 ratio Countersign / bare: {ratio:.2f} (target at most 2)")
-    ok = p99 < 300 and set(statuses) == {200}
+    ok = p99 < 300 and set(statuses) == {200} and busy == 0
     print("target p99 < 300 ms:", "met" if ok else "NOT met")
     return 0 if ok else 1
 

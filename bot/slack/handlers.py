@@ -66,8 +66,9 @@ SCREEN_WAIT_SECONDS = 2.0
 # otherwise fills the event loop and the interpreter lock, and later acknowledgements
 # wait behind it (bench/ack_bench.py).
 AFTER_ACK_SLOTS = 4
-# Jobs waiting for a slot at most; past that a command or button is answered BUSY.
-AFTER_ACK_WAITING = 64
+# Jobs waiting for a slot at most (a flood guard far above what 20 people clicking as
+# fast as they can queue: bench/ack_bench.py counts the refusals); past that BUSY.
+AFTER_ACK_WAITING = 2000
 # A replica shutting down gives the jobs it acknowledged this long to finish.
 DRAIN_SECONDS = 10.0
 MEMBERSHIP_TTL_SECONDS = 30.0
