@@ -21,7 +21,9 @@ committed, synchronously, with a slack_sdk ``WebClient`` whose ``base_url`` come
   mentions not decided yet (one query under the channel's burst lock), and this poster
   draws them in one message (grouped by severity then platform; ids, severity, platform
   and age only) and posts it with one ``chat.postMessage`` in the channel's next slot,
-  which listings take before notes. A row whose mention another step listed is done at
+  which listings take before notes. The row that posted a listing keeps listing the
+  burst, one listing a slot, while mentions wait (``listing.keep_listing``), so one actor
+  a second takes the burst lock. A row whose mention another step listed is done at
   once; one whose mention waits for a later step raises ``Retry("listing_pending",
   waiting=True)`` with an estimate of its turn. A listing's post carries its delivery
   key; after a failed post (the answer may be lost) the claim is released and the next
@@ -243,6 +245,7 @@ class SlackPoster:
             raise Retry(code, after=turn.after, waiting=True)
         if turn.listing is not None:
             self._post_listing(turn.listing)
+            self._keep_listing(channel)
             if not turn.lists(item.mention_id):
                 raise Retry("listing_pending", after=turn.after, waiting=True)
             return
@@ -261,6 +264,18 @@ class SlackPoster:
     def _policy(self) -> listing.ListingPolicy:
         return listing.policy(
             self.per_second, self.digest_threshold, self.digest_window, self.max_sleep, b.BURST_CAP
+        )
+
+    def _keep_listing(self, channel: str) -> None:
+        """This row lists the rest of the burst, a listing a slot (the core decides)."""
+        listing.keep_listing(
+            self.deps,
+            PLATFORM,
+            channel,
+            self._policy(),
+            self._post_listing,
+            clock=self.wall_clock,
+            sleep=self.sleep,
         )
 
     def _post_listing(self, claim: listing.Listing) -> None:

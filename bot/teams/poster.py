@@ -197,6 +197,16 @@ class TeamsPoster:
             raise Retry("listing_pending", after=turn.after, waiting=True)
         if turn.listing is not None:
             self._post_listing(target, turn.listing)
+            listing.keep_listing(  # this row lists the rest of the burst, a card a slot
+                self.deps,
+                PLATFORM,
+                target.channel,
+                self._policy(),
+                lambda claim: self._post_listing(target, claim),
+                clock=self.wall_clock,
+                sleep=self.sleep,
+                lane=lane(target.channel),
+            )
             if not turn.lists(item.mention_id):
                 raise Retry("listing_pending", after=turn.after, waiting=True)
             return

@@ -17,7 +17,7 @@ import pytest
 from bot.slack.poster import client_factory, register_handlers
 from sandbox.slack_emulator import DEFAULT_TOKEN, SlackEmulator
 from tests.conftest import make_settings
-from tests.slack.test_poster import CH, ingest, make_poster, outbox_rows
+from tests.slack.test_poster import CH, ingest, make_poster, outbox_rows, paced_poster
 from tests.support.fakes import FakeScreen, FixedSentiment
 from tests.support.relay import deliver
 from workflows.services import chat, listing
@@ -177,3 +177,42 @@ def test_two_workers_on_postgres_never_list_a_mention_twice(
     finally:
         for w in workers:
             w.close()
+
+
+def test_one_row_lists_a_burst_and_takes_the_lock_once_per_listing(
+    container: Any, emu: SlackEmulator, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1,000 mentions at once, one post a second: the row that posts the first listing
+    keeps listing (``listing.keep_listing``), so the whole burst is visible after the
+    relay handled a single row of it (not after it worked through the rows of mentions
+    already listed), within two minutes, and the channel's burst lock is taken about
+    once per listing post, not once per waiting row."""
+
+    def now() -> float:
+        return float(clock.now.timestamp())
+
+    paced_poster(container, emu, clock)
+    ids = ingest(container, 3)
+    deliver(container)  # three own messages: the burst begins with the next
+    shared = container.deps.shared
+    real_burst = shared.burst
+    locks = [0]
+
+    def counted(lane: str) -> Any:
+        locks[0] += 1
+        return real_burst(lane)
+
+    monkeypatch.setattr(shared, "burst", counted)
+    ids += ingest(container, 997, start=10)
+    start = now()
+    container.relay.batch = 1
+    assert container.relay.deliver_due() == 1  # one row of the burst
+    own, listed = _shown(emu)
+    assert sorted(own + listed) == sorted(ids) and len(listed) == len(set(listed)) == 997
+    posts = [m for m in emu.messages(CH) if "arrived together" in m.text]
+    assert len(posts) == 10 and now() - start <= 120
+    assert locks[0] <= len(posts) + 2, (locks[0], len(posts))
+    container.relay.batch = 2000
+    deliver(container)  # the other rows find their mention listed: no lock, no post
+    assert _all_done(container) and locks[0] <= len(posts) + 2
+    assert len([m for m in emu.messages(CH) if "arrived together" in m.text]) == 10

@@ -15,7 +15,11 @@ Every decision is a ``chat_threads`` row written under the channel's burst lock
 A burst: more than ``threshold`` own messages decided within ``window`` seconds, or a
 listing within ``window``. In a burst one listing step (one lock hold, one query, one
 post) lists every mention not decided yet, up to the cap, whichever mention's outbox row
-asked; a mention listed by another row's step is simply done.
+asked; a mention listed by another row's step is simply done. The row that posted a
+listing stays the burst's lister (``keep_listing``): it takes the next slot and lists the
+next mentions while any wait, so the lock is taken about once per listing, not once per
+waiting row, and the listing does not wait for the relay to reach a waiting mention's row
+behind the rows of mentions already listed.
 
 Listings go before notes: a listing takes the channel's slot with a ``hold`` while more
 mentions wait (``SharedState.reserve_channel_slot``), and notes get no slot while it holds.
@@ -33,6 +37,7 @@ mentions appear in two listing cards; none is lost).
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -40,7 +45,7 @@ from typing import Any
 from models.tables import ChatThread
 from models.uow import UnitOfWork
 from workflows.services.shared import Deps
-from workflows.shared_state import Slot
+from workflows.shared_state import BurstState, Slot
 from workflows.topics import Topic
 from workflows.views import ThreadRef
 
@@ -48,6 +53,10 @@ LISTING_CAP = 100  # mentions per listing message (a Slack static_select holds 1
 # How long a claimed listing is left to the replica that claimed it (sleep until its slot,
 # one post with a 15 s timeout, one commit) before another re-claims it.
 LISTING_LEASE = 30.0
+# How long one outbox row keeps listing a burst (``keep_listing``): well inside the relay's
+# lease of the row, so no other relay takes the row meanwhile.
+LISTER_BUDGET = 60.0
+LISTER_FAILURES = 3  # failed posts in a row after which the lister gives up (and retries)
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,7 @@ class ListingPolicy:
     max_sleep: float = 2.0  # the longest wait for a slot the adapter sleeps through
     cap: int = LISTING_CAP
     lease: float = LISTING_LEASE
+    lister_budget: float = LISTER_BUDGET
 
 
 def policy(
@@ -145,23 +155,65 @@ def turn(
             ids = uow.repo.mentions_awaiting_first_post(Topic.MENTION_NEW, platform, policy.cap + 1)
         if mention_id not in ids and len(ids) <= policy.cap:
             ids = sorted([*ids, mention_id])  # its row is not pending (a test, a replay)
-        more = len(ids) > policy.cap
-        slot = _reserve(deps, lane, now, policy, more=more)
         rank = ids.index(mention_id) if mention_id in ids else _rank(ids, mention_id, policy)
-        if not slot.reserved:
-            after = slot.wait + (rank // policy.cap) * policy.interval
-            return Turn(Do.WAIT, after=max(after, 0.2), blocked=slot.blocked)
-        take = ids[: policy.cap]
-        key = f"listing:{take[0]}:{uuid.uuid4().hex[:12]}"
-        claim = {"listing": key, "claimed": now, "ids": take}
-        with deps.uow() as uow:
-            for mid in take:
-                _add(uow, deps, mid, platform, channel, claim)
-            uow.commit()
-        state.last = now
-    listing = Listing(key, channel, tuple(take), slot.wait)
-    after = slot.wait + (rank // policy.cap) * policy.interval
-    return Turn(Do.LIST, after=max(after, 0.2), listing=listing)
+        slot, listing = _claim(deps, state, platform, channel, lane, ids, now, policy)
+    after = max(slot.wait + (rank // policy.cap) * policy.interval, 0.2)
+    if listing is None:
+        return Turn(Do.WAIT, after=after, blocked=slot.blocked)
+    return Turn(Do.LIST, after=after, listing=listing)
+
+
+def keep_listing(
+    deps: Deps,
+    platform: str,
+    channel: str,
+    policy: ListingPolicy,
+    post: Callable[[Listing], None],
+    *,
+    clock: Callable[[], float],
+    sleep: Callable[[float], None],
+    lane: str | None = None,
+) -> int:
+    """The burst's one lister: called by the adapter right after it posted a listing, it
+    keeps taking the channel's next slot and posting (``post``: draw, post and
+    ``confirm`` one listing) while mentions wait, for up to ``LISTER_BUDGET`` seconds of
+    ``clock`` (epoch seconds, shared by replicas). So one actor a slot takes the burst
+    lock, and the rows of mentions it lists only find them listed (no lock, no query
+    beyond their own thread). Returns how many listings it posted; stops when nothing
+    waits, when the platform asks to back off for longer than ``max_sleep``, after
+    ``LISTER_FAILURES`` failed posts in a row, or when the budget is spent (the next
+    waiting row takes over through ``turn``)."""
+    lane = lane or channel
+    start = clock()
+    posted = failures = 0
+    while clock() - start < policy.lister_budget:
+        now = clock()
+        with deps.shared.burst(lane) as state:
+            if not (state.last > 0 and now - state.last <= policy.window):
+                return posted  # the burst is over: new mentions get their own messages
+            with deps.uow() as uow:
+                ids = uow.repo.mentions_awaiting_first_post(
+                    Topic.MENTION_NEW, platform, policy.cap + 1
+                )
+            if not ids:
+                return posted
+            slot, listing = _claim(deps, state, platform, channel, lane, ids, now, policy)
+        if listing is None:
+            if slot.blocked and slot.wait > policy.max_sleep:
+                return posted  # a long Retry-After: the waiting rows resume after it
+            sleep(min(max(slot.wait, 0.05), policy.max_sleep))
+            continue
+        try:
+            post(listing)  # a failed post released its claim: its mentions' rows recover it
+        except Exception:
+            failures += 1
+            if failures >= LISTER_FAILURES:
+                raise
+            sleep(policy.interval)
+            continue
+        failures = 0
+        posted += 1
+    return posted
 
 
 def confirm(deps: Deps, platform: str, listing: Listing, message_id: str) -> None:
@@ -221,6 +273,32 @@ def _recover(
             uow.commit()
         state.last = now
     return Turn(Do.LIST, listing=Listing(key, target, listed, slot.wait, recovering=True))
+
+
+def _claim(
+    deps: Deps,
+    state: BurstState,
+    platform: str,
+    channel: str,
+    lane: str,
+    ids: list[int],
+    now: float,
+    policy: ListingPolicy,
+) -> tuple[Slot, Listing | None]:
+    """Under the channel's burst lock: reserve the next slot and claim the oldest
+    ``policy.cap`` of ``ids`` (undecided mentions, oldest first) for one listing."""
+    slot = _reserve(deps, lane, now, policy, more=len(ids) > policy.cap)
+    if not slot.reserved:
+        return slot, None
+    take = ids[: policy.cap]
+    key = f"listing:{take[0]}:{uuid.uuid4().hex[:12]}"
+    claim = {"listing": key, "claimed": now, "ids": take}
+    with deps.uow() as uow:
+        for mid in take:
+            _add(uow, deps, mid, platform, channel, claim)
+        uow.commit()
+    state.last = now
+    return slot, Listing(key, channel, tuple(take), slot.wait)
 
 
 def _reserve(deps: Deps, lane: str, now: float, policy: ListingPolicy, *, more: bool) -> Slot:
