@@ -145,8 +145,7 @@ def turn(
                 again = _classify(_ref(row), now, policy)
                 return Turn(Do.WAIT, after=0.1) if again is None or again.do is Do.LIST else again
             state.recent = [t for t in state.recent if now - t <= policy.window]
-            listed_lately = state.last > 0 and now - state.last <= policy.window
-            in_burst = listed_lately or len(state.recent) >= policy.threshold
+            in_burst = _listed_lately(state, now, policy) or len(state.recent) >= policy.threshold
             if not in_burst:
                 _add(uow, deps, mention_id, platform, channel, {"own": True})
                 uow.commit()
@@ -189,7 +188,7 @@ def keep_listing(
     while clock() - start < policy.lister_budget:
         now = clock()
         with deps.shared.burst(lane) as state:
-            if not (state.last > 0 and now - state.last <= policy.window):
+            if not _listed_lately(state, now, policy):
                 return posted  # the burst is over: new mentions get their own messages
             with deps.uow() as uow:
                 ids = uow.repo.mentions_awaiting_first_post(
@@ -299,6 +298,11 @@ def _claim(
         uow.commit()
     state.last = now
     return slot, Listing(key, channel, tuple(take), slot.wait)
+
+
+def _listed_lately(state: BurstState, now: float, policy: ListingPolicy) -> bool:
+    """A listing was posted within the burst window: the channel is still in a burst."""
+    return state.last > 0 and now - state.last <= policy.window
 
 
 def _reserve(deps: Deps, lane: str, now: float, policy: ListingPolicy, *, more: bool) -> Slot:
