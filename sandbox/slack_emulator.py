@@ -868,10 +868,14 @@ class SlackEmulator:
     def _history_messages(self, params: dict[str, Any], items: list[Message]) -> dict[str, Any]:
         with_meta = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
         limit = int(params.get("limit") or 100)
+        cursor = str(params.get("cursor") or "")
+        start = int(cursor) if cursor.isdigit() else 0
+        page = items[start : start + limit]
+        more = start + limit < len(items)
         return {
-            "messages": [m.as_json(with_metadata=with_meta) for m in items][:limit],
-            "has_more": len(items) > limit,
-            "response_metadata": {"next_cursor": ""},
+            "messages": [m.as_json(with_metadata=with_meta) for m in page],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
     def _api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -94,6 +94,8 @@ TRANSIENT = frozenset(
 # back; a retry sooner would find nothing yet and post a second copy.
 REQUEST_TIMEOUT = 15
 SETTLE_AFTER_TIMEOUT = 60.0
+# read-back looks through the newest 1,000 messages of a channel or thread (5 pages)
+READ_BACK_PAGES = 5
 WRITES = frozenset({"chat_postMessage", "chat_postEphemeral"})
 
 
@@ -732,28 +734,34 @@ class SlackPoster:
                 return self._sent[key]
         if not check:
             return None
-        if thread_ts:
+        method, args = (
+            ("conversations_replies", {"ts": thread_ts})
+            if thread_ts
+            else ("conversations_history", {})
+        )
+        cursor = ""
+        for _page in range(READ_BACK_PAGES):
             response = self._api(
-                "conversations_replies",
+                method,
                 channel=channel,
-                ts=thread_ts,
                 include_all_metadata=True,
                 limit=200,
+                **args,
+                **({"cursor": cursor} if cursor else {}),
             )
-        else:
-            response = self._api(
-                "conversations_history", channel=channel, include_all_metadata=True, limit=200
-            )
-        for message in response.get("messages") or []:
-            meta = message.get("metadata") or {}
-            if (
-                meta.get("event_type") == METADATA_EVENT
-                and (meta.get("event_payload") or {}).get("key") == key
-            ):
-                ts = str(message["ts"])
-                with self._lock:
-                    self._sent[key] = ts
-                return ts
+            for message in response.get("messages") or []:
+                meta = message.get("metadata") or {}
+                if (
+                    meta.get("event_type") == METADATA_EVENT
+                    and (meta.get("event_payload") or {}).get("key") == key
+                ):
+                    ts = str(message["ts"])
+                    with self._lock:
+                        self._sent[key] = ts
+                    return ts
+            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                break
         return None
 
     # ------------------------------------------------------------------ channel checks

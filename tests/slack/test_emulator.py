@@ -211,6 +211,17 @@ def test_history_and_replies_with_metadata(emu: SlackEmulator, client: WebClient
     assert [m["text"] for m in rep["messages"]] == ["p", "r"]
 
 
+def test_history_pages_with_a_cursor(emu: SlackEmulator, client: WebClient) -> None:
+    for i in range(5):
+        client.chat_postMessage(channel=CH, text=str(i))
+    first = client.conversations_history(channel=CH, limit=2)
+    assert [m["text"] for m in first["messages"]] == ["4", "3"] and first["has_more"]
+    cursor = first["response_metadata"]["next_cursor"]
+    rest = client.conversations_history(channel=CH, limit=10, cursor=cursor)
+    assert [m["text"] for m in rest["messages"]] == ["2", "1", "0"]
+    assert not rest["has_more"] and rest["response_metadata"]["next_cursor"] == ""
+
+
 async def test_async_api() -> None:
     async with SlackEmulator() as emu:
         emu.add_channel(CH)

@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.slack.poster import (
@@ -330,6 +331,24 @@ def test_ambiguous_failure_is_not_posted_twice(
     deliver(container)
     assert len(emu.replies(CH, thread.ts)) == 1
     assert outbox_rows(container, "chat.revision")[0].status == "done"
+
+
+def test_read_back_pages_past_the_newest_200_messages(
+    container: Any, emu: SlackEmulator, poster: SlackPoster, clock: Any
+) -> None:
+    # The parent lands but its answer is lost; 250 other messages follow before the retry.
+    emu.fail("chat.postMessage", "internal_error", status=500, apply=True)
+    (mid,) = ingest(container)
+    deliver(container)
+    other = WebClient(token=DEFAULT_TOKEN, base_url=emu.base_url)
+    for i in range(250):
+        other.chat_postMessage(channel=CH, text=f"chatter {i}")
+    clock.advance(seconds=5)
+    deliver(container)
+    parents = [m for m in emu.messages(CH) if not m.text.startswith("chatter")]
+    assert len(parents) == 1  # found on the second page, not posted again
+    thread = chat.get_thread(container.deps, mid, "slack")
+    assert thread is not None and thread.ts == parents[0].ts
 
 
 def _burst(container: Any, emu: SlackEmulator, n: int) -> tuple[list[int], Any]:
