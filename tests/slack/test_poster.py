@@ -306,13 +306,18 @@ def test_local_bucket_paces_posts_per_channel(
     assert slept == [1.0, 1.0]  # one message a second
 
 
+def _parent_posted_answer_lost(container: Any, emu: SlackEmulator) -> int:
+    emu.fail("chat.postMessage", "internal_error", status=500, apply=True)
+    (mid,) = ingest(container)
+    deliver(container)
+    return mid
+
+
 def test_ambiguous_failure_is_not_posted_twice(
     container: Any, emu: SlackEmulator, poster: SlackPoster, clock: Any
 ) -> None:
     # The parent is posted but the response is lost: the retry finds it and stores it.
-    emu.fail("chat.postMessage", "internal_error", status=500, apply=True)
-    (mid,) = ingest(container)
-    deliver(container)
+    mid = _parent_posted_answer_lost(container, emu)
     assert len(emu.messages(CH)) == 1
     pending = chat.get_thread(container.deps, mid, "slack")
     assert pending is not None and not pending.ts  # decided (own message), not stored yet
@@ -337,9 +342,7 @@ def test_read_back_pages_past_the_newest_200_messages(
     container: Any, emu: SlackEmulator, poster: SlackPoster, clock: Any
 ) -> None:
     # The parent lands but its answer is lost; 250 other messages follow before the retry.
-    emu.fail("chat.postMessage", "internal_error", status=500, apply=True)
-    (mid,) = ingest(container)
-    deliver(container)
+    mid = _parent_posted_answer_lost(container, emu)
     other = WebClient(token=DEFAULT_TOKEN, base_url=emu.base_url)
     for i in range(250):
         other.chat_postMessage(channel=CH, text=f"chatter {i}")
