@@ -132,13 +132,16 @@ def email_owner(
         org_domains |= {_domain_of(u) for u in org.urls}
         if email in {e.lower() for e in org.emails} or domain in org_domains:
             return "org"
+    before = text[max(s.start, ent.start - 90) : ent.start]
+    owner = _nearest(before, P.EMAIL_PATIENT_BEFORE, P.CONTACT_ORG_BEFORE)
+    if owner == "org" and domain not in vocab.freemail:
+        # "write to neighbors@clinic.org": a name-like word at the org's domain is a role
+        return "org"
     local_key = fold(re.sub(r"[^\w]", "", local))
     if any(len(p.key) >= 3 and p.key in local_key for p in profile.parts):
         return "patient"
     if profile.handle and profile.handle in local_key:
         return "patient"
-    before = text[max(s.start, ent.start - 90) : ent.start]
-    owner = _nearest(before, P.EMAIL_PATIENT_BEFORE, P.CONTACT_ORG_BEFORE)
     if owner:
         return owner
     if domain in vocab.freemail:
@@ -146,6 +149,21 @@ def email_owner(
     if re.sub(r"[\d._-]", "", local) in _ROLE_LOCAL_PARTS or domain in reply_domains:
         return "org"
     return "org"
+
+
+def _org_phone_after_label(
+    text: str, e: Entity, entities: Sequence[Entity], s: Sentence, org: OrgContext | None
+) -> bool:
+    """A label word before the org's own phone ("walk anyone through a statement:
+    620-555-0130") is a word of the sentence, not a statement number."""
+    if e.kind != "PHI_ID":
+        return False
+    for p in entities:
+        if p.kind == "PHI_PHONE" and e.start < p.start and p.end == e.end:
+            label = text[e.start : p.start]
+            if not any(c.isdigit() for c in label):
+                return phone_owner(text, p, s, org) == "org"
+    return False
 
 
 def identifier_findings(
@@ -170,6 +188,8 @@ def identifier_findings(
             continue
         about_reader = s.you or any(s.start <= r.start < s.end for r in reviewer_at)
         if e.kind in ALWAYS:
+            if _org_phone_after_label(text, e, entities, s, org):
+                continue
             # a record or account number is an identifier even inside a privacy sentence
             out.append(RawFinding("identifier", e.start, e.end))
         elif e.kind == "PHI_DATE":

@@ -129,7 +129,7 @@ DATE = re.compile(
 )
 
 _ID_LABEL = (
-    r"(?:mrn|m\.r\.n\.?|medical record (?:number|no\.?|#)|record (?:number|no\.?|#)|"
+    r"(?:m[\s.]{0,2}r[\s.]{0,2}n\b\.?|medical record (?:number|no\.?|#)|record (?:number|no\.?|#)|"
     r"chart (?:number|no\.?|#)|patient (?:id|number|no\.?|#)|account(?: (?:number|no\.?|#))?|"
     r"acct\.?(?: (?:number|no\.?|#))?|statement|invoice|claim|case|member (?:id|number|no\.?)|"
     r"policy (?:number|no\.?)|subscriber (?:id|number)|group (?:number|no\.?)|rx|"
@@ -152,7 +152,7 @@ IDENTIFIER = re.compile(
 IDENTIFIER_WEAK = re.compile(r"\b[A-Z]{2,4}-\d{4,}\b|\b\d{8,}\b")
 
 DOB = re.compile(
-    r"\b(?:dob|d\.o\.b\.?|date of birth|birth ?date|birthday|born(?: on)?|"
+    r"\b(?:d[\s.]{0,2}o[\s.]{0,2}b\b\.?|date of birth|birth ?date|birthday|born(?: on)?|"
     r"fecha de nacimiento|f\. de nac\.?|nacid[oa] el)"
     r"(?:\s+(?:on file|in (?:our|the) (?:system|records?|chart)|we have|listed|registrada?|"
     r"en (?:el|su) expediente))?\s*[:,\-]?\s*(?:is\s+|was\s+|es\s+|el\s+|of\s+)?"
@@ -226,6 +226,7 @@ CONTACT_ORG_BEFORE = re.compile(
     r"help desk|staff|recruiter|representative|concierge|receptionist|main number|"
     r"number|hospital|lab)\b"
     r"|\b(?:ll[aá]menos|llame|comun[ií]quese|cont[aá]ctenos|escr[ií]banos|nuestr[oa]s?)\b"
+    r"|\b(?:escr[ií]ba(?:nos)?|env[ií]e(?:nos)?|m[aá]nde(?:nos)?)(?:\s+un\s+correo)?\s+al?\s*$"
     r"|\b(?:us|we)\s+(?:at|on)\s*$",
     _F,
 )

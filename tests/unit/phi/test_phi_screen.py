@@ -254,6 +254,32 @@ def test_whose_number_is_it(phi_screen: PhiScreen) -> None:
     assert patient.verdict == "block" and "identifier" in patient.kinds
 
 
+def test_a_label_word_before_the_org_phone_is_not_an_identifier(phi_screen: PhiScreen) -> None:
+    org = run(phi_screen, "Our billing team can walk anyone through a statement: 620-555-0130.")
+    assert "identifier" not in org.kinds
+    patient = run(phi_screen, "Your statement: 620-555-0130 shows the balance.")
+    assert "identifier" in patient.kinds
+
+
+def test_a_role_address_at_the_org_domain_is_not_the_reviewers(phi_screen: PhiScreen) -> None:
+    reply = "Si tiene más inquietudes como vecino, escriba a vecinos@clinicaolmo.org."
+    assert "identifier" not in run(phi_screen, reply, "Vecino Molesto", "Sirenas a las 3am.").kinds
+    mine = run(phi_screen, "We sent the form to vecino.molesto@gmail.com.", "Vecino Molesto")
+    assert "identifier" in mine.kinds
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "so sorry. pls use m r n : 5 5 1 2 0 9 8 next time at the desk.",
+        "Bring your M. R. N. 4455123 next time.",
+        "We have your d o b as 3/4/1988 on file.",
+    ],
+)
+def test_spaced_out_labels_still_mark_identifiers(phi_screen: PhiScreen, reply: str) -> None:
+    assert "identifier" in run(phi_screen, reply, "Ezra Goldfarb", "Lost my paperwork.").kinds
+
+
 def test_spans_point_into_obfuscated_original(phi_screen: PhiScreen) -> None:
     reply = "&#67;onsuelo, your meto\u200cprolol was filled at the 25 mg dose."
     result = run(phi_screen, reply, "Consuelo Quintana", "Wrong pills.")
