@@ -31,6 +31,7 @@ lint: install
 typecheck: install
 	$(VENV)/bin/mypy workflows models
 	$(VENV)/bin/mypy app.py bot web cli runtime sandbox connectors
+	$(VENV)/bin/mypy --explicit-package-bases bench/*.py
 
 imports: install
 	$(VENV)/bin/lint-imports

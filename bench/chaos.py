@@ -147,8 +147,8 @@ async def main(kills: int, replicas: int, seed_value: int) -> int:
         f"  scheduler leader killed {len(handovers)} times; leadership moved within "
         f"{slowest:.1f} s at most (median {statistics.median(handovers or [0.0]):.1f} s)"
     )
-    for k, v in checks.items():
-        print(f"  {k}: {v}")
+    for name, value in checks.items():
+        print(f"  {name}: {value}")
     print(f"  outbox drained: {drained}")
     print(f"  audit verify: {verify.stdout.strip() or verify.stderr.strip()}")
     ok = (

@@ -258,9 +258,7 @@ def container_for(env: dict[str, str]) -> Any:
     """A container in the bench's own process (migrations, roles, checks)."""
     from app import Settings, build_container
 
-    settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, **{k: v for k, v in env.items() if k in Settings.model_fields}
-    )
+    settings = Settings.model_validate({k: v for k, v in env.items() if k in Settings.model_fields})
     return build_container(settings)
 
 
