@@ -25,7 +25,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl, urlencode
 
 from aiohttp import web
@@ -56,6 +56,18 @@ MAX_CONTEXT_ELEMENTS = 10
 MAX_FIELDS = 10
 MAX_FIELD_TEXT = 2000
 MAX_MESSAGE_TEXT = 40000
+
+
+_T = TypeVar("_T")
+
+
+def _page(params: dict[str, Any], items: list[_T]) -> tuple[list[_T], str]:
+    """One page of a cursor-paged listing: the emulator's cursor is the next offset."""
+    limit = int(params.get("limit") or 100)
+    cursor = str(params.get("cursor") or "")
+    start = int(cursor) if cursor.isdigit() else 0
+    more = start + limit < len(items)
+    return items[start : start + limit], str(start + limit) if more else ""
 
 
 @dataclass
@@ -841,11 +853,7 @@ class SlackEmulator:
 
     def _api_conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
         ch = self._channel(params)
-        members = sorted(ch.members)
-        limit = int(params.get("limit") or 100)
-        start = int(params.get("cursor") or 0) if str(params.get("cursor") or "").isdigit() else 0
-        page = members[start : start + limit]
-        nxt = str(start + limit) if start + limit < len(members) else ""
+        page, nxt = _page(params, sorted(ch.members))
         return {"members": page, "response_metadata": {"next_cursor": nxt}}
 
     def _api_conversations_open(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -867,15 +875,11 @@ class SlackEmulator:
 
     def _history_messages(self, params: dict[str, Any], items: list[Message]) -> dict[str, Any]:
         with_meta = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
-        limit = int(params.get("limit") or 100)
-        cursor = str(params.get("cursor") or "")
-        start = int(cursor) if cursor.isdigit() else 0
-        page = items[start : start + limit]
-        more = start + limit < len(items)
+        page, nxt = _page(params, items)
         return {
             "messages": [m.as_json(with_metadata=with_meta) for m in page],
-            "has_more": more,
-            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+            "has_more": bool(nxt),
+            "response_metadata": {"next_cursor": nxt},
         }
 
     def _api_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
