@@ -16,9 +16,9 @@ from datetime import datetime, timedelta
 from models.tables import Mention
 from models.uow import Conflict, UnitOfWork
 from workflows import state_machine as sm
-from workflows.services.shared import Deps, _audit, _kick, _outbox, aware
+from workflows.services.shared import Deps, _audit, _kick, _outbox
 from workflows.topics import Topic
-from workflows.types import Actor
+from workflows.types import Actor, aware
 
 log = logging.getLogger("countersign.jobs")
 

@@ -19,7 +19,8 @@ from models.tables import SourceCursor
 from models.uow import Conflict
 from workflows.platforms import MentionSource, PlatformError, PollPage
 from workflows.services import mentions
-from workflows.services.shared import Deps, aware
+from workflows.services.shared import Deps
+from workflows.types import aware
 from workflows.views import IngestResult
 
 log = logging.getLogger("countersign.polling")

@@ -16,8 +16,9 @@ from datetime import timedelta
 from typing import Any
 
 from workflows.services import chat, release
-from workflows.services.shared import Deps, aware
+from workflows.services.shared import Deps
 from workflows.topics import CHAT_PREFIX, LEASE_SECONDS, Topic
+from workflows.types import aware
 
 log = logging.getLogger("countersign.relay")
 # the "retry after" of a refusal: never

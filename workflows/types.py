@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 from workflows.phi.types import OrgContext, PhiScreen
 
 ROLES = ("marketing", "risk", "admin")
 APPROVER_ROLES = ("marketing", "risk")
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite hands back naive datetimes (stored as UTC); make them comparable with the
+    clock's timezone-aware ones."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from workflows.actions import ActionId, mention_ref
 from workflows.state_machine import RevisionState, State
+from workflows.types import aware
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,15 @@ class MentionView:
 
     def approver_role_of(self, actor: str) -> str | None:
         return next((role for who, role in self.approvers if who == actor), None)
+
+    def overdue(self, now: datetime | None) -> bool:
+        """Past its reply deadline (the core's rule; adapters only draw it)."""
+        due = self.sla_due_at
+        return now is not None and due is not None and aware(now) > aware(due)
+
+    def age_minutes(self, now: datetime) -> int:
+        """Whole minutes since the mention arrived (never negative)."""
+        return max(0, int((aware(now) - aware(self.received_at)).total_seconds() // 60))
 
 
 @dataclass(frozen=True)

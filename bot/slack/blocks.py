@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -45,6 +45,7 @@ from workflows.labels import (
 )
 from workflows.permissions import Viewer, announced, offered, pick
 from workflows.state_machine import APPROVER_ROLES, RevisionState, Role, State
+from workflows.types import aware
 from workflows.views import FindingView, MentionView, Queue, RevisionView, listing_groups
 
 Block = dict[str, Any]
@@ -244,18 +245,9 @@ def when(dt: datetime | None, fmt: str = "{date_short_pretty} {time}") -> str:
     """A Slack date token: each reader sees their own time zone; the fallback is UTC."""
     if dt is None:
         return "—"
-    dt = _utc(dt)
+    dt = aware(dt)
     fallback = dt.strftime("%Y-%m-%d %H:%M UTC")
     return f"<!date^{int(dt.timestamp())}^{fmt}|{fallback}>"
-
-
-def _utc(dt: datetime) -> datetime:
-    """Stored times are UTC; SQLite hands them back without a zone."""
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
-
-
-def _overdue(m: MentionView, now: datetime | None) -> bool:
-    return now is not None and m.sla_due_at is not None and _utc(now) > _utc(m.sla_due_at)
 
 
 def short_hash(sha: str | None) -> str:
@@ -350,7 +342,7 @@ def mention_message(
         State.IN_REVIEW,
         State.PUBLISH_FAILED,
     ):
-        overdue = _overdue(m, now)
+        overdue = m.overdue(now)
         meta.append(
             f"*Reply due:* {when(m.sla_due_at)}" + (" :warning: *overdue*" if overdue else "")
         )
@@ -857,7 +849,7 @@ def _digest_line(m: MentionView, now: datetime | None, *, with_author: bool = Tr
     if with_author:
         line += f" · {escape((m.author or 'unknown')[:80])}"
     if m.sla_due_at is not None and m.state in (State.OPEN, State.DRAFTING, State.IN_REVIEW):
-        late = _overdue(m, now)
+        late = m.overdue(now)
         line += f" · due {when(m.sla_due_at)}" + (" :warning:" if late else "")
     return line
 
@@ -1016,7 +1008,7 @@ def home_view(queue: Queue, *, now: datetime | None = None, limit: int = 30) -> 
             f"{stars(m.rating)} — *{escape(item.why)}*"
         )
         if m.sla_due_at is not None:
-            late = _overdue(m, now)
+            late = m.overdue(now)
             line += f"\nReply due {when(m.sla_due_at)}" + (" :warning: *overdue*" if late else "")
         if m.text and not m.redacted:
             snippet, _ = fit(m.text, 300)

@@ -40,6 +40,7 @@ from workflows.labels import (
 )
 from workflows.permissions import Viewer, announced, offered, pick
 from workflows.state_machine import APPROVER_ROLES, RevisionState, Role, State
+from workflows.types import aware
 from workflows.views import (
     FindingView,
     MentionView,
@@ -162,7 +163,7 @@ def when(dt: datetime | None) -> str:
     """An Adaptive Card date function: each reader sees their own time zone."""
     if dt is None:
         return "—"
-    utc = dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
+    utc = aware(dt).astimezone(UTC)
     iso = utc.strftime("%Y-%m-%dT%H:%M:%SZ")
     return f"{{{{DATE({iso}, SHORT)}}}} {{{{TIME({iso})}}}}"
 
@@ -348,7 +349,7 @@ def mention_card(m: MentionView, *, now: datetime | None = None) -> Card:
         State.PUBLISH_FAILED,
     ):
         due = when(m.sla_due_at)
-        if now is not None and _utc(now) > _utc(m.sla_due_at):
+        if m.overdue(now):
             due += " ⚠️ overdue"
         facts.append({"title": "Reply due", "value": due})
     if safe_url(m.url):
@@ -380,7 +381,7 @@ LISTING_INPUT = "value"  # the choice lands in the action's data as its button v
 def _age(m: MentionView, now: datetime) -> str:
     if m.received_at is None:
         return "—"
-    minutes = max(0, int((_utc(now) - _utc(m.received_at)).total_seconds() // 60))
+    minutes = m.age_minutes(now)
     return "just now" if minutes < 1 else f"{minutes} min ago"
 
 
@@ -436,10 +437,6 @@ def listing_card(mentions: Sequence[MentionView], *, now: datetime) -> Card:
         "fallback": {"type": "Action.Submit", "title": label, "data": {"verb": verb}},
     }
     return card(body, [opener])
-
-
-def _utc(dt: datetime) -> datetime:
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt
 
 
 def redacted_card(ref: str) -> Card:

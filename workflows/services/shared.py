@@ -16,7 +16,6 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
 from models.tables import ApproverRole, Mention, OutboxMessage, Reply, Revision
@@ -64,12 +63,6 @@ class Deps:
     shared: SharedState
     # Called after a commit that wrote outbox rows (wakes the relay); never before commit.
     after_commit: Callable[[], None] | None = None
-
-
-def aware(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes (stored as UTC); make them comparable with the
-    clock's timezone-aware ones."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def sha256(text: str) -> str:
