@@ -38,11 +38,13 @@ CORPUS_DIR = Path(__file__).resolve().parent / "corpus"
 SEED = 20261203
 FOLDS = 5
 TARGET_RECALL = 0.98
-C = 8.0
+C = 20.0
 KIND_C = 0.5
 MIN_DF = 2
 # the second stage: gradient-boosted trees over each reply's summary (model.SUMMARY)
-TREES = {"n_estimators": 200, "max_depth": 3, "learning_rate": 0.05}
+TREES = {"max_iter": 200, "max_depth": 4, "learning_rate": 0.05}
+# summary values the second stage's probability may only rise with
+MONOTONE = ("reply_logit", "sentence_logit")
 
 
 @dataclass(frozen=True)
@@ -224,31 +226,43 @@ def decide(model: LinearModel, d: Featurized) -> Decision:
     )
 
 
+def second_stage(seed: int) -> Any:
+    """The unfitted second stage: boosted trees, monotone in the linear scores."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    rising = [1 if name in MONOTONE else 0 for name in SUMMARY]
+    return HistGradientBoostingClassifier(
+        random_state=seed, early_stopping=False, monotonic_cst=rising, **TREES
+    )
+
+
 def fit_trees(
     summaries: Sequence[Sequence[float]], labels: Sequence[int], seed: int
 ) -> dict[str, Any]:
-    """The second stage, as plain lists (``model.Trees``)."""
+    """The second stage, as plain lists (``model.Trees``). Its probability never falls
+    as a linear score (of the reply or of its worst sentence) rises."""
     import numpy as np
-    from sklearn.ensemble import GradientBoostingClassifier
 
-    y = np.array(labels)
-    gb = GradientBoostingClassifier(random_state=seed, **TREES)
-    gb.fit(np.array(summaries, dtype=float), y)
-    prior = float(y.mean())
-    trees = [
-        [
-            [int(x) for x in est.tree_.children_left],
-            [int(x) for x in est.tree_.children_right],
-            [max(int(x), 0) for x in est.tree_.feature],
-            [float(x) for x in est.tree_.threshold],
-            [float(x) for x in est.tree_.value[:, 0, 0]],
-        ]
-        for est in gb.estimators_[:, 0]
-    ]
+    gb = second_stage(seed)
+    gb.fit(np.array(summaries, dtype=float), np.array(labels))
+    trees = []
+    for (predictor,) in gb._predictors:
+        nodes = predictor.nodes
+        leaf = [bool(x) for x in nodes["is_leaf"]]
+        trees.append(
+            [
+                [-1 if f else int(x) for x, f in zip(nodes["left"], leaf, strict=True)],
+                [-1 if f else int(x) for x, f in zip(nodes["right"], leaf, strict=True)],
+                [int(x) for x in nodes["feature_idx"]],
+                [float(x) for x in nodes["num_threshold"]],
+                # leaf values already carry the learning rate
+                [float(x) for x in nodes["value"]],
+            ]
+        )
     return {
         "summary": list(SUMMARY),
-        "init": math.log(prior / (1 - prior)),
-        "rate": float(TREES["learning_rate"]),
+        "init": float(np.ravel(gb._baseline_prediction)[0]),
+        "rate": 1.0,
         "trees": trees,
     }
 

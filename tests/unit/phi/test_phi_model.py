@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -127,6 +128,25 @@ def test_corpus_check_refuses_near_duplicates_of_any_holdout_file(tmp_path: Path
     assert corpus_build.check(eval_sets=(tmp_path / "no-such-dir",)) == []
 
 
+def test_adding_a_batch_leaves_a_corpus_that_passes_the_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's rows change the corpus's n-gram weights; whatever they make close is
+    dropped when the batch is added, so the committed check never finds it later."""
+    corpus = tmp_path / "corpus"
+    monkeypatch.setattr(corpus_build, "CORPUS_DIR", corpus)
+    monkeypatch.setattr(corpus_build, "MANIFEST", corpus / "MANIFEST.json")
+    rows = corpus_build.read_jsonl(train.corpus_files()[0])[:40]
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text("".join(json.dumps(r) + "\n" for r in rows[:30]))
+    copy = dict(rows[3], id="copy")
+    second.write_text("".join(json.dumps(r) + "\n" for r in [*rows[30:], copy]))
+    corpus_build.add(first, "first", "a brief", "a writer")
+    entry = corpus_build.add(second, "second", "another brief", "a writer")
+    assert entry["rows"] == 10 and entry["dropped_duplicates"] == 1
+    assert corpus_build.check() == []
+
+
 def test_an_empty_holdouts_folder_works(tmp_path: Path) -> None:
     """Every blind holdout may have joined the corpus: a holdouts folder with only its
     README (or no folder at all) is no evaluation set, for the corpus check and for
@@ -223,20 +243,40 @@ def test_threshold_setting_moves_the_decision(presidio_screen: ClassifierPhiScre
 def test_second_stage_trees_read_from_json_match_scikit_learn() -> None:
     """The exported trees (plain lists, no pickle) give scikit-learn's probabilities."""
     import numpy as np
-    from sklearn.ensemble import GradientBoostingClassifier
 
     rng = np.random.default_rng(7)
     X = rng.normal(size=(400, len(SUMMARY)))
     y = (X[:, 0] * X[:, 7] + 0.3 * rng.normal(size=400) > 0).astype(int)
     exported = json.loads(json.dumps(train.fit_trees(X.tolist(), y.tolist(), train.SEED)))
     trees = Trees.of(exported)
-    expected = (
-        GradientBoostingClassifier(random_state=train.SEED, **train.TREES)
-        .fit(X, y)
-        .predict_proba(X)[:, 1]
-    )
+    expected = train.second_stage(train.SEED).fit(X, y).predict_proba(X)[:, 1]
     got = np.array([trees.probability(x) for x in X.tolist()])
     assert np.abs(got - expected).max() < 1e-9
+
+
+@cache
+def committed_trees() -> Trees:
+    trees = LinearModel.load().stage2
+    assert trees is not None
+    return trees
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(-3, 3), min_size=len(SUMMARY), max_size=len(SUMMARY)),
+    st.sampled_from(train.MONOTONE),
+    st.floats(0.01, 8),
+)
+def test_second_stage_never_falls_as_a_linear_score_rises(
+    summary: list[float], name: str, rise: float
+) -> None:
+    """A reply that scores higher on the linear model is never judged safer by the trees
+    (a full name in place of a first name once dropped a disclosure's probability from
+    0.93 to 0.02)."""
+    trees = committed_trees()
+    higher = list(summary)
+    higher[SUMMARY.index(name)] += rise
+    assert trees.probability(higher) >= trees.probability(summary) - 1e-12
 
 
 def test_committed_model_has_its_second_stage() -> None:
