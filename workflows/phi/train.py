@@ -242,9 +242,12 @@ def fit_trees(
     """The second stage, as plain lists (``model.Trees``). Its probability never falls
     as a linear score (of the reply or of its worst sentence) rises."""
     import numpy as np
+    from threadpoolctl import threadpool_limits
 
     gb = second_stage(seed)
-    gb.fit(np.array(summaries, dtype=float), np.array(labels))
+    # one thread: parallel sums could round differently and change the artefact
+    with threadpool_limits(1):
+        gb.fit(np.array(summaries, dtype=float), np.array(labels))
     trees = []
     for (predictor,) in gb._predictors:
         nodes = predictor.nodes
