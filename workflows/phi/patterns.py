@@ -177,7 +177,9 @@ URL = re.compile(
 URL_PERSONAL = re.compile(r"[?&](?:patient|mrn|pid|dob|member|acct|account|name)\w*=", _F)
 
 ADDRESS = re.compile(
-    r"\b\d{1,6}\s+(?:[A-Z][\w.'-]*\s+){1,4}(?:street|st|avenue|ave|road|rd|boulevard|blvd|"
+    # a house number: not the 7 of "24/7", and not followed by "in", "at", ...
+    r"(?<![/\d])\b\d{1,6}\s+(?!(?:in|at|on|to|of|by|for|and|or|per)\s)"
+    r"(?:[A-Z][\w.'-]*\s+){1,4}(?:street|st|avenue|ave|road|rd|boulevard|blvd|"
     r"lane|ln|drive|dr|court|ct|way|place|pl|terrace|ter|circle|cir|parkway|pkwy|trail|trl)"
     r"\b\.?(?:,?\s*(?:apt|apartment|unit|suite|ste|#)\.?\s*\w+)?"
     r"|\b(?:calle|avenida|av\.|camino|privada|colonia|col\.)\s+(?:[\w.'-]+\s+){1,4}?"

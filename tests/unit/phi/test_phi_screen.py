@@ -280,6 +280,22 @@ def test_spaced_out_labels_still_mark_identifiers(phi_screen: PhiScreen, reply: 
     assert "identifier" in run(phi_screen, reply, "Ezra Goldfarb", "Lost my paperwork.").kinds
 
 
+@pytest.mark.parametrize(
+    ("reply", "identifier"),
+    [
+        ("Nurse examiners are here 24/7 in St. Aurelia's ER, and you need not call police.", False),
+        ("Your results from 3/12 at Elm St. were mailed.", False),
+        ("We mailed the bill to you at 12 Oak Street last week.", True),
+        ("we mailed it to your place at 48 birch ln", True),
+    ],
+)
+def test_a_house_number_is_not_the_7_of_24_7_or_a_number_before_in(
+    phi_screen: PhiScreen, reply: str, identifier: bool
+) -> None:
+    kinds = run(phi_screen, reply, "Dana Whit", "Question.").kinds
+    assert ("identifier" in kinds) is identifier, kinds
+
+
 def test_spans_point_into_obfuscated_original(phi_screen: PhiScreen) -> None:
     reply = "&#67;onsuelo, your meto\u200cprolol was filled at the 25 mg dose."
     result = run(phi_screen, reply, "Consuelo Quintana", "Wrong pills.")
