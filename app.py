@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -55,6 +56,8 @@ class Settings(BaseSettings):
     RETENTION_DAYS: int = Field(default=365, ge=1)
     ALLOW_AUTHOR_SIGNOFF: bool = False
     POLL_INTERVAL_SECONDS: int = Field(default=300, ge=10)
+    # how long `serve` waits at start for a database that is restarting or failing over
+    DB_START_WAIT_SECONDS: float = Field(default=60.0, ge=0.0, le=3600.0)
     POST_PUBLISH_CHECK_SECONDS: int = Field(default=3600, ge=60)
 
     NEGATIVE_THRESHOLD: float = -0.05
@@ -389,7 +392,7 @@ def readiness(container: Container) -> tuple[bool, str]:
             conn.execute(text("SELECT 1"))
         current, head = current_and_head(container.engine)
     except Exception as exc:
-        return False, f"database unreachable ({type(exc).__name__})"
+        return False, f"{UNREACHABLE} ({type(exc).__name__})"
     if current == head:
         return True, "database reachable, migrations current"
     if current is not None and not _known_revision(container.engine, current):
@@ -397,6 +400,26 @@ def readiness(container: Container) -> tuple[bool, str]:
         # schema before a later release removes anything, so this code still runs on it
         return True, f"database reachable, schema ahead of this release ({current})"
     return False, f"migrations pending (at {current}, head {head})"
+
+
+UNREACHABLE = "database unreachable"
+
+
+def wait_until_ready(
+    probe: Callable[[], tuple[bool, str]],
+    seconds: float,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> tuple[bool, str]:
+    """Readiness at start: a database that cannot be reached yet (restarting, failing
+    over, a network cut) is tried again each second for ``seconds``; pending migrations
+    are reported at once."""
+    deadline = clock() + seconds
+    while True:
+        ok, detail = probe()
+        if ok or not detail.startswith(UNREACHABLE) or clock() >= deadline:
+            return ok, detail
+        sleep(1.0)
 
 
 def _known_revision(engine: Any, revision: str) -> bool:

@@ -47,6 +47,7 @@ from bench.cluster import (
     PgProxy,
     delivery_checks,
     driver,
+    pending_breakdown,
     release,
     replica_env,
     seed,
@@ -121,6 +122,7 @@ async def main(kills: int, replicas: int, seed_value: int) -> int:
         drained = await wait_for(checker, pending, 0, within=300)
     await cluster.stop()
     checks = delivery_checks(checker, emu)
+    stuck = [] if drained else pending_breakdown(checker)
     verify = await asyncio.to_thread(
         subprocess.run,  # our own CLI
         [sys.executable, str(ROOT / "app.py"), "audit", "verify"],
@@ -150,6 +152,8 @@ async def main(kills: int, replicas: int, seed_value: int) -> int:
     for name, value in checks.items():
         print(f"  {name}: {value}")
     print(f"  outbox drained: {drained}")
+    for line in stuck[:12]:
+        print(f"    pending: {line}")
     print(f"  audit verify: {verify.stdout.strip() or verify.stderr.strip()}")
     ok = (
         drained

@@ -368,6 +368,30 @@ async def release(
 REPLY = "We're sorry to hear this. Please call our Patient Relations team at 555-0100."
 
 
+def pending_breakdown(container: Any) -> list[str]:
+    """Pending outbox rows by topic, last error and attempts (no payloads)."""
+    from sqlalchemy import text
+
+    with container.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT topic, coalesce(last_error, ''), attempts, count(*) FROM outbox "
+                "WHERE status = 'pending' GROUP BY 1, 2, 3 ORDER BY 4 DESC"
+            )
+        ).all()
+        pace = conn.execute(
+            text("SELECT channel, next_at, blocked_until, held_until FROM channel_pace")
+        ).all()
+    now = time.time()
+    return [
+        f"{n} × {topic} (last error {err or '-'}, {a} attempts)" for topic, err, a, n in rows
+    ] + [
+        f"channel {c}: next slot in {nx - now:.0f} s, blocked for {max(0.0, b - now):.0f} s, "
+        f"held for {max(0.0, h - now):.0f} s"
+        for c, nx, b, h in pace
+    ]
+
+
 def delivery_checks(container: Any, emulator: Any) -> dict[str, int]:
     """Nothing lost, nothing twice: counted from the database and the channel."""
     from collections import Counter

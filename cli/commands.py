@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 import typer
 
 from app import (
+    UNREACHABLE,
     ConfigError,
     Container,
     Settings,
@@ -25,6 +26,7 @@ from app import (
     configure_logging,
     readiness,
     utcnow,
+    wait_until_ready,
 )
 from runtime.scheduler import write_audit_checkpoint
 
@@ -523,9 +525,14 @@ def _serve(*, migrate: bool) -> None:
     if migrate:
         upgrade(container.engine)
     else:
-        ok, detail = readiness(container)
+        ok, detail = wait_until_ready(lambda: readiness(container), settings.DB_START_WAIT_SECONDS)
         if not ok:
             container.close()
+            if detail.startswith(UNREACHABLE):
+                _fail(
+                    f"{detail} for {settings.DB_START_WAIT_SECONDS:g} s: check DATABASE_URL "
+                    "and that the database is up"
+                )
             _fail(f"{detail}: run `python app.py db upgrade` (as the schema owner) first")
     try:
         asyncio.run(serve_forever(container))

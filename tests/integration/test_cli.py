@@ -528,6 +528,17 @@ def test_serve_does_not_migrate_and_says_what_to_run(tmp_path: Path) -> None:
     assert _sql(f"sqlite:///{fresh}", "SELECT name FROM sqlite_master WHERE type='table'") == []
 
 
+def test_serve_waits_for_an_unreachable_database_then_says_what_to_check(tmp_path: Path) -> None:
+    env = _env("postgresql+psycopg://postgres@127.0.0.1:1/none", tmp_path)
+    env["DB_START_WAIT_SECONDS"] = "2"
+    proc = _run(env, "serve", timeout=60)
+    assert proc.returncode == 2
+    assert "database unreachable" in proc.stderr
+    assert "for 2 s: check DATABASE_URL and that the database is up" in proc.stderr
+    assert "db upgrade" not in proc.stderr
+    _no_traceback(proc)
+
+
 def test_serve_without_key_refuses_to_start(sqlite_url: str, tmp_path: Path) -> None:
     env = _env(sqlite_url, tmp_path)
     env.pop("DATA_ENCRYPTION_KEY")
