@@ -72,7 +72,8 @@ async def serve_forever(container: Container) -> None:
 
     log = logging.getLogger("countersign")
     heartbeat = Heartbeat()
-    app = build_http_app(container, liveness=heartbeat.health)
+    election = Heartbeat()
+    app = build_http_app(container, liveness=lambda: both(heartbeat, election))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, container.settings.HOST, container.settings.PORT)
@@ -90,11 +91,24 @@ async def serve_forever(container: Container) -> None:
             "once it is",
             extra={"topics": ",".join(waiting)},
         )
-    relay_task = asyncio.create_task(relay_loop(container, stop, heartbeat))
+    tasks = [
+        asyncio.create_task(relay_loop(container, stop, heartbeat)),
+        asyncio.create_task(election_loop(Scheduler(container), stop, election)),
+    ]
     await stop.wait()
-    relay_task.cancel()
+    for task in tasks:
+        task.cancel()
     await runner.cleanup()
     container.close()
+
+
+def both(*heartbeats: Heartbeat) -> tuple[bool, str]:
+    """Healthy when every background loop is."""
+    for h in heartbeats:
+        ok, detail = h.health()
+        if not ok:
+            return ok, detail
+    return True, "ok"
 
 
 async def relay_loop(
@@ -102,27 +116,20 @@ async def relay_loop(
     stop: asyncio.Event,
     heartbeat: Heartbeat,
     *,
-    scheduler: Any = None,
     idle: float = 2.0,
     max_backoff: float = MAX_BACKOFF_SECONDS,
 ) -> None:
-    """Deliver outbox rows soon after each commit, and every few seconds anyway; hold the
-    scheduler election. A failed round (PostgreSQL restarting, a network blip) is logged
-    by its error class and retried with backoff; the loop itself never ends early."""
+    """Deliver outbox rows soon after each commit, and every few seconds anyway. A failed
+    round (PostgreSQL restarting, a network blip) is logged by its error class and
+    retried with backoff; the loop itself never ends early."""
     log = logging.getLogger("countersign.relay")
     wake = threading.Event()
     container.deps.after_commit = wake.set
-    scheduler = scheduler if scheduler is not None else Scheduler(container)
-    loop = asyncio.get_running_loop()
-    last_election = -LEADER_CHECK_SECONDS
     try:
         while not stop.is_set():
             delay = idle
             try:
                 await asyncio.to_thread(container.relay.deliver_due)
-                if loop.time() - last_election >= LEADER_CHECK_SECONDS:
-                    await asyncio.to_thread(scheduler.tick)
-                    last_election = loop.time()
                 heartbeat.beat()
             except Exception as exc:
                 heartbeat.failed()
@@ -133,6 +140,33 @@ async def relay_loop(
                 )
             await asyncio.to_thread(wake.wait, delay)
             wake.clear()
+    finally:
+        heartbeat.stopped = True
+
+
+async def election_loop(
+    scheduler: Any,
+    stop: asyncio.Event,
+    heartbeat: Heartbeat,
+    *,
+    every: float = LEADER_CHECK_SECONDS,
+) -> None:
+    """Hold or seek the scheduler's leadership every ``every`` seconds, on its own timer:
+    a relay round slowed by Slack (paced posts, a stalled call) never delays it, so
+    leadership moves soon after a leader dies."""
+    log = logging.getLogger("countersign.scheduler")
+    try:
+        while not stop.is_set():
+            try:
+                await asyncio.to_thread(scheduler.tick)
+                heartbeat.beat()
+            except Exception as exc:
+                heartbeat.failed()
+                log.warning("leader election failed; retrying", extra={"error": type(exc).__name__})
+            try:
+                await asyncio.wait_for(stop.wait(), every)
+            except TimeoutError:
+                pass
     finally:
         heartbeat.stopped = True
         scheduler.stop()

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from types import SimpleNamespace
 from typing import Any
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from runtime.serve import Heartbeat, relay_loop
+from runtime.serve import Heartbeat, both, election_loop, relay_loop
 from web.metrics import Metrics
 from web.server import WebConfig, build_web_app
 
@@ -41,37 +42,71 @@ class FakeScheduler:
         self.stopped = True
 
 
-async def _run(relay: FlakyRelay, heartbeat: Heartbeat, until: Any) -> FakeScheduler:
+async def _run(relay: Any, heartbeat: Heartbeat, until: Any) -> FakeScheduler:
     container = SimpleNamespace(deps=SimpleNamespace(after_commit=None), relay=relay)
     scheduler = FakeScheduler()
     stop = asyncio.Event()
-    task = asyncio.create_task(
-        relay_loop(
-            container,  # type: ignore[arg-type]
-            stop,
-            heartbeat,
-            scheduler=scheduler,
-            idle=0.001,
-            max_backoff=0.01,
-        )
-    )
+    tasks = [
+        asyncio.create_task(
+            relay_loop(
+                container,  # type: ignore[arg-type]
+                stop,
+                heartbeat,
+                idle=0.001,
+                max_backoff=0.01,
+            )
+        ),
+        asyncio.create_task(election_loop(scheduler, stop, Heartbeat(), every=0.01)),
+    ]
     for _ in range(2000):
-        if until():
+        if until(scheduler):
             break
         await asyncio.sleep(0.005)
     stop.set()
-    await asyncio.wait_for(task, 5)
+    await asyncio.wait_for(asyncio.gather(*tasks), 5)
     return scheduler
 
 
 async def test_database_errors_fail_rounds_not_the_loop() -> None:
     relay = FlakyRelay(failures=5)
     heartbeat = Heartbeat()
-    scheduler = await _run(relay, heartbeat, lambda: relay.delivered >= 3)
+    scheduler = await _run(relay, heartbeat, lambda _s: relay.delivered >= 3)
     assert relay.calls >= 8 and relay.delivered >= 3
     assert heartbeat.failures == 0  # a good round resets the count
     assert scheduler.ticks >= 1 and scheduler.stopped
     assert heartbeat.health() == (False, "background loop has stopped")
+
+
+class StuckRelay:
+    """A relay round that takes as long as Slack makes it (paced posts, a stalled call)."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def deliver_due(self) -> int:
+        self.release.wait(10)
+        return 0
+
+
+async def test_leadership_is_sought_while_a_relay_round_is_slow() -> None:
+    relay = StuckRelay()
+
+    def five_ticks_during_one_round(s: FakeScheduler) -> bool:
+        if s.ticks < 5:
+            return False
+        relay.release.set()  # only now may the relay round end
+        return True
+
+    scheduler = await _run(relay, Heartbeat(), five_ticks_during_one_round)
+    assert scheduler.ticks >= 5, "the election waited for the relay"
+    assert scheduler.stopped
+
+
+def test_healthy_only_when_every_loop_is() -> None:
+    relay, election = Heartbeat(), Heartbeat()
+    assert both(relay, election) == (True, "ok")
+    election.stopped = True
+    assert both(relay, election) == (False, "background loop has stopped")
 
 
 def test_heartbeat_goes_stale_after_failed_rounds() -> None:
