@@ -375,7 +375,9 @@ def pending_breakdown(container: Any) -> list[str]:
     with container.engine.connect() as conn:
         rows = conn.execute(
             text(
-                "SELECT topic, coalesce(last_error, ''), attempts, count(*) FROM outbox "
+                "SELECT topic, coalesce(last_error, ''), attempts, count(*), "
+                "min(next_attempt_at) - now(), max(next_attempt_at) - now(), "
+                "min(created_at) - now() FROM outbox "
                 "WHERE status = 'pending' GROUP BY 1, 2, 3 ORDER BY 4 DESC"
             )
         ).all()
@@ -384,7 +386,10 @@ def pending_breakdown(container: Any) -> list[str]:
         ).all()
     now = time.time()
     return [
-        f"{n} × {topic} (last error {err or '-'}, {a} attempts)" for topic, err, a, n in rows
+        f"{n} × {topic} (last error {err or '-'}, {a} attempts; next attempt in "
+        f"{lo.total_seconds():.0f}–{hi.total_seconds():.0f} s; oldest written "
+        f"{-old.total_seconds():.0f} s ago)"
+        for topic, err, a, n, lo, hi, old in rows
     ] + [
         f"channel {c}: next slot in {nx - now:.0f} s, blocked for {max(0.0, b - now):.0f} s, "
         f"held for {max(0.0, h - now):.0f} s"
