@@ -382,6 +382,9 @@ def _checkpoint_now(container: Container) -> None:
     write_audit_checkpoint(container)
 
 
+UNREACHABLE = "database unreachable"
+
+
 def readiness(container: Container) -> tuple[bool, str]:
     from sqlalchemy import text
 
@@ -400,9 +403,6 @@ def readiness(container: Container) -> tuple[bool, str]:
         # schema before a later release removes anything, so this code still runs on it
         return True, f"database reachable, schema ahead of this release ({current})"
     return False, f"migrations pending (at {current}, head {head})"
-
-
-UNREACHABLE = "database unreachable"
 
 
 def wait_until_ready(
