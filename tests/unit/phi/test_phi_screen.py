@@ -283,7 +283,7 @@ def test_spaced_out_labels_still_mark_identifiers(phi_screen: PhiScreen, reply: 
 @pytest.mark.parametrize(
     ("reply", "identifier"),
     [
-        ("Nurse examiners are here 24/7 in St. Aurelia's ER, and you need not call police.", False),
+        ("Our urgent care runs 24/7 in St. Louis, and you can walk in without a call.", False),
         ("Your results from 3/12 at Elm St. were mailed.", False),
         ("We mailed the bill to you at 12 Oak Street last week.", True),
         ("we mailed it to your place at 48 birch ln", True),
