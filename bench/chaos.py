@@ -45,11 +45,13 @@ from bench.cluster import (
     Cluster,
     Database,
     PgProxy,
+    channel_pace,
     delivery_checks,
     driver,
     pending_breakdown,
     release,
     replica_env,
+    scalar,
     seed,
     wait_for,
 )
@@ -119,9 +121,13 @@ async def main(kills: int, replicas: int, seed_value: int) -> int:
             print(f"round {k + 1}/{kills}: redone so far {redone}", flush=True)
         emu.clear_failures()
         pending = "SELECT count(*) FROM outbox WHERE status = 'pending'"
+        backlog = int(scalar(checker, pending) or 0)
+        drain_started = time.monotonic()
         drained = await wait_for(checker, pending, 0, within=300)
+        drain_took = time.monotonic() - drain_started
     await cluster.stop()
     checks = delivery_checks(checker, emu)
+    pace = channel_pace(emu, CHANNEL)
     stuck = [] if drained else pending_breakdown(checker)
     verify = await asyncio.to_thread(
         subprocess.run,  # our own CLI
@@ -151,7 +157,9 @@ async def main(kills: int, replicas: int, seed_value: int) -> int:
     )
     for name, value in checks.items():
         print(f"  {name}: {value}")
-    print(f"  outbox drained: {drained}")
+    print(f"  channel: {pace}")
+    print(f"  outbox rows pending when the rounds ended: {backlog}")
+    print(f"  outbox drained: {drained} ({drain_took:.0f} s)")
     for line in stuck[:12]:
         print(f"    pending: {line}")
     print(f"  audit verify: {verify.stdout.strip() or verify.stderr.strip()}")

@@ -397,6 +397,21 @@ def pending_breakdown(container: Any) -> list[str]:
     ]
 
 
+def channel_pace(emulator: Any, channel: str) -> str:
+    """How the channel's posts went: posts accepted, refused with 429, and the posting
+    rate over the span between the first and the last accepted post."""
+    posts = [
+        c
+        for c in emulator.calls
+        if c.method == "chat.postMessage" and str(c.params.get("channel")) == channel
+    ]
+    ok = sorted(c.at for c in posts if c.status == 200)
+    refused = sum(1 for c in posts if c.status == 429)
+    span = ok[-1] - ok[0] if len(ok) > 1 else 0.0
+    rate = (len(ok) - 1) / span if span else 0.0
+    return f"{len(ok)} posts accepted, {refused} answered 429; {rate:.2f} posts/s accepted"
+
+
 def delivery_checks(container: Any, emulator: Any) -> dict[str, int]:
     """Nothing lost, nothing twice: counted from the database and the channel."""
     from collections import Counter
