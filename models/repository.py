@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, false, func, or_, select, update
+from sqlalchemy import and_, delete, false, func, or_, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from models import audit
-from models.db import is_postgres
+from models.db import CLAIMER_LOCK_NAMESPACE, is_postgres
 from models.tables import (
     ApproverRole,
     AuditEvent,
@@ -243,13 +243,33 @@ class Repository:
 
     # -- outbox -------------------------------------------------------------------
     def outbox_due(
-        self, now: datetime, limit: int, prefixes: Sequence[str] | None
+        self,
+        now: datetime,
+        limit: int,
+        prefixes: Sequence[str] | None,
+        orphaned_until: datetime | None = None,
     ) -> list[OutboxMessage]:
         """Pending rows that are due, oldest first; with ``prefixes``, only topics equal
-        to one of them or below it (``chat`` matches ``chat.mention_new``)."""
+        to one of them or below it (``chat`` matches ``chat.mention_new``).
+
+        On PostgreSQL, with ``orphaned_until``, also rows still leased (until no later
+        than that) by a process that has died: its claimer lock is gone from pg_locks."""
+        due = OutboxMessage.next_attempt_at <= now
+        if orphaned_until is not None and is_postgres(self.session):
+            orphaned = and_(
+                OutboxMessage.claimed_by.is_not(None),
+                OutboxMessage.next_attempt_at <= orphaned_until,
+                text(
+                    "NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory'"
+                    " AND l.classid::bigint = :claimer_ns AND l.objsubid = 2"
+                    " AND l.objid::bigint = outbox.claimed_by AND l.database ="
+                    " (SELECT oid FROM pg_database WHERE datname = current_database()))"
+                ).bindparams(claimer_ns=CLAIMER_LOCK_NAMESPACE),
+            )
+            due = or_(due, orphaned)
         stmt = (
             select(OutboxMessage)
-            .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+            .where(OutboxMessage.status == "pending", due)
             .order_by(OutboxMessage.id)
             .limit(limit)
         )

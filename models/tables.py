@@ -287,6 +287,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the claiming process's advisory-lock key while the row is leased (PostgreSQL)
+    claimed_by: Mapped[int | None] = mapped_column(Integer)
 
 
 class ChatThread(Base):

@@ -91,6 +91,10 @@ async def serve_forever(container: Container) -> None:
             "once it is",
             extra={"topics": ",".join(waiting)},
         )
+    from models.leader import ClaimerLock
+
+    claimer = ClaimerLock(container.engine)
+    container.relay.claimer = claimer.current
     tasks = [
         asyncio.create_task(relay_loop(container, stop, heartbeat)),
         asyncio.create_task(election_loop(Scheduler(container), stop, election)),
@@ -99,6 +103,7 @@ async def serve_forever(container: Container) -> None:
     for task in tasks:
         task.cancel()
     await runner.cleanup()
+    claimer.close()
     container.close()
 
 

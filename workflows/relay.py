@@ -17,7 +17,7 @@ from typing import Any
 
 from workflows.services import chat, release
 from workflows.services.shared import Deps
-from workflows.topics import CHAT_PREFIX, LEASE_SECONDS, Topic
+from workflows.topics import CHAT_PREFIX, LEASE_SECONDS, ORPHAN_AFTER_SECONDS, Topic
 from workflows.types import aware
 
 log = logging.getLogger("countersign.relay")
@@ -90,6 +90,11 @@ class Relay:
         return dict(self.handlers)
 
     lease_seconds: float = LEASE_SECONDS
+    # this process's live claimer key (see models.leader.ClaimerLock); None: leases only
+    claimer: Callable[[], int | None] = lambda: None
+    # a dead claimer's row is taken once it has been claimed this long: a process whose
+    # lock connection alone was cut may still be finishing its call (Slack's timeout is 15 s)
+    orphan_after_seconds: float = ORPHAN_AFTER_SECONDS
 
     def deliver_due(self) -> int:
         """Deliver what is due; returns how many rows were delivered.
@@ -144,7 +149,8 @@ class Relay:
             now = self.deps.clock()
             # only topics someone here delivers: the rest stay pending until a surface
             # that delivers them is configured (never closed undelivered)
-            rows = uow.repo.outbox_due(now, 1, list(self.handlers))
+            orphaned_until = now + timedelta(seconds=self.lease_seconds - self.orphan_after_seconds)
+            rows = uow.repo.outbox_due(now, 1, list(self.handlers), orphaned_until)
             if not rows:
                 return None
             row = rows[0]
@@ -160,6 +166,7 @@ class Relay:
             # attempts > 0, so the next claim knows to read back before sending again.
             row.attempts += 1
             row.next_attempt_at = now + timedelta(seconds=self.lease_seconds)
+            row.claimed_by = self.claimer()
             uow.commit()
         return item, self.handler_for(item.topic)
 
@@ -171,6 +178,7 @@ class Relay:
             if row is None or row.status != "pending":
                 return
             now = self.deps.clock()
+            row.claimed_by = None
             if error is None:
                 row.status = "done"
                 row.done_at = now

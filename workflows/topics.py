@@ -7,6 +7,7 @@ from enum import StrEnum
 
 # How long a relay holds a claimed row before another may claim it again.
 LEASE_SECONDS = 120.0
+ORPHAN_AFTER_SECONDS = 30.0  # a dead process's claim is taken after this, not the lease
 
 
 class Topic(StrEnum):

@@ -200,3 +200,55 @@ def test_a_dead_chat_row_tells_the_thread_once_and_the_alert_is_not_realerted(de
         ("chat.delivery_failed", "dead"),  # Slack is down for the alert too: no third row
     ]
     assert ("chat.delivery_failed", {"topic": "chat.mention_new"}) in seen
+
+
+class ProcessKilled(BaseException):
+    """Stands for SIGKILL inside a handler: nothing after it runs in that process."""
+
+
+def _killed_mid_send(deps, claimer):  # type: ignore[no-untyped-def]
+    def dies(item: OutboxItem) -> None:
+        raise ProcessKilled
+
+    relay = Relay(deps, claimer=claimer)
+    relay.register("chat", dies)
+    try:
+        relay.deliver_due()
+    except ProcessKilled:
+        pass
+
+
+def test_a_dead_processs_claim_is_taken_before_its_lease_runs_out(container, deps, clock) -> None:  # type: ignore[no-untyped-def]
+    import pytest
+
+    from models.leader import ClaimerLock
+
+    if container.engine.dialect.name != "postgresql":
+        pytest.skip("claimer locks are PostgreSQL advisory locks")
+    ingest(deps)
+    dead, alive = ClaimerLock(container.engine), ClaimerLock(container.engine)
+    _killed_mid_send(deps, dead.current)
+    seen: list[int] = []
+    survivor = Relay(deps, claimer=alive.current)
+    survivor.register("chat", lambda item: seen.append(item.attempts))
+    clock.advance(seconds=31)
+    assert survivor.deliver_due() == 0, "its claimer is alive: the lease holds"
+    dead.close()  # the process is gone, and with it its lock
+    clock.advance(seconds=-30)
+    assert survivor.deliver_due() == 0, "claimed 1 s ago: its call may still be landing"
+    clock.advance(seconds=30)
+    assert survivor.deliver_due() == 1
+    assert seen == [1], "the taker knows a claim came before (reads back before sending)"
+    assert rows(deps)[0][1] == "done"
+    alive.close()
+
+
+def test_without_a_claimer_a_dead_processs_row_waits_for_its_lease(deps, clock) -> None:  # type: ignore[no-untyped-def]
+    ingest(deps)
+    _killed_mid_send(deps, lambda: None)
+    survivor = Relay(deps)
+    survivor.register("chat", lambda item: None)
+    clock.advance(seconds=60)
+    assert survivor.deliver_due() == 0
+    clock.advance(seconds=61)
+    assert survivor.deliver_due() == 1
