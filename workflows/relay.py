@@ -92,8 +92,7 @@ class Relay:
     lease_seconds: float = LEASE_SECONDS
     # this process's live claimer key (see models.leader.ClaimerLock); None: leases only
     claimer: Callable[[], int | None] = lambda: None
-    # a dead claimer's row is taken once it has been claimed this long: a process whose
-    # lock connection alone was cut may still be finishing its call (Slack's timeout is 15 s)
+    # a dead claimer's row is taken once it has been claimed this long (see topics.py)
     orphan_after_seconds: float = ORPHAN_AFTER_SECONDS
 
     def deliver_due(self) -> int:

@@ -7,7 +7,10 @@ from enum import StrEnum
 
 # How long a relay holds a claimed row before another may claim it again.
 LEASE_SECONDS = 120.0
-ORPHAN_AFTER_SECONDS = 30.0  # a dead process's claim is taken after this, not the lease
+# A row whose claimer's lock is gone (the process died, or only its lock connection was
+# cut) is taken after this instead of the lease: longer than any one handler's calls can
+# still land (a publish: two 15 s attempts; a Slack note: a few single 15 s calls).
+ORPHAN_AFTER_SECONDS = 60.0
 
 
 class Topic(StrEnum):
