@@ -17,7 +17,7 @@ from models.crypto import Keyring, attach_keyring
 AUDIT_LOCK_KEY = 0x43534E01
 MIGRATION_LOCK_KEY = 0x43534E02
 SCHEDULER_LOCK_KEY = 0x43534E03
-CLAIMER_LOCK_NAMESPACE = 0x43534E04  # (namespace, process key): a relay process is alive
+CLAIMER_LOCK_NAMESPACE = 0x43534E05  # (namespace, process key): a relay process is alive
 BURST_LOCK_CLASS = 0x43534E04
 
 
