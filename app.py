@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     # how long `serve` waits at start for a database that is restarting or failing over
     DB_START_WAIT_SECONDS: float = Field(default=60.0, ge=0.0, le=3600.0)
     POST_PUBLISH_CHECK_SECONDS: int = Field(default=3600, ge=60)
+    # outbox claimers side by side in each `serve` process (PostgreSQL; SQLite uses one)
+    RELAY_WORKERS: int = Field(default=4, ge=1, le=16)
 
     NEGATIVE_THRESHOLD: float = -0.05
     SLA_HOURS_CRITICAL: float = 2.0

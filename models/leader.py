@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 import time
 
 from sqlalchemy import Connection, Engine, text
@@ -89,11 +90,16 @@ class ClaimerLock:
         self.recheck = recheck
         self._conn: Connection | None = None
         self._checked = 0.0
+        self._mutex = threading.Lock()  # the relay's claimers share it
 
     def current(self) -> int | None:
         """The key while the lock is held (re-taken after a lost connection), else None."""
         if self.engine.dialect.name != "postgresql":
             return None
+        with self._mutex:
+            return self._current()
+
+    def _current(self) -> int | None:
         now = time.monotonic()
         if self._conn is not None and now - self._checked < self.recheck:
             return self.key

@@ -95,6 +95,8 @@ async def serve_forever(container: Container) -> None:
 
     claimer = ClaimerLock(container.engine)
     container.relay.claimer = claimer.current
+    if container.engine.dialect.name == "postgresql":
+        container.relay.workers = container.settings.RELAY_WORKERS
     tasks = [
         asyncio.create_task(relay_loop(container, stop, heartbeat)),
         asyncio.create_task(election_loop(Scheduler(container), stop, election)),

@@ -252,3 +252,45 @@ def test_without_a_claimer_a_dead_processs_row_waits_for_its_lease(deps, clock) 
     assert survivor.deliver_due() == 0
     clock.advance(seconds=21)
     assert survivor.deliver_due() == 1
+
+
+def test_a_row_waiting_for_its_slot_holds_up_one_worker_not_the_queue(container, deps) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    import pytest
+
+    from models.leader import ClaimerLock
+
+    if container.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: its relay runs one claimer")
+    ingest(deps, 12)
+    first_claimed, release_first = threading.Event(), threading.Event()
+    delivered: list[int] = []
+    lock = threading.Lock()
+
+    def handler(item: OutboxItem) -> None:
+        if item.mention_id == 1:  # the slow one: waits for a slot (or a slow platform)
+            first_claimed.set()
+            assert release_first.wait(10), "the other rows never finished"
+        with lock:
+            delivered.append(item.mention_id or 0)
+        if len(delivered) == 11:
+            release_first.set()
+
+    claimer = ClaimerLock(container.engine)
+    relay = Relay(deps, workers=3, claimer=claimer.current)
+    relay.register("chat", handler)
+    assert relay.deliver_due() == 12
+    claimer.close()
+    assert first_claimed.is_set()
+    assert sorted(delivered) == list(range(1, 13)), "each row delivered once"
+    assert delivered[-1] == 1, "the eleven others went while the first one waited"
+    assert {r[1] for r in rows(deps)} == {"done"}
+
+
+def test_one_worker_delivers_in_order(deps) -> None:  # type: ignore[no-untyped-def]
+    ingest(deps, 3)
+    seen: list[int] = []
+    relay = Relay(deps, workers=1)
+    relay.register("chat", lambda item: seen.append(item.mention_id or 0))
+    assert relay.deliver_due() == 3 and seen == [1, 2, 3]
