@@ -28,7 +28,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from models.db import BURST_LOCK_CLASS
 from models.tables import ChannelBurst, ChannelPace, SeenSignature
-from workflows.shared_state import BurstState, Slot, held_slot
+from workflows.shared_state import BurstBusy, BurstState, Slot, held_slot
 
 LOCK_TIMEOUT = "30s"
 
@@ -135,13 +135,16 @@ class SqlSharedState(_ChannelRows):
             return int(result.rowcount or 0)
 
     @contextmanager
-    def burst(self, channel: str) -> Iterator[BurstState]:
+    def burst(self, channel: str, *, wait: bool = True) -> Iterator[BurstState]:
         with self.engine.connect() as conn, conn.begin():
             conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-            conn.execute(
-                text("SELECT pg_advisory_xact_lock(:k, hashtext(:c))"),
+            lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
+            got = conn.execute(
+                text(f"SELECT {lock}(:k, hashtext(:c))"),
                 {"k": BURST_LOCK_CLASS, "c": channel},
-            )
+            ).scalar()
+            if got is False:
+                raise BurstBusy(channel)
             state = _load_burst(conn, channel)
             yield state
             self._save_burst(conn, channel, state)
@@ -174,13 +177,18 @@ class InProcessSharedState(_ChannelRows):
             return len(stale)
 
     @contextmanager
-    def burst(self, channel: str) -> Iterator[BurstState]:
-        with self._lock(channel):
+    def burst(self, channel: str, *, wait: bool = True) -> Iterator[BurstState]:
+        lock = self._lock(channel)
+        if not lock.acquire(blocking=wait):
+            raise BurstBusy(channel)
+        try:
             with self.engine.begin() as conn:
                 state = _load_burst(conn, channel)
             yield state
             with self.engine.begin() as conn:
                 self._save_burst(conn, channel, state)
+        finally:
+            lock.release()
 
     def _lock(self, channel: str) -> threading.Lock:
         with self._guard:

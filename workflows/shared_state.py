@@ -24,6 +24,10 @@ class Slot:
     blocked: bool = False  # Slack said 429 and its Retry-After has not passed
 
 
+class BurstBusy(Exception):
+    """The channel's burst lock is held elsewhere (``SharedState.burst(wait=False)``)."""
+
+
 @dataclass
 class BurstState:
     """One channel's burst: when its recent own messages were decided (``recent``) and
@@ -94,9 +98,10 @@ class SharedState(Protocol):
         """No slot before ``until`` (Slack's Retry-After)."""
         ...
 
-    def burst(self, channel: str) -> AbstractContextManager[BurstState]:
+    def burst(self, channel: str, *, wait: bool = True) -> AbstractContextManager[BurstState]:
         """The channel's burst state, locked against every replica while the block runs;
-        written back when the block ends without an exception."""
+        written back when the block ends without an exception. ``wait=False``: raise
+        ``BurstBusy`` at once when another holder has the lock."""
         ...
 
     def purge(self, now: float) -> int:

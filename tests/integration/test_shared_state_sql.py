@@ -5,8 +5,10 @@ found from the database."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -115,6 +117,56 @@ def test_burst_state_is_locked_and_saved_only_on_success(deps: Any) -> None:
         t.join()
     with shared.burst("C2") as state:
         assert sorted(state.recent) == [float(n) for n in range(8)]
+
+
+@contextlib.contextmanager
+def held_elsewhere(shared: Any, channel: str, last: float | None = None) -> Iterator[None]:
+    """The channel's burst lock held by another thread (another replica's row) meanwhile."""
+    held, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with shared.burst(channel) as state:
+            if last is not None:
+                state.last = last
+            held.set()
+            done.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert held.wait(5)
+    try:
+        yield
+    finally:
+        done.set()
+        holder.join()
+
+
+def test_a_busy_burst_lock_is_refused_at_once_without_waiting(deps: Any) -> None:
+    from workflows.shared_state import BurstBusy
+
+    shared = deps.shared
+    with held_elsewhere(shared, "C3", last=7.0):
+        t0 = time.monotonic()
+        with pytest.raises(BurstBusy), shared.burst("C3", wait=False):
+            pytest.fail("entered a lock another holder has")
+        assert time.monotonic() - t0 < 1.0, "refused at once, not after the lock timeout"
+        with shared.burst("C4", wait=False) as other:  # another channel's lock is free
+            other.last = 1.0
+    with shared.burst("C3", wait=False) as state:  # free again; the holder's write kept
+        assert state.last == 7.0
+
+
+def test_a_row_that_finds_the_burst_lock_taken_waits_without_queueing(deps: Any) -> None:
+    from workflows.services import listing
+
+    mentions.ingest(deps, [MentionInput("hook", "1", "google", "Dana Smith", "Bad", rating=1)])
+    policy = listing.policy(0.9, 5, 60.0, 2.0, 100)
+    with held_elsewhere(deps.shared, "C9"):
+        t0 = time.monotonic()
+        got = listing.turn(deps, "slack", "C9", 1, time.time(), policy)
+        assert time.monotonic() - t0 < 1.0
+        assert got.do is listing.Do.WAIT and 1.0 <= got.after < 2.0 and got.listing is None
+    assert listing.turn(deps, "slack", "C9", 1, time.time(), policy).do is listing.Do.OWN
 
 
 def test_a_blocked_attempt_is_found_from_the_database(deps: Any) -> None:

@@ -125,8 +125,8 @@ class MemorySharedState:
             self.pace[channel] = (max(next_at, until), max(blocked_until, until))
 
     @contextmanager
-    def burst(self, channel: str) -> Iterator[BurstState]:
-        with self._lock:
+    def burst(self, channel: str, *, wait: bool = True) -> Iterator[BurstState]:
+        with self._lock:  # one thread: never busy
             state = copy.deepcopy(self.bursts.get(channel, BurstState()))
             yield state
             self.bursts[channel] = state

@@ -20,6 +20,9 @@ listing stays the burst's lister (``keep_listing``): it takes the next slot and 
 next mentions while any wait, so the lock is taken about once per listing, not once per
 waiting row, and the listing does not wait for the relay to reach a waiting mention's row
 behind the rows of mentions already listed.
+A waiting row that finds the lock taken does not queue on it
+(``burst(wait=False)``): it asks again a second or two later, so the relay's claimers
+deliver other rows meanwhile instead of waiting behind one another.
 
 Listings go before notes: a listing takes the channel's slot with a ``hold`` while more
 mentions wait (``SharedState.reserve_channel_slot``), and notes get no slot while it holds.
@@ -45,7 +48,7 @@ from typing import Any
 from models.tables import ChatThread
 from models.uow import UnitOfWork
 from workflows.services.shared import Deps
-from workflows.shared_state import BurstState, Slot
+from workflows.shared_state import BurstBusy, BurstState, Slot
 from workflows.topics import Topic
 from workflows.views import ThreadRef
 
@@ -57,6 +60,8 @@ LISTING_LEASE = 30.0
 # lease of the row, so no other relay takes the row meanwhile.
 LISTER_BUDGET = 60.0
 LISTER_FAILURES = 3  # failed posts in a row after which the lister gives up (and retries)
+# seconds before a row that found the burst lock taken asks again (plus up to as much)
+BUSY_AFTER = 1.0
 
 
 @dataclass(frozen=True)
@@ -136,9 +141,26 @@ def turn(
         if found.do is not Do.LIST:
             return found
         return _recover(deps, platform, channel, lane, mention_id, now, policy)
+    try:
+        return _decide(deps, platform, channel, lane, mention_id, now, policy)
+    except BurstBusy:
+        # another row is deciding: ask again soon rather than queue on the lock, so this
+        # claimer delivers other rows meanwhile (spread, so the waiters do not return as one)
+        return Turn(Do.WAIT, after=BUSY_AFTER + BUSY_AFTER * (mention_id % 10) / 10)
+
+
+def _decide(
+    deps: Deps,
+    platform: str,
+    channel: str,
+    lane: str,
+    mention_id: int,
+    now: float,
+    policy: ListingPolicy,
+) -> Turn:
     # Under the channel's lock: each step in its own short transaction (on SQLite a
     # transaction open across the slot reservation would wait on itself).
-    with deps.shared.burst(lane) as state:
+    with deps.shared.burst(lane, wait=False) as state:
         with deps.uow() as uow:
             row = uow.repo.thread(mention_id, platform)
             if row is not None:  # decided meanwhile by another replica
