@@ -19,6 +19,7 @@ MIGRATION_LOCK_KEY = 0x43534E02
 SCHEDULER_LOCK_KEY = 0x43534E03
 CLAIMER_LOCK_NAMESPACE = 0x43534E05  # (namespace, process key): a relay process is alive
 BURST_LOCK_CLASS = 0x43534E04
+EXCLUSIVE_LOCK_CLASS = 0x43534E06  # (class, hash of a key): SharedState.exclusive
 
 
 def make_engine(

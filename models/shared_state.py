@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, delete, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from models.db import BURST_LOCK_CLASS
+from models.db import BURST_LOCK_CLASS, EXCLUSIVE_LOCK_CLASS
 from models.tables import ChannelBurst, ChannelPace, SeenSignature
 from workflows.shared_state import BurstBusy, BurstState, Slot, held_slot
 
@@ -149,6 +149,16 @@ class SqlSharedState(_ChannelRows):
             yield state
             self._save_burst(conn, channel, state)
 
+    @contextmanager
+    def exclusive(self, key: str) -> Iterator[None]:
+        with self.engine.connect() as conn, conn.begin():
+            conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+            conn.execute(
+                text("SELECT pg_advisory_xact_lock(:k, hashtext(:key))"),
+                {"k": EXCLUSIVE_LOCK_CLASS, "key": key},
+            )
+            yield
+
 
 class InProcessSharedState(_ChannelRows):
     """SQLite, which serves one process: signatures and burst locks in this process."""
@@ -157,6 +167,7 @@ class InProcessSharedState(_ChannelRows):
         super().__init__(engine, sqlite_insert)
         self._guard = threading.Lock()
         self._locks: dict[str, threading.Lock] = {}
+        self._exclusive: dict[str, tuple[threading.Lock, int]] = {}
         self._seen: dict[str, float] = {}  # accepted signature -> expiry
 
     # a claim touches no database: an event loop may make it directly
@@ -189,6 +200,23 @@ class InProcessSharedState(_ChannelRows):
                 self._save_burst(conn, channel, state)
         finally:
             lock.release()
+
+    @contextmanager
+    def exclusive(self, key: str) -> Iterator[None]:
+        # one lock per key while anyone holds or waits for it (keys are many, short-lived)
+        with self._guard:
+            lock, users = self._exclusive.get(key, (threading.Lock(), 0))
+            self._exclusive[key] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._guard:
+                lock, users = self._exclusive[key]
+                if users == 1:
+                    del self._exclusive[key]
+                else:
+                    self._exclusive[key] = (lock, users - 1)
 
     def _lock(self, channel: str) -> threading.Lock:
         with self._guard:

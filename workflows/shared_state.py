@@ -104,6 +104,12 @@ class SharedState(Protocol):
         ``BurstBusy`` at once when another holder has the lock."""
         ...
 
+    def exclusive(self, key: str) -> AbstractContextManager[None]:
+        """Held against every replica while the block runs; no state (one listed
+        mention's own message is posted by one row at a time, without holding up the
+        channel's listing)."""
+        ...
+
     def purge(self, now: float) -> int:
         """Forget expired signatures and long-idle channels; returns rows removed."""
         ...

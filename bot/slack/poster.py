@@ -815,7 +815,9 @@ class SlackPoster:
 
     def _post_listed(self, mention: MentionView, *, check: bool) -> ThreadRef | None:
         """Post the own message of a mention listed in a burst digest (once: under the
-        channel's burst lock the stored thread is read again) and store its thread.
+        mention's own lock the stored thread is read again; the channel's burst lock stays
+        free for the listing while this reads the channel back and waits for its slot) and
+        store its thread.
 
         Any of the mention's outbox rows may post it, so the channel is always read back
         first: ``check`` (this row's earlier claims) says nothing of another row whose
@@ -826,7 +828,7 @@ class SlackPoster:
         assert thread is not None and thread.channel
         channel = thread.channel
         self._check_channel(channel)
-        with self.deps.shared.burst(channel):
+        with self.deps.shared.exclusive(f"own-message:{PLATFORM}:{mention.id}"):
             thread = chat.get_thread(self.deps, mention.id, PLATFORM)
             if not listing.is_listed(thread):
                 return thread  # posted meanwhile

@@ -264,9 +264,9 @@ class TeamsPoster:
 
     def _post_listed(self, mention: MentionView) -> None:
         """Post the own card of a mention listed in a listing card (once: under the
-        channel's burst lock the stored thread is read again)."""
+        mention's own lock the stored thread is read again)."""
         target = self.target()
-        with self.deps.shared.burst(lane(target.channel)):
+        with self.deps.shared.exclusive(f"own-card:{PLATFORM}:{mention.id}"):
             if listing.is_listed(chat.get_thread(self.deps, mention.id, PLATFORM)):
                 self._post_own(mention, target)
 

@@ -169,6 +169,35 @@ def test_a_row_that_finds_the_burst_lock_taken_waits_without_queueing(deps: Any)
     assert listing.turn(deps, "slack", "C9", 1, time.time(), policy).do is listing.Do.OWN
 
 
+def test_an_exclusive_key_is_held_against_everyone_else_and_leaves_the_channel_free(
+    deps: Any,
+) -> None:
+    shared = deps.shared
+    inside: list[int] = []
+    overlaps = [0]
+
+    def post(n: int) -> None:
+        with shared.exclusive("own-message:slack:7"):
+            inside.append(n)
+            if len(inside) > 1:
+                overlaps[0] += 1
+            time.sleep(0.02)
+            inside.remove(n)
+
+    threads = [threading.Thread(target=post, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert overlaps[0] == 0, "two holders of one key at once"
+    if hasattr(shared, "_exclusive"):
+        assert shared._exclusive == {}, "a key's lock is forgotten once nobody holds it"
+    with shared.exclusive("own-message:slack:7"):
+        # another key, and the channel's burst lock, are free meanwhile
+        with shared.burst("C7", wait=False), shared.exclusive("own-message:slack:8"):
+            pass
+
+
 def test_a_blocked_attempt_is_found_from_the_database(deps: Any) -> None:
     mentions.ingest(deps, [MentionInput("hook", "1", "google", "Dana Smith", "Bad", rating=1)])
     assert drafting.blocked_attempt(deps, AUTHOR, "M-1", 0, BLOCKED) is None

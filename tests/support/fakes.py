@@ -125,6 +125,11 @@ class MemorySharedState:
             self.pace[channel] = (max(next_at, until), max(blocked_until, until))
 
     @contextmanager
+    def exclusive(self, key: str) -> Iterator[None]:
+        with self._lock:
+            yield
+
+    @contextmanager
     def burst(self, channel: str, *, wait: bool = True) -> Iterator[BurstState]:
         with self._lock:  # one thread: never busy
             state = copy.deepcopy(self.bursts.get(channel, BurstState()))
