@@ -10,6 +10,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 from runtime.scheduler import LEADER_CHECK_SECONDS, Scheduler
@@ -95,10 +96,11 @@ async def serve_forever(container: Container) -> None:
 
     claimer = ClaimerLock(container.engine)
     container.relay.claimer = claimer.current
-    if container.engine.dialect.name == "postgresql":
-        container.relay.workers = container.settings.RELAY_WORKERS
+    # SQLite has one writer: one claimer
+    postgres = container.engine.dialect.name == "postgresql"
+    claimers = container.settings.RELAY_WORKERS if postgres else 1
     tasks = [
-        asyncio.create_task(relay_loop(container, stop, heartbeat)),
+        asyncio.create_task(relay_loop(container, stop, heartbeat, claimers=claimers)),
         asyncio.create_task(election_loop(Scheduler(container), stop, election)),
     ]
     await stop.wait()
@@ -125,30 +127,56 @@ async def relay_loop(
     *,
     idle: float = 2.0,
     max_backoff: float = MAX_BACKOFF_SECONDS,
+    claimers: int = 1,
 ) -> None:
     """Deliver outbox rows soon after each commit, and every few seconds anyway. A failed
     round (PostgreSQL restarting, a network blip) is logged by its error class and
-    retried with backoff; the loop itself never ends early."""
-    log = logging.getLogger("countersign.relay")
-    wake = threading.Event()
-    container.deps.after_commit = wake.set
+    retried with backoff; the loop itself never ends early. ``claimers`` loops run side
+    by side, each on a thread of its own and woken by every commit: one held up by a slow
+    row (a note waiting for its channel's slot, the burst's lister) never holds up the
+    others, and none waits for another to finish a round."""
+    wakes = [threading.Event() for _ in range(max(1, claimers))]
+
+    def wake_all() -> None:
+        for wake in wakes:
+            wake.set()
+
+    container.deps.after_commit = wake_all
+    pool = ThreadPoolExecutor(len(wakes), thread_name_prefix="relay")
     try:
-        while not stop.is_set():
-            delay = idle
-            try:
-                await asyncio.to_thread(container.relay.deliver_due)
-                heartbeat.beat()
-            except Exception as exc:
-                heartbeat.failed()
-                delay = min(idle * 2**heartbeat.failures, max_backoff)
-                log.warning(
-                    "background round failed; retrying",
-                    extra={"error": type(exc).__name__, "retry_in_s": delay},
-                )
-            await asyncio.to_thread(wake.wait, delay)
-            wake.clear()
+        await asyncio.gather(
+            *(_claim_loop(container, stop, heartbeat, w, pool, idle, max_backoff) for w in wakes)
+        )
     finally:
         heartbeat.stopped = True
+        pool.shutdown(wait=False, cancel_futures=True)
+
+
+async def _claim_loop(
+    container: Container,
+    stop: asyncio.Event,
+    heartbeat: Heartbeat,
+    wake: threading.Event,
+    pool: ThreadPoolExecutor,
+    idle: float,
+    max_backoff: float,
+) -> None:
+    log = logging.getLogger("countersign.relay")
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        delay = idle
+        try:
+            await loop.run_in_executor(pool, container.relay.deliver_due)
+            heartbeat.beat()
+        except Exception as exc:
+            heartbeat.failed()
+            delay = min(idle * 2**heartbeat.failures, max_backoff)
+            log.warning(
+                "background round failed; retrying",
+                extra={"error": type(exc).__name__, "retry_in_s": delay},
+            )
+        await loop.run_in_executor(pool, wake.wait, delay)
+        wake.clear()
 
 
 async def election_loop(

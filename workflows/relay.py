@@ -4,9 +4,10 @@ Handlers are registered per topic prefix by the composition root (Slack, Teams,
 publishers). A handler raises ``Retry`` (or any exception) to be tried again later with
 backoff; after ``max_attempts`` the row is marked dead and reported. Rows are claimed
 with SKIP LOCKED on PostgreSQL, so several relays never deliver one row twice at once.
-On PostgreSQL a relay also runs ``workers`` claimers side by side: a handler that waits
-for its channel's slot (or for a slow platform) holds up one of them, not every row
-behind it.
+Several claimers may run side by side (handlers are thread-safe): ``serve`` runs
+``RELAY_WORKERS`` independent claim loops on PostgreSQL (``runtime/serve.py``), so a
+handler that waits for its channel's slot (or for a slow platform) holds up one of them,
+not every row behind it; ``workers`` gives one round that many claimers.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ class FakeScheduler:
         self.stopped = True
 
 
-async def _run(relay: Any, heartbeat: Heartbeat, until: Any) -> FakeScheduler:
+async def _run(relay: Any, heartbeat: Heartbeat, until: Any, claimers: int = 1) -> FakeScheduler:
     container = SimpleNamespace(deps=SimpleNamespace(after_commit=None), relay=relay)
     scheduler = FakeScheduler()
     stop = asyncio.Event()
@@ -54,6 +54,7 @@ async def _run(relay: Any, heartbeat: Heartbeat, until: Any) -> FakeScheduler:
                 heartbeat,
                 idle=0.001,
                 max_backoff=0.01,
+                claimers=claimers,
             )
         ),
         asyncio.create_task(election_loop(scheduler, stop, Heartbeat(), every=0.01)),
@@ -100,6 +101,40 @@ async def test_leadership_is_sought_while_a_relay_round_is_slow() -> None:
     scheduler = await _run(relay, Heartbeat(), five_ticks_during_one_round)
     assert scheduler.ticks >= 5, "the election waited for the relay"
     assert scheduler.stopped
+
+
+class OneStuckClaimer:
+    """The first claimer's round stalls (a lister's run, a slow platform); others return."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.stuck: int | None = None
+        self.others = 0
+        self.lock = threading.Lock()
+
+    def deliver_due(self) -> int:
+        with self.lock:
+            if self.stuck is None:
+                self.stuck = threading.get_ident()
+            me_stuck = self.stuck == threading.get_ident()
+            if not me_stuck:
+                self.others += 1
+        if me_stuck:
+            self.release.wait(10)
+        return 0
+
+
+async def test_one_slow_claimer_never_holds_up_the_others() -> None:
+    relay = OneStuckClaimer()
+
+    def others_ran_rounds(_s: FakeScheduler) -> bool:
+        if relay.others < 20:
+            return False
+        relay.release.set()
+        return True
+
+    await _run(relay, Heartbeat(), others_ran_rounds, claimers=3)
+    assert relay.others >= 20, "the other claimers waited for the stuck one's round"
 
 
 def test_healthy_only_when_every_loop_is() -> None:
