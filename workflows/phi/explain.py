@@ -91,11 +91,27 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+# words that carry no meaning a reader could act on: never named as "weighed most"
+# ("you" and "your" stay: addressing the reviewer is part of a disclosure)
+FUNCTION_WORDS = frozenset(
+    """a an the of on in at to for from by with about into over under after before during
+    up out off as and or but nor so if than then that this these those it its is are was
+    were be been being am do does did has have had one just also very all any some
+    el la los las lo un una unos unas de del al en y e o u que con por para sobre entre
+    desde hasta muy es son fue era ser se""".split()
+)
+
+
 def weighty_words(a: Analysis, scored: Scored, limit: int = TOP_WORDS) -> list[str]:
-    """The original words that pushed the score up most, in reading order."""
-    ranked = sorted(
-        ((c, i) for i, c in scored.by_word.items() if c > 0), key=lambda p: (-p[0], p[1])
-    )[:limit]
+    """The original words that pushed the score up most, in reading order (function
+    words left out)."""
+    meaningful = (
+        (c, i)
+        for i, c in scored.by_word.items()
+        if c > 0
+        and fold(a.norm.original_text(a.terms[i].start, a.terms[i].end)) not in FUNCTION_WORDS
+    )
+    ranked = sorted(meaningful, key=lambda p: (-p[0], p[1]))[:limit]
     words: list[str] = []
     for _c, i in sorted(ranked, key=lambda p: p[1]):
         t = a.terms[i]

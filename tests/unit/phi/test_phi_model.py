@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from functools import cache
 from pathlib import Path
 
@@ -228,6 +229,25 @@ def test_classifier_findings_name_the_words_that_weighed_most(phi_screen: PhiScr
         assert f.kind in FINDING_KINDS and f.reason and f.suggestion
         assert "model" not in f.reason.lower()
     assert any("Words that weighed most" in f.reason for f in result.findings)
+
+
+def test_the_words_named_as_weighing_most_are_never_function_words(
+    phi_screen: PhiScreen,
+) -> None:
+    from workflows.phi.explain import FUNCTION_WORDS
+
+    replies = [
+        "Your note about the lifts is a fair one, and the new signs are on the way.",
+        "We saw you on Tuesday for the cast on your wrist and the X-ray.",
+        "Lo sentimos, su cita del martes con el doctor fue en la clínica.",
+    ]
+    named = []
+    for reply in replies:
+        for f in run(phi_screen, reply, "Lee Park", "Long wait.").findings:
+            if "Words that weighed most:" in f.reason:
+                named += re.findall(r"“([^”]+)”", f.reason.split("weighed most:")[1])
+    assert named, "no finding named its words"
+    assert not {w.lower() for w in named} & FUNCTION_WORDS, named
 
 
 def test_threshold_setting_moves_the_decision(presidio_screen: ClassifierPhiScreen) -> None:
