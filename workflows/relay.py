@@ -7,7 +7,7 @@ with SKIP LOCKED on PostgreSQL, so several relays never deliver one row twice at
 Several claimers may run side by side (handlers are thread-safe): ``serve`` runs
 ``RELAY_WORKERS`` independent claim loops on PostgreSQL (``runtime/serve.py``), so a
 handler that waits for its channel's slot (or for a slow platform) holds up one of them,
-not every row behind it; ``workers`` gives one round that many claimers.
+not every row behind it.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -72,8 +71,6 @@ class Relay:
     max_attempts: int = 8
     batch: int = 50
     max_wait: timedelta = timedelta(hours=1)
-    # claimers side by side in one round (1 on SQLite: one writer at a time)
-    workers: int = 1
 
     def register(self, topic_prefix: str, handler: Handler, adapter: str = "default") -> None:
         """Several adapters may register one prefix (Slack and Teams both deliver
@@ -103,17 +100,8 @@ class Relay:
     orphan_after_seconds: float = ORPHAN_AFTER_SECONDS
 
     def deliver_due(self) -> int:
-        """Deliver what is due; returns how many rows were delivered. With ``workers``
-        above one, that many claimers run side by side until none finds a due row (or
-        each has delivered ``batch``); handlers must therefore be thread-safe."""
-        if self.workers <= 1:
-            return self._deliver_some()
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="relay") as pool:
-            done = [pool.submit(self._deliver_some) for _ in range(self.workers)]
-            return sum(f.result() for f in done)
-
-    def _deliver_some(self) -> int:
-        """One claimer's share of a round.
+        """Deliver what is due; returns how many rows were delivered. Several threads
+        may call it at once (``serve``'s claim loops), so handlers must be thread-safe.
 
         Each row is claimed in a short transaction (SKIP LOCKED on PostgreSQL) that leases
         it for ``lease_seconds`` and commits; the handler then runs outside any transaction

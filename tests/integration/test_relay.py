@@ -278,9 +278,17 @@ def test_a_row_waiting_for_its_slot_holds_up_one_worker_not_the_queue(container,
             release_first.set()
 
     claimer = ClaimerLock(container.engine)
-    relay = Relay(deps, workers=3, claimer=claimer.current)
+    relay = Relay(deps, claimer=claimer.current)
     relay.register("chat", handler)
-    assert relay.deliver_due() == 12
+    counts: list[int] = []
+    claimers = [  # three claim loops of one process, as `serve` runs them
+        threading.Thread(target=lambda: counts.append(relay.deliver_due())) for _ in range(3)
+    ]
+    for t in claimers:
+        t.start()
+    for t in claimers:
+        t.join()
+    assert sum(counts) == 12
     claimer.close()
     assert first_claimed.is_set()
     assert sorted(delivered) == list(range(1, 13)), "each row delivered once"
@@ -288,9 +296,9 @@ def test_a_row_waiting_for_its_slot_holds_up_one_worker_not_the_queue(container,
     assert {r[1] for r in rows(deps)} == {"done"}
 
 
-def test_one_worker_delivers_in_order(deps) -> None:  # type: ignore[no-untyped-def]
+def test_one_claimer_delivers_in_order(deps) -> None:  # type: ignore[no-untyped-def]
     ingest(deps, 3)
     seen: list[int] = []
-    relay = Relay(deps, workers=1)
+    relay = Relay(deps)
     relay.register("chat", lambda item: seen.append(item.mention_id or 0))
     assert relay.deliver_due() == 3 and seen == [1, 2, 3]
