@@ -174,3 +174,61 @@ async def test_healthz_answers_503_while_the_loop_is_unhealthy() -> None:
         resp = await client.get("/healthz")
         assert resp.status == 503
         assert (await resp.json())["detail"] == "background loop has stopped"
+
+
+class Backlog:
+    """Rows arrive after the loops went idle; the first row claimed blocks until every
+    other row is delivered (a note waiting for its channel's slot)."""
+
+    def __init__(self) -> None:
+        self.rows: list[int] = []
+        self.delivered: list[int] = []
+        self.others_done = threading.Event()
+        self.lock = threading.Lock()
+        self.calls = 0
+        self.on_claim: Any = lambda: None
+
+    def deliver_due(self) -> int:
+        count = 0
+        with self.lock:
+            self.calls += 1
+        while True:
+            with self.lock:
+                if not self.rows:
+                    return count
+                row = self.rows.pop(0)
+            self.on_claim()
+            if row == 0:
+                self.others_done.wait(5)
+            with self.lock:
+                self.delivered.append(row)
+                if len(self.delivered) == 11 and 0 not in self.delivered:
+                    self.others_done.set()
+            count += 1
+
+
+async def test_one_commit_wakes_enough_loops_for_a_backlog_and_idle_loops_stay_asleep() -> None:
+    relay = Backlog()
+    container = SimpleNamespace(deps=SimpleNamespace(after_commit=None), relay=relay)
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        relay_loop(container, stop, Heartbeat(), idle=30.0, claimers=3)  # type: ignore[arg-type]
+    )
+    await asyncio.sleep(0.2)  # every loop ran its first round and went idle
+    assert relay.calls == 3
+    with relay.lock:
+        relay.rows.extend(range(12))
+    container.deps.after_commit()  # one commit
+    for _ in range(400):
+        if len(relay.delivered) == 12:
+            break
+        await asyncio.sleep(0.01)
+    assert sorted(relay.delivered) == list(range(12))
+    assert relay.delivered[-1] == 0, "the other rows waited for the blocked one"
+    await asyncio.sleep(0.2)
+    before = relay.calls
+    container.deps.after_commit()  # a commit with nothing due: one loop looks, not three
+    await asyncio.sleep(0.2)
+    stop.set()
+    task.cancel()
+    assert relay.calls == before + 1
