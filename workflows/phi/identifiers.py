@@ -207,7 +207,9 @@ def identifier_findings(
                 out.append(RawFinding("identifier", e.start, e.end))
         elif e.kind == "PHI_ADDRESS":
             before = text[s.start : e.start]
-            if P.ADDRESS_PATIENT_CUE.search(before) or P.ADDRESS_PATIENT_CUE.search(s.text):
+            if P.ADDRESS_ORG_DESTINATION.search(before) and not P.SECOND_PERSON.search(before):
+                pass  # where the public sends things: the organisation's address
+            elif P.ADDRESS_PATIENT_CUE.search(before) or P.ADDRESS_PATIENT_CUE.search(s.text):
                 out.append(RawFinding("identifier", e.start, e.end))
             elif not _ORG_ADDRESS.search(s.text) and s.you and not s.generic:
                 out.append(RawFinding("identifier", e.start, e.end))

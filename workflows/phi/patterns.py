@@ -190,6 +190,16 @@ ADDRESS = re.compile(
 
 # --- whose contact is it -----------------------------------------------------
 
+# the public sends things to the address: "gifts can be mailed to", "please send it to"
+ADDRESS_ORG_DESTINATION = re.compile(
+    r"\b(?:can|may|could|should)\s+(?:also\s+)?be\b[^.!?]*\b(?:mailed|sent|delivered|"
+    r"dropped off|brought|returned)\s+(?:\w+\s+){0,2}?(?:to|at)\s*$"
+    r"|\b(?:please\s+)?(?:mail|send|bring|drop off|return)\s+(?:it|them|your|any|all|the)?"
+    r"\s*(?:\w+\s+){0,2}?(?:to|at)\s*$"
+    r"|\b(?:pueden?|puedes)\s+(?:\w+\s+){0,3}?(?:enviar\w*|mandar\w*|entregar\w*)\s+"
+    r"(?:\w+\s+){0,2}?(?:a|en)\s*$|\benv[ií]e(?:l[oa]s?)?\s+(?:\w+\s+){0,2}?a\s*$",
+    _F,
+)
 ADDRESS_PATIENT_CUE = re.compile(
     r"\b(?:your|su|tu)\s+(?:\w+\s+)?(?:home|house|address|apartment|residence|place|"
     r"domicilio|direcci[oó]n|casa)\b|\b(?:mailed|sent|delivered|shipped|drove|came)\s+"

@@ -399,3 +399,22 @@ def test_errors_never_carry_the_text(
 )
 def test_a_persons_own_care_is_not_health_promotion(phi_screen: PhiScreen, reply: str) -> None:
     assert run(phi_screen, reply, "Beth Morgan", "Nice clinic").verdict == "block"
+
+
+@pytest.mark.parametrize(
+    ("reply", "identifier"),
+    [
+        ("Memorial gifts can be made online or mailed to 200 Willow Rd.", False),
+        ("Please mail donations to 200 Willow Rd.", False),
+        ("Las donaciones pueden enviarse a 200 Willow Rd.", False),
+        ("Your statement was mailed to 200 Willow Rd.", True),
+        ("We mailed the bill to 200 Willow Rd.", True),
+        ("Your records can be sent to 200 Willow Rd.", True),
+        ("Le enviamos la factura a 200 Willow Rd.", True),
+    ],
+)
+def test_an_address_the_public_sends_things_to_is_the_organisations(
+    phi_screen: PhiScreen, reply: str, identifier: bool
+) -> None:
+    kinds = run(phi_screen, reply, "Mei Chen", "How do I make a memorial donation?").kinds
+    assert ("identifier" in kinds) is identifier, kinds
