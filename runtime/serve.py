@@ -120,42 +120,6 @@ def both(*heartbeats: Heartbeat) -> tuple[bool, str]:
     return True, "ok"
 
 
-class ClaimerWakes:
-    """Wakes the relay's claim loops one at a time. ``wake_one`` sets the event of the
-    loop that went idle last; when every loop is busy it leaves a note, so the next loop
-    to go idle claims again at once and no wake is lost between a loop's empty claim and
-    its wait."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._events = [threading.Event() for _ in range(size)]
-        self._idle: list[int] = []
-        self._missed = False
-        self._lock = threading.Lock()
-
-    def wake_one(self) -> None:
-        with self._lock:
-            if self._idle:
-                self._events[self._idle.pop()].set()
-            else:
-                self._missed = True
-
-    def wait(self, me: int, timeout: float) -> bool:
-        """Sleep until woken or ``timeout``; True when woken."""
-        event = self._events[me]
-        with self._lock:
-            if self._missed:
-                self._missed = False
-                return True
-            event.clear()
-            self._idle.append(me)
-        woken = event.wait(timeout)
-        with self._lock:
-            if me in self._idle:
-                self._idle.remove(me)
-        return woken
-
-
 async def relay_loop(
     container: Container,
     stop: asyncio.Event,
@@ -170,19 +134,18 @@ async def relay_loop(
     retried with backoff; the loop itself never ends early. ``claimers`` loops run side
     by side, each on a thread of its own and woken by every commit: one held up by a slow
     row (a note waiting for its channel's slot, the burst's lister) never holds up the
-    others, and none waits for another to finish a round. A commit wakes one idle loop, and
-    each row claimed wakes one more (``ClaimerWakes``): a backlog is worked by every loop,
-    and a quiet queue costs one claim query per commit, not one per loop."""
-    wakes = ClaimerWakes(max(1, claimers))
-    container.deps.after_commit = wakes.wake_one
-    container.relay.on_claim = wakes.wake_one
-    pool = ThreadPoolExecutor(wakes.size, thread_name_prefix="relay")
+    others, and none waits for another to finish a round."""
+    wakes = [threading.Event() for _ in range(max(1, claimers))]
+
+    def wake_all() -> None:
+        for wake in wakes:
+            wake.set()
+
+    container.deps.after_commit = wake_all
+    pool = ThreadPoolExecutor(len(wakes), thread_name_prefix="relay")
     try:
         await asyncio.gather(
-            *(
-                _claim_loop(container, stop, heartbeat, wakes, i, pool, idle, max_backoff)
-                for i in range(wakes.size)
-            )
+            *(_claim_loop(container, stop, heartbeat, w, pool, idle, max_backoff) for w in wakes)
         )
     finally:
         heartbeat.stopped = True
@@ -193,8 +156,7 @@ async def _claim_loop(
     container: Container,
     stop: asyncio.Event,
     heartbeat: Heartbeat,
-    wakes: ClaimerWakes,
-    me: int,
+    wake: threading.Event,
     pool: ThreadPoolExecutor,
     idle: float,
     max_backoff: float,
@@ -213,7 +175,8 @@ async def _claim_loop(
                 "background round failed; retrying",
                 extra={"error": type(exc).__name__, "retry_in_s": delay},
             )
-        await loop.run_in_executor(pool, wakes.wait, me, delay)
+        await loop.run_in_executor(pool, wake.wait, delay)
+        wake.clear()
 
 
 async def election_loop(

@@ -98,9 +98,6 @@ class Relay:
     claimer: Callable[[], int | None] = lambda: None
     # a dead claimer's row is taken once it has been claimed this long (see topics.py)
     orphan_after_seconds: float = ORPHAN_AFTER_SECONDS
-    # called after each row claimed: ``serve`` wakes one more claim loop, so a backlog is
-    # worked by every loop while an empty queue costs one query per commit
-    on_claim: Callable[[], None] = lambda: None
 
     def deliver_due(self) -> int:
         """Deliver what is due; returns how many rows were delivered. Several threads
@@ -117,7 +114,6 @@ class Relay:
             if claimed is None:
                 return delivered
             item, handler = claimed
-            self.on_claim()
             error: tuple[str, float | None] | None = None
             waiting = False
             try:
