@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,7 +85,15 @@ def signed_hash(keys: AuditKeys, prev_hash: str, fields: dict[str, Any]) -> str:
 
 
 def append(session: Session, fields: dict[str, Any], now: datetime) -> AuditEvent:
-    """Append one event in the caller's transaction (serialised on the chain head).
+    """Append one event in the caller's transaction (serialised on the chain head)."""
+    return append_all(session, [(fields, now)])[-1]
+
+
+def append_all(
+    session: Session, events: Sequence[tuple[dict[str, Any], datetime]]
+) -> list[AuditEvent]:
+    """Append events in order in the caller's transaction, serialised on the chain head:
+    the lock is held from here to the commit, so the unit of work calls this last.
 
     ``reason`` (free text a person typed) is encrypted here, before hashing, so the chain
     covers exactly the stored ciphertext and verification needs no data-encryption key."""
@@ -95,26 +104,31 @@ def append(session: Session, fields: dict[str, Any], now: datetime) -> AuditEven
     head_row = session.execute(
         select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
-    seq = 1 if head_row is None else head_row.seq + 1
+    seq = 0 if head_row is None else head_row.seq
     prev = GENESIS if head_row is None else head_row.hash
-    values = dict(fields)
-    if values.get("reason") is not None:
-        values["reason"] = keyring_of(session.get_bind().dialect).encrypt(str(values["reason"]))
-    if values.get("detail") is not None:
-        values["detail"] = json.loads(json.dumps(values["detail"], sort_keys=True, default=str))
-    occurred = now.astimezone(UTC)
-    chained = {**values, "seq": seq, "occurred_at": occurred, "key_id": keys.current_id}
-    event = AuditEvent(
-        seq=seq,
-        occurred_at=occurred,
-        key_id=keys.current_id,
-        prev_hash=prev,
-        hash=signed_hash(keys, prev, chained),
-        **values,
-    )
-    session.add(event)
+    out: list[AuditEvent] = []
+    for fields, now in events:
+        seq += 1
+        values = dict(fields)
+        if values.get("reason") is not None:
+            values["reason"] = keyring_of(session.get_bind().dialect).encrypt(str(values["reason"]))
+        if values.get("detail") is not None:
+            values["detail"] = json.loads(json.dumps(values["detail"], sort_keys=True, default=str))
+        occurred = now.astimezone(UTC)
+        chained = {**values, "seq": seq, "occurred_at": occurred, "key_id": keys.current_id}
+        event = AuditEvent(
+            seq=seq,
+            occurred_at=occurred,
+            key_id=keys.current_id,
+            prev_hash=prev,
+            hash=signed_hash(keys, prev, chained),
+            **values,
+        )
+        session.add(event)
+        prev = event.hash
+        out.append(event)
     session.flush()
-    return event
+    return out
 
 
 def decrypt_reason(session: Session, value: str | None) -> str | None:

@@ -33,6 +33,7 @@ from workflows.state_machine import TERMINAL_STATES, State
 class Repository:
     def __init__(self, session: Session) -> None:
         self.session = session
+        self._audit: list[tuple[dict[str, Any], datetime]] = []
 
     # -- mentions ---------------------------------------------------------------
     def mention(self, mention_id: int, *, for_update: bool = False) -> Mention | None:
@@ -393,8 +394,19 @@ class Repository:
         )
 
     # -- audit --------------------------------------------------------------------
-    def audit(self, now: datetime, **fields: Any) -> AuditEvent:
-        return audit.append(self.session, fields, now)
+    def audit(self, now: datetime, **fields: Any) -> None:
+        """Record an event; it is written with the unit of work's commit (``write_audit``),
+        so the chain's lock is held only for the commit, not the whole transaction."""
+        self._audit.append((fields, now))
+
+    def write_audit(self) -> None:
+        """Write the recorded events (in order) into this transaction."""
+        if self._audit:
+            pending, self._audit = self._audit, []
+            audit.append_all(self.session, pending)
+
+    def discard_audit(self) -> None:
+        self._audit = []
 
     def audit_events(
         self, since: datetime | None = None, mention_id: int | None = None

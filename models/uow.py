@@ -18,7 +18,7 @@ Conflict = IntegrityError
 class UnitOfWork:
     """``with uow_factory() as uow: ...; uow.commit()`` — leaving the block without
     commit rolls back. Audit events are written through ``uow.repo`` in the same
-    transaction as the change they record."""
+    transaction as the change they record, at its commit."""
 
     def __init__(self, session_factory: Callable[[], Session]) -> None:
         self._session_factory = session_factory
@@ -43,10 +43,12 @@ class UnitOfWork:
             self.session.close()
 
     def commit(self) -> None:
+        self.repo.write_audit()  # last: the audit chain's lock is held until the commit
         self.session.commit()
         self._committed = True
 
     def rollback(self) -> None:
+        self.repo.discard_audit()
         self.session.rollback()
 
 

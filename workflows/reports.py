@@ -83,6 +83,7 @@ def audit_export(
                 mention_id=mention_id,
                 detail={"events": len(rows), "since": since.isoformat() if since else None},
             )
+        uow.repo.write_audit()  # the head returned includes the export's own event
         head = audit.head(uow.session)
         uow.commit()
     return rows, head
