@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, false, func, or_, select, text, update
+from sqlalchemy import and_, delete, false, func, or_, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from models import audit
@@ -249,11 +249,9 @@ class Repository:
         limit: int,
         prefixes: Sequence[str] | None,
         orphaned_until: datetime | None = None,
-        last: Sequence[str] = (),
     ) -> list[OutboxMessage]:
-        """Pending rows that are due, oldest first, rows of the topics in ``last`` after
-        every other; with ``prefixes``, only topics equal to one of them or below it
-        (``chat`` matches ``chat.mention_new``).
+        """Pending rows that are due, oldest first; with ``prefixes``, only topics equal
+        to one of them or below it (``chat`` matches ``chat.mention_new``).
 
         On PostgreSQL, with ``orphaned_until``, also rows still leased (until no later
         than that) by a process that has died: its claimer lock is gone from pg_locks."""
@@ -273,10 +271,7 @@ class Repository:
         stmt = (
             select(OutboxMessage)
             .where(OutboxMessage.status == "pending", due)
-            .order_by(
-                case((OutboxMessage.topic.in_(list(last)), 1), else_=0) if last else false(),
-                OutboxMessage.id,
-            )
+            .order_by(OutboxMessage.id)
             .limit(limit)
         )
         if prefixes is not None and "*" not in prefixes:

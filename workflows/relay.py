@@ -21,13 +21,7 @@ from typing import Any
 
 from workflows.services import chat, release
 from workflows.services.shared import Deps
-from workflows.topics import (
-    CHAT_PREFIX,
-    CLAIMED_LAST,
-    LEASE_SECONDS,
-    ORPHAN_AFTER_SECONDS,
-    Topic,
-)
+from workflows.topics import CHAT_PREFIX, LEASE_SECONDS, ORPHAN_AFTER_SECONDS, Topic
 from workflows.types import aware
 
 log = logging.getLogger("countersign.relay")
@@ -160,9 +154,7 @@ class Relay:
             # only topics someone here delivers: the rest stay pending until a surface
             # that delivers them is configured (never closed undelivered)
             orphaned_until = now + timedelta(seconds=self.lease_seconds - self.orphan_after_seconds)
-            rows = uow.repo.outbox_due(
-                now, 1, list(self.handlers), orphaned_until, last=CLAIMED_LAST
-            )
+            rows = uow.repo.outbox_due(now, 1, list(self.handlers), orphaned_until)
             if not rows:
                 return None
             row = rows[0]

@@ -44,8 +44,3 @@ class Topic(StrEnum):
 
 
 CHAT_PREFIX = "chat"
-
-# Claimed after every other due row: in a burst thousands of these only find their mention
-# listed already (the burst's lister lists them), and must not hold up a release, a
-# sign-off note or someone opening a listed mention.
-CLAIMED_LAST = (Topic.MENTION_NEW,)

@@ -302,16 +302,3 @@ def test_one_claimer_delivers_in_order(deps) -> None:  # type: ignore[no-untyped
     relay = Relay(deps)
     relay.register("chat", lambda item: seen.append(item.mention_id or 0))
     assert relay.deliver_due() == 3 and seen == [1, 2, 3]
-
-
-def test_new_mention_rows_are_claimed_after_every_other_due_row(deps) -> None:  # type: ignore[no-untyped-def]
-    _approved(deps)  # M-1: its new-mention row, then its notes and the release
-    ingest_more = [MentionInput("h", f"b{i}", "google", "A", "bad", rating=1) for i in range(5)]
-    mentions.ingest(deps, ingest_more)  # a burst after the release: five more new rows
-    seen: list[str] = []
-    relay = Relay(deps)
-    relay.register("*", lambda item: seen.append(item.topic))
-    relay.deliver_due()
-    new = [i for i, t in enumerate(seen) if t == "chat.mention_new"]
-    assert len(new) == 6 and len(seen) > 6
-    assert new == list(range(len(seen) - 6, len(seen))), seen
