@@ -109,6 +109,9 @@ def replicas(pg_url: str, emulator: SlackEmulator, tmp_path: Path) -> Iterator[l
             "SLACK_API_BASE_URL": emulator.base_url,
             "AUDIT_CHECKPOINT_PATH": str(tmp_path / f"checkpoints{n}.jsonl"),
             "REPLICA_TRACE": str(trace),
+            # one claim loop each, so neither replica's loops take the whole burst
+            # before the other's wakes: the test shows that both deliver it
+            "RELAY_WORKERS": "1",
         }
         log = (tmp_path / f"replica{n}.log").open("wb")
         proc = subprocess.Popen(
