@@ -84,11 +84,6 @@ def signed_hash(keys: AuditKeys, prev_hash: str, fields: dict[str, Any]) -> str:
     return keys.mac(str(fields["key_id"]), _message(prev_hash, fields))
 
 
-def append(session: Session, fields: dict[str, Any], now: datetime) -> AuditEvent:
-    """Append one event in the caller's transaction (serialised on the chain head)."""
-    return append_all(session, [(fields, now)])[-1]
-
-
 def append_all(
     session: Session, events: Sequence[tuple[dict[str, Any], datetime]]
 ) -> list[AuditEvent]:

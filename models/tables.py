@@ -256,7 +256,7 @@ class AuditEvent(Base):
     published_hash: Mapped[str | None] = mapped_column(String(64))
     state_from: Mapped[str | None] = mapped_column(String(32))
     state_to: Mapped[str | None] = mapped_column(String(32))
-    # Encrypted by models.audit.append before hashing (the chain covers the ciphertext).
+    # Encrypted by models.audit.append_all before hashing (the chain covers the ciphertext).
     reason: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # Fingerprint of the audit key whose HMAC ``hash`` is; NULL: a legacy SHA-256 event.
