@@ -329,6 +329,24 @@ class Repository:
             if i is not None
         ]
 
+    def close_outbox_rows(self, topic: str, mention_ids: Sequence[int], now: datetime) -> int:
+        """Mark the pending ``topic`` rows of these mentions done: another row's step did
+        their work (a burst listing listed their mentions). A relay still holding one
+        finds it closed and leaves it so."""
+        if not mention_ids:
+            return 0
+        result = self.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.status == "pending",
+                OutboxMessage.topic == topic,
+                OutboxMessage.mention_id.in_(list(mention_ids)),
+            )
+            .values(status="done", done_at=now, claimed_by=None)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     def threads(self, mention_ids: Sequence[int], platform: str) -> list[ChatThread]:
         if not mention_ids:
             return []

@@ -90,6 +90,11 @@ class Relay:
         chosen = best[1]
         return chosen[0] if len(chosen) == 1 else fan_out(chosen)
 
+    def adapters(self, topic_prefix: str) -> tuple[str, ...]:
+        """The adapters registered for ``topic_prefix`` (for ``chat``: the chat platforms
+        every new mention is posted on)."""
+        return tuple(sorted(self.handlers.get(topic_prefix, {})))
+
     def topics(self) -> Mapping[str, dict[str, Handler]]:
         return dict(self.handlers)
 

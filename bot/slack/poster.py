@@ -149,6 +149,9 @@ class SlackPoster:
     # epoch seconds: the pace and burst state are shared with other replicas
     wall_clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
+    # the chat platforms every new mention goes to (``register_handlers`` reads them off
+    # the relay): a listing closes the rows of mentions listed on all of them
+    chat_platforms: Callable[[], tuple[str, ...]] = tuple
     _client: WebClient | None = None
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _checked: dict[str, float] = field(default_factory=dict)
@@ -297,7 +300,7 @@ class SlackPoster:
         except Exception:
             listing.release(self.deps, PLATFORM, claim)
             raise
-        listing.confirm(self.deps, PLATFORM, claim, ts)
+        listing.confirm(self.deps, PLATFORM, claim, ts, platforms=self.chat_platforms())
         with self._lock:
             self._sent.pop(key, None)
 
@@ -951,6 +954,7 @@ def register_handlers(
     ``digest_window``, ``share_check_ttl``, ``monotonic``, ``sleep``)."""
     poster = SlackPoster(deps, client_factory, channel_id, **options)
     relay.register(CHAT_PREFIX, poster.handle_chat, adapter="slack")
+    poster.chat_platforms = lambda: relay.adapters(CHAT_PREFIX)
     if manual_publish:
         relay.register(Topic.PUBLISH, poster.handle_publish, adapter="slack")
     return poster

@@ -109,6 +109,9 @@ class TeamsPoster:
     digest_window: float = 60.0
     wall_clock: Callable[[], float] = time.time
     sleep: Callable[[float], None] = time.sleep
+    # the chat platforms every new mention goes to (``register_handlers`` reads them off
+    # the relay): a listing closes the rows of mentions listed on all of them
+    chat_platforms: Callable[[], tuple[str, ...]] = tuple
     _sent: dict[str, str] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _drawn: dict[int, dict[str, _Drawn]] = field(default_factory=dict)
@@ -260,7 +263,7 @@ class TeamsPoster:
         except Exception:
             listing.release(self.deps, PLATFORM, claim)
             raise
-        listing.confirm(self.deps, PLATFORM, claim, activity_id)
+        listing.confirm(self.deps, PLATFORM, claim, activity_id, platforms=self.chat_platforms())
 
     def _post_listed(self, mention: MentionView) -> None:
         """Post the own card of a mention listed in a listing card (once: under the
@@ -566,6 +569,7 @@ def register_handlers(
         **options,
     )
     relay.register(CHAT_PREFIX, poster.handle_chat, adapter="teams")
+    poster.chat_platforms = lambda: relay.adapters(CHAT_PREFIX)
     if manual_publish:
         relay.register(Topic.PUBLISH, poster.handle_publish, adapter="teams")
     return poster

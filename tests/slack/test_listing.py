@@ -186,7 +186,8 @@ def test_one_row_lists_a_burst_and_takes_the_lock_once_per_listing(
     keeps listing (``listing.keep_listing``), so the whole burst is visible after the
     relay handled a single row of it (not after it worked through the rows of mentions
     already listed), within two minutes, and the channel's burst lock is taken about
-    once per listing post, not once per waiting row."""
+    once per listing post, not once per waiting row. Each listing closes the outbox rows
+    of the mentions it lists, so no row of the burst is left for the relay."""
 
     def now() -> float:
         return float(clock.now.timestamp())
@@ -212,7 +213,39 @@ def test_one_row_lists_a_burst_and_takes_the_lock_once_per_listing(
     posts = [m for m in emu.messages(CH) if "arrived together" in m.text]
     assert len(posts) == 10 and now() - start <= 120
     assert locks[0] <= len(posts) + 2, (locks[0], len(posts))
+    # each listing closed the outbox rows of the mentions it listed, in its own
+    # transaction: the relay has no row left to work through
+    assert _all_done(container)
     container.relay.batch = 2000
-    deliver(container)  # the other rows find their mention listed: no lock, no post
-    assert _all_done(container) and locks[0] <= len(posts) + 2
+    assert container.relay.deliver_due() == 0
+    assert locks[0] <= len(posts) + 2
     assert len([m for m in emu.messages(CH) if "arrived together" in m.text]) == 10
+
+
+def test_a_row_is_closed_only_when_every_chat_platform_has_its_mention(
+    container: Any, emu: SlackEmulator, clock: Any
+) -> None:
+    """Slack and Teams both post new mentions: Slack's listing leaves the rows of the
+    mentions it lists open while Teams has neither posted nor listed them, and the Teams
+    listing that completes them closes them."""
+    paced_poster(container, emu, clock)
+    container.relay.register("chat", lambda _item: None, adapter="teams")  # posts nothing
+    ingest(container, 3)
+    deliver(container)  # three own messages: the burst begins with the next
+    ids = ingest(container, 20, start=10)
+    container.relay.batch = 1
+    assert container.relay.deliver_due() == 1  # one row: Slack lists all twenty
+    assert sorted(_shown(emu)[1]) == ids
+    pending = [r for r in outbox_rows(container, "chat.mention_new") if r.status == "pending"]
+    assert len(pending) == 19  # the handled row is done; Teams has the others still to do
+
+    now = float(clock.now.timestamp())
+    turn = listing.turn(
+        container.deps, "teams", "19:reviews", ids[-1], now, listing.ListingPolicy(threshold=0)
+    )
+    assert turn.do is listing.Do.LIST and turn.listing is not None
+    assert set(turn.listing.mention_ids) == {r.mention_id for r in pending}
+    listing.confirm(
+        container.deps, "teams", turn.listing, "activity-1", platforms=("slack", "teams")
+    )
+    assert _all_done(container)

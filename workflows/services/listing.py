@@ -40,7 +40,7 @@ mentions appear in two listing cards; none is lost).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -237,17 +237,40 @@ def keep_listing(
     return posted
 
 
-def confirm(deps: Deps, platform: str, listing: Listing, message_id: str) -> None:
+def confirm(
+    deps: Deps,
+    platform: str,
+    listing: Listing,
+    message_id: str,
+    *,
+    platforms: Collection[str] = (),
+) -> None:
     """The listing message was posted (``message_id``: Slack ts, Teams activity id): its
     claims become listings, in one transaction. A mention that got its own message
-    meanwhile keeps it."""
+    meanwhile keeps it.
+
+    ``platforms``: the chat platforms every new mention goes to. In the same
+    transaction the new-mention outbox rows of the mentions now listed or posted on all
+    of them are closed, so the relay does not work through one row per listed mention
+    after the burst (their handlers would only find them listed). Empty: the rows are
+    left to the relay."""
     with deps.uow() as uow:
+        listed: set[int] = set()
         for row in uow.repo.threads(listing.mention_ids, platform):
             ref = row.conversation_ref or {}
             if row.ts or ref.get("listing") != listing.key:
                 continue
             row.conversation_ref = {"listing": listing.key, "digest_ts": message_id}
             row.updated_at = deps.clock()
+            listed.add(row.mention_id)
+        if platform in platforms:
+            for other in set(platforms) - {platform}:
+                listed &= {
+                    r.mention_id
+                    for r in uow.repo.threads(sorted(listed), other)
+                    if r.ts or (r.conversation_ref or {}).get("digest_ts")
+                }
+            uow.repo.close_outbox_rows(Topic.MENTION_NEW, sorted(listed), deps.clock())
         uow.commit()
 
 
