@@ -50,6 +50,7 @@ from bench.cluster import (
     pct,
     release,
     replica_env,
+    scalar,
     seed,
     wait_for,
 )
@@ -136,7 +137,11 @@ async def one_run(
         work = [list(range(1 + w, 1 + releases, 10)) for w in range(10)]
         await asyncio.gather(burst(d), *(person(d, w, ids) for w, ids in enumerate(work)))
     pending = "SELECT count(*) FROM outbox WHERE status = 'pending'"
+    burst_done = time.monotonic()
     await wait_for(container, pending, 0, within=drain)
+    drained_in = time.monotonic() - burst_done
+    waiting = "SELECT count(*) FROM outbox WHERE status = 'pending' AND topic = '{}'"
+    left_publish = await asyncio.to_thread(scalar, container, waiting.format("publish"))
     await asyncio.sleep(1.0)
     stop.set()
     await watcher
@@ -165,6 +170,8 @@ async def one_run(
         "Slack 429s": limited,
         "releases seen": len(released),
         **{k: float(v) for k, v in checks.items()},
+        "pending publish rows": float(left_publish or 0),
+        "drained in s (or the drain limit)": drained_in,
         "largest replica RSS MB": max(memory),
         "HTTP 5xx": sum(n for code, n in d.statuses.items() if code >= 500),
     }

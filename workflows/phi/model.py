@@ -160,6 +160,8 @@ class LinearModel:
         self.meta: dict[str, Any] = dict(data.get("meta", {}))
         self.threshold = float(data["threshold"])
         self.sentence_threshold = float(data.get("sentence_threshold", 1.0))
+        # a sentence at or above this blocks whatever the second stage says (1.0: never)
+        self.sentence_block = float(data.get("sentence_block", 1.0))
         self.intercept = float(data["intercept"])
         self.idf: dict[str, float] = {}
         self.weight: dict[str, float] = {}

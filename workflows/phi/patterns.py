@@ -141,7 +141,7 @@ _ID_LABEL = (
 )
 
 IDENTIFIER = re.compile(
-    r"\b" + _ID_LABEL + r"\s*(?:#|no\.?|number|num\.?|n[º°o]\.?)?\s*[:#]?\s*"
+    r"\b" + _ID_LABEL + r"\s*(?:#|no\.?|number|n[uú]m(?:ero|\.)?|nro\.?|n[º°o]\.?)?\s*[:#]?\s*"
     r"(?:(?:is|was|es|de|=)\s+)?"
     r"(?:(?-i:[A-Z]{1,4})-?)?\d[\d\s-]{2,}\d\b"
     r"|#\s?[A-Z]{0,4}-?\d{4,}\b"

@@ -8,6 +8,8 @@ Order of the decision (docs/phi-screen.md):
    the reply's structure (reviewer named or addressed, clinical words, length); a
    probability at or above the threshold blocks, so one disclosing sentence inside a
    long friendly reply is not diluted and a warm greeting alone is not a disclosure;
+   a sentence whose own score reaches the sentence block (chosen by cross-validation,
+   or never) blocks whatever the second stage says;
 3. every block is explained: the sentence, the words that weighed most, the most
    likely kind, a plain reason and a suggested rewrite; names, clinicians and dates
    inside a flagged sentence get findings of their own.
@@ -163,7 +165,11 @@ class ClassifierPhiScreen:
         scored = [(s, self.model.score(f)) for s, f in zip(a.sentences, sentences, strict=True)]
         threshold = self.model.threshold if self.threshold is None else self.threshold
         flagged: list[tuple[Sentence, Scored]] = []
-        if scored and self.model.disclosure(a.features(), sentences, len(a.terms)) >= threshold:
+        worst = max((sc.probability for _s, sc in scored), default=0.0)
+        if scored and (
+            worst >= self.model.sentence_block
+            or self.model.disclosure(a.features(), sentences, len(a.terms)) >= threshold
+        ):
             # explain with every sentence at or over the sentence threshold, or the one
             # that weighs most
             over = [p for p in scored if p[1].probability >= self.model.sentence_threshold]

@@ -306,3 +306,51 @@ def test_committed_model_has_its_second_stage() -> None:
     assert model.stage2 is not None and 0 < model.threshold < 1
     del data["stage2"]
     assert LinearModel(data).stage2 is None
+
+
+def _decided(
+    unsafe: list[tuple[float, float]], safe: list[tuple[float, float]]
+) -> tuple[list[train.Decision], list[float], list[train.Row]]:
+    """Out-of-fold views from (second-stage probability, worst sentence) pairs."""
+    from workflows.phi.types import MentionContext
+
+    decisions, probs, rows = [], [], []
+    for label, pairs in ((True, unsafe), (False, safe)):
+        for p, sentence in pairs:
+            decisions.append(train.Decision(p, sentence, False, ()))
+            probs.append(p)
+            rows.append(train.Row(str(len(rows)), "", MentionContext("", ""), label, (), "en"))
+    return decisions, probs, rows
+
+
+def test_a_sentence_blocks_alone_only_when_that_blocks_fewer_safe_replies() -> None:
+    """Five disclosures that the second stage underrates but whose one sentence scores
+    0.99: blocking on that sentence lets the second stage's threshold rise, so fewer
+    safe replies are blocked at the same recall. When safe replies' sentences score as
+    high, no sentence block is chosen."""
+    underrated = [(0.9, 0.5)] * 95 + [(0.1, 0.99)] * 5
+    quiet_safe = [(i / 200, 0.3) for i in range(100)]
+    t, _st, block = train.choose_thresholds(*_decided(underrated, quiet_safe), 0.98)
+    assert block < 1.0 and t > 0.5
+    loud_safe = [(i / 200, 0.99) for i in range(100)]
+    t, _st, block = train.choose_thresholds(*_decided(underrated, loud_safe), 0.98)
+    assert block == 1.0 and t <= 0.1
+
+
+def test_a_sentence_at_the_sentence_block_blocks_whatever_the_second_stage_says(
+    presidio_screen: ClassifierPhiScreen,
+) -> None:
+    import copy
+
+    model = copy.copy(presidio_screen.model)
+    # a threshold the second stage never reaches: only the sentence block can block
+    screen = ClassifierPhiScreen(presidio_screen.analyser, model, threshold=1.0 + 1e-9)
+    leak = "Thanks for the note. We hope the new inhaler is keeping your asthma under control."
+    benign = "Thanks for the feedback about our parking garage."
+    model.sentence_block = 1.0 + 1e-9  # never
+    assert run(screen, leak, "Lee Park").verdict == "pass"
+    model.sentence_block = 0.5
+    result = run(screen, leak, "Lee Park")
+    assert result.verdict == "block"
+    assert all(f.start >= leak.index("We hope") for f in result.findings), result.findings
+    assert run(screen, benign, "Lee Park").verdict == "pass"

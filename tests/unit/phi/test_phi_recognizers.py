@@ -175,6 +175,8 @@ def test_recurring_weekdays_are_not_dates(presidio_screen: ClassifierPhiScreen) 
         ("account LA-30917", "PHI_ID"),
         ("case #MP-55120", "PHI_ID"),
         ("número de expediente 4482019", "PHI_ID"),
+        ("en el expediente núm. 0093-4471-2", "PHI_ID"),
+        ("cuenta nro. 4455-1234", "PHI_ID"),
         ("SSN 123-45-6789", "PHI_ID"),
         ("DOB 04/22/1979", "PHI_DOB"),
         ("date of birth: March 3, 1980", "PHI_DOB"),
