@@ -19,6 +19,11 @@ Per run it reports:
   no dead outbox row.
 
     .venv/bin/python bench/load_bench.py [--mentions 5000] [--runs 3] [--replicas 3]
+        [--drain 900]
+
+After the burst it waits until no outbox row is pending, for at most ``--drain``
+seconds, and reports how long that took (Slack's pace bounds it: each release posts six
+or seven messages, about one a second per channel).
 
 Figures are the median over the runs. Needs PostgreSQL (COUNTERSIGN_BENCH_PG_URL).
 """
@@ -211,7 +216,10 @@ if __name__ == "__main__":
     parser.add_argument("--releases", type=int, default=50, help="replies taken to release")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--replicas", type=int, default=3)
-    parser.add_argument("--drain", type=float, default=300.0, help="seconds to wait")
+    # 50 releases post about 350 thread messages at Slack's one a second per channel
+    parser.add_argument(
+        "--drain", type=float, default=900.0, help="at most this many seconds to drain"
+    )
     args = parser.parse_args()
     raise SystemExit(
         asyncio.run(main(args.mentions, args.releases, args.runs, args.replicas, args.drain))
