@@ -40,7 +40,7 @@ mentions appear in two listing cards; none is lost).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -268,7 +268,7 @@ def confirm(
                 listed &= {
                     r.mention_id
                     for r in uow.repo.threads(sorted(listed), other)
-                    if r.ts or (r.conversation_ref or {}).get("digest_ts")
+                    if _shown(r.ts, r.conversation_ref)
                 }
             uow.repo.close_outbox_rows(Topic.MENTION_NEW, sorted(listed), deps.clock())
         uow.commit()
@@ -368,7 +368,7 @@ def _classify(thread: ThreadRef | None, now: float, policy: ListingPolicy) -> Tu
     if thread is None:
         return None
     ref = thread.conversation_ref or {}
-    if thread.ts or ref.get("digest_ts"):
+    if _shown(thread.ts, ref):
         return Turn(Do.DONE)
     if ref.get("listing"):
         claimed = ref.get("claimed")
@@ -379,6 +379,11 @@ def _classify(thread: ThreadRef | None, now: float, policy: ListingPolicy) -> Tu
             return Turn(Do.WAIT, after=min(left, 2.0) + 0.1)
         return Turn(Do.LIST)
     return Turn(Do.OWN)  # its own message was decided (perhaps posted, not yet stored)
+
+
+def _shown(ts: str | None, ref: Mapping[str, object] | None) -> bool:
+    """The mention is in the channel: its own message or a posted listing."""
+    return bool(ts or (ref or {}).get("digest_ts"))
 
 
 def _claimed(rows: list[ChatThread], key: str) -> list[ChatThread]:
