@@ -7,10 +7,13 @@ Slack Web API emulator (which answers 429 above one message a second per channel
 Slack does). The bench sends the burst (signed webhook requests of 10 mentions, 10 at a
 time, each to a random replica) while 20 simulated users (10 marketing, 10 risk) take 50
 mentions (``--releases``) through the release path (``/reply M-n <text>``, then both
-sign-off buttons).
+sign-off buttons). Each of those commands and clicks is sent at the same moment, by the
+same client, to a bare slack-bolt ``AsyncApp`` that only acknowledges (its own process,
+under the same burst): the floor the acknowledgements are compared with.
 Per run it reports:
 
-- ingest throughput and acknowledgement p50/p99 per kind (webhook, command, button);
+- ingest throughput and acknowledgement p50/p99 per kind (webhook, command, button),
+  the bare app's p50/p99 per kind and the ratio of the p99s;
 - time from a mention's acknowledgement to its first appearance in the channel (its own
   message or a digest listing);
 - channel posts in the busiest second and the 429s Slack gave;
@@ -44,6 +47,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
+from bench.ack_bench import Server as AckServer
 from bench.cluster import (
     CHANNEL,
     TEAM,
@@ -69,6 +73,27 @@ REVIEWS = (
 )
 
 
+class Mirrored(Driver):
+    """A driver that sends every Slack request to Countersign and, concurrently, the same
+    body to ``floor`` (the bare app), each recording its own latencies."""
+
+    def __init__(self, base: Driver, floor: Driver) -> None:
+        super().__init__(
+            base.session,
+            base.bases,
+            team=base.team,
+            channel=base.channel,
+            signing_secret=base.signing_secret,
+            webhook_secret=base.webhook_secret,
+            name=base.name,
+        )
+        self.floor = floor
+
+    async def _slack(self, kind: str, body: bytes) -> int:
+        status, _ = await asyncio.gather(super()._slack(kind, body), self.floor._slack(kind, body))
+        return status
+
+
 async def one_run(
     mentions: int, releases: int, replicas: int, tmp: Path, drain: float
 ) -> dict[str, float]:
@@ -87,6 +112,8 @@ async def one_run(
     container = seed(env, users)
     cluster = Cluster(env, tmp)
     await cluster.start(replicas)
+    bare = AckServer("bare", tmp / "bare-unused.db", "", emu.base_url, None)
+    bare_url = f"http://127.0.0.1:{int(await bare.start())}"
     acked_at: dict[int, float] = {}
     seen_at: dict[int, float] = {}
     released: set[int] = set()
@@ -138,7 +165,9 @@ async def one_run(
     stop = asyncio.Event()
     watcher = asyncio.create_task(watch(stop))
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as session:
-        d = driver(session, cluster)
+        floor = driver(session, cluster)
+        floor.bases = lambda: [bare_url]
+        d = Mirrored(driver(session, cluster), floor)
         work = [list(range(1 + w, 1 + releases, 10)) for w in range(10)]
         await asyncio.gather(burst(d), *(person(d, w, ids) for w, ids in enumerate(work)))
     pending = "SELECT count(*) FROM outbox WHERE status = 'pending'"
@@ -152,6 +181,7 @@ async def one_run(
     await watcher
     memory = cluster.memory()
     await cluster.stop()
+    await bare.__aexit__(None, None, None)
     posts = [c for c in emu.calls_to("chat.postMessage") if c.params.get("channel") == CHANNEL]
     limited = sum(1 for c in posts if c.status == 429 or c.response.get("error") == "ratelimited")
     accepted = sorted(c.at for c in posts if c.ok)
@@ -168,6 +198,12 @@ async def one_run(
         **{f"{k} ack p50 ms": pct(v, 0.5) for k, v in d.acks.items()},
         **{f"{k} ack p99 ms": pct(v, 0.99) for k, v in d.acks.items()},
         "all ack p99 ms": pct(every, 0.99),
+        **{f"bare app {k} ack p50 ms": pct(floor.acks[k], 0.5) for k in ("command", "button")},
+        **{f"bare app {k} ack p99 ms": pct(floor.acks[k], 0.99) for k in ("command", "button")},
+        **{
+            f"{k} p99 ratio to bare app": pct(d.acks[k], 0.99) / pct(floor.acks[k], 0.99)
+            for k in ("command", "button")
+        },
         "mention to channel p50 s": pct(delays, 0.5),
         "mention to channel max s": max(delays, default=float("nan")),
         "mentions not in channel": len(set(acked_at) - set(seen_at)),

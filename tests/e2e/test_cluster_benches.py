@@ -46,6 +46,7 @@ def test_load_three_replicas_nothing_lost() -> None:
     )
     assert "nothing lost, nothing twice: yes" in out
     assert "mentions not in channel                      0.0" in out
+    assert "command p99 ratio to bare app" in out  # the floor is measured in the same run
 
 
 def test_chaos_kills_lose_nothing() -> None:
