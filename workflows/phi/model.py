@@ -153,6 +153,14 @@ class KindModel:
         return self.intercept + sum(self.weights.get(n, 0.0) for n in names)
 
 
+NEVER = 1.0  # a sentence block of 1.0 means no sentence blocks on its own
+
+
+def sentence_blocks(sentence: float, block: float) -> bool:
+    """Whether a sentence's linear score reaches the sentence block (never at ``NEVER``)."""
+    return block < NEVER and sentence >= block
+
+
 class LinearModel:
     def __init__(self, data: dict[str, Any]) -> None:
         if data.get("format") != FORMAT:
@@ -160,8 +168,8 @@ class LinearModel:
         self.meta: dict[str, Any] = dict(data.get("meta", {}))
         self.threshold = float(data["threshold"])
         self.sentence_threshold = float(data.get("sentence_threshold", 1.0))
-        # a sentence at or above this blocks whatever the second stage says (1.0: never)
-        self.sentence_block = float(data.get("sentence_block", 1.0))
+        # a sentence at or above this blocks whatever the second stage says
+        self.sentence_block = float(data.get("sentence_block", NEVER))
         self.intercept = float(data["intercept"])
         self.idf: dict[str, float] = {}
         self.weight: dict[str, float] = {}
@@ -204,13 +212,14 @@ class LinearModel:
         return Scored(sigmoid(z), features, contrib)
 
     def summary(
-        self, whole: Sequence[Feature], sentences: Sequence[Sequence[Feature]], words: int
+        self, whole: Sequence[Feature], sentences: Sequence[float], words: int
     ) -> list[float]:
         """What the second stage reads (``SUMMARY``): the linear scores of the reply and
-        of its worst sentence, the length, and structural cues (second person, named
-        reviewer, clinical words new or echoed, placeholders)."""
+        of its worst sentence (``sentences``: each sentence's linear score), the length,
+        and structural cues (second person, named reviewer, clinical words new or
+        echoed, placeholders)."""
         reply = self.score(whole).probability
-        sentence = max((self.score(s).probability for s in sentences), default=reply)
+        sentence = max(sentences, default=reply)
         names = Counter(f.name for f in whole)
         return [
             logit(reply),
@@ -222,14 +231,16 @@ class LinearModel:
             *(float(names[w]) for w in SUMMARY_WORDS),
         ]
 
-    def disclosure(
-        self, whole: Sequence[Feature], sentences: Sequence[Sequence[Feature]], words: int
-    ) -> float:
+    def disclosure(self, whole: Sequence[Feature], sentences: Sequence[float], words: int) -> float:
         """The probability that the reply discloses: the second stage over its summary,
         or (a first-stage model, inside training) the linear score of the reply."""
         if self.stage2 is None:
             return self.score(whole).probability
         return self.stage2.probability(self.summary(whole, sentences, words))
+
+    def blocks_alone(self, sentence: float) -> bool:
+        """Whether a sentence scoring ``sentence`` blocks whatever the second stage says."""
+        return sentence_blocks(sentence, self.sentence_block)
 
     def kind_scores(self, features: Sequence[Feature]) -> dict[str, float]:
         names = {f.name for f in features if not f.name.startswith("h:")}
@@ -240,6 +251,7 @@ __all__ = [
     "FORMAT",
     "MODEL_PATH",
     "MODEL_SHA_PATH",
+    "NEVER",
     "SUMMARY",
     "KindModel",
     "LinearModel",
@@ -247,6 +259,7 @@ __all__ = [
     "Scored",
     "Trees",
     "logit",
+    "sentence_blocks",
     "sigmoid",
     "tfidf",
 ]

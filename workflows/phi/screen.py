@@ -165,10 +165,10 @@ class ClassifierPhiScreen:
         scored = [(s, self.model.score(f)) for s, f in zip(a.sentences, sentences, strict=True)]
         threshold = self.model.threshold if self.threshold is None else self.threshold
         flagged: list[tuple[Sentence, Scored]] = []
-        worst = max((sc.probability for _s, sc in scored), default=0.0)
+        probabilities = [sc.probability for _s, sc in scored]
         if scored and (
-            worst >= self.model.sentence_block
-            or self.model.disclosure(a.features(), sentences, len(a.terms)) >= threshold
+            self.model.blocks_alone(max(probabilities))
+            or self.model.disclosure(a.features(), probabilities, len(a.terms)) >= threshold
         ):
             # explain with every sentence at or over the sentence threshold, or the one
             # that weighs most

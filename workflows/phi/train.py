@@ -27,9 +27,11 @@ from workflows.phi.model import (
     FORMAT,
     MODEL_PATH,
     MODEL_SHA_PATH,
+    NEVER,
     SUMMARY,
     LinearModel,
     Trees,
+    sentence_blocks,
     tfidf,
 )
 from workflows.phi.types import FINDING_KINDS, MentionContext
@@ -222,9 +224,12 @@ class Decision:
 
 def decide(model: LinearModel, d: Featurized) -> Decision:
     whole = model.score(d.whole).probability
-    sentence = max((model.score(s).probability for s in d.sentences), default=0.0)
+    sentences = [model.score(s).probability for s in d.sentences]
     return Decision(
-        whole, sentence, d.deterministic, tuple(model.summary(d.whole, d.sentences, d.words))
+        whole,
+        max(sentences, default=0.0),
+        d.deterministic,
+        tuple(model.summary(d.whole, sentences, d.words)),
     )
 
 
@@ -325,7 +330,7 @@ def choose_thresholds(
     of the worst sentence alone reaches the same recall. And the sentence block: a
     sentence scoring at least this blocks whatever the second stage says, so that
     one disclosing clause is not outweighed by the rest of a long letter; of
-    ``SENTENCE_BLOCKS`` (and none, 1.0), the one with the fewest out-of-fold false
+    ``SENTENCE_BLOCKS`` (and none, ``NEVER``), the one with the fewest out-of-fold false
     blocks at ``target`` recall, the second stage's threshold chosen again with it."""
     unsafe = [i for i, r in enumerate(rows) if r.unsafe]
     safe = [i for i, r in enumerate(rows) if not r.unsafe]
@@ -334,11 +339,16 @@ def choose_thresholds(
         [max(decisions[i].sentence, decisions[i].whole) for i in unsafe], det, target
     )
     best: tuple[int, float, float] | None = None
-    for block in (1.0, *SENTENCE_BLOCKS):
-        hits = [d or decisions[i].sentence >= block for d, i in zip(det, unsafe, strict=True)]
+    for block in (NEVER, *SENTENCE_BLOCKS):
+        hits = [
+            d or sentence_blocks(decisions[i].sentence, block)
+            for d, i in zip(det, unsafe, strict=True)
+        ]
         t = _highest([probs[i] for i in unsafe], hits, target)
         false_blocks = sum(
-            decisions[i].deterministic or probs[i] >= t or decisions[i].sentence >= block
+            decisions[i].deterministic
+            or probs[i] >= t
+            or sentence_blocks(decisions[i].sentence, block)
             for i in safe
         )
         if best is None or false_blocks < best[0]:
@@ -352,10 +362,10 @@ def cv_report(
     probs: Sequence[float],
     rows: Sequence[Row],
     threshold: float,
-    sentence_block: float = 1.0,
+    sentence_block: float = NEVER,
 ) -> dict[str, Any]:
     def blocks(d: Decision, p: float, t: float) -> bool:
-        return d.deterministic or p >= t or d.sentence >= sentence_block
+        return d.deterministic or p >= t or sentence_blocks(d.sentence, sentence_block)
 
     blocked = [blocks(d, p, threshold) for d, p in zip(decisions, probs, strict=True)]
 
@@ -429,8 +439,8 @@ def train(corpus: Path = CORPUS_DIR) -> tuple[dict[str, Any], dict[str, Any]]:
 def print_report(report: dict[str, Any], rows_count: int) -> None:
     print(f"five-fold cross-validation on the corpus ({rows_count} replies)")
     print(f"threshold on the second stage's probability: {report['threshold']}")
-    block = report.get("sentence_block", 1.0)
-    print(f"a sentence blocks on its own at: {block if block < 1.0 else 'never'}")
+    block = report.get("sentence_block", NEVER)
+    print(f"a sentence blocks on its own at: {block if block < NEVER else 'never'}")
 
     def line(label: str, r: dict[str, Any]) -> str:
         rec = f"{r['recall']:.3f} of {r['unsafe']}" if r["recall"] is not None else "-"

@@ -19,10 +19,12 @@ from workflows.phi.features import Entity, block_of, cues, features, model_terms
 from workflows.phi.model import (
     MODEL_PATH,
     MODEL_SHA_PATH,
+    NEVER,
     SUMMARY,
     LinearModel,
     ModelError,
     Trees,
+    sentence_blocks,
     tfidf,
 )
 from workflows.phi.screen import ClassifierPhiScreen
@@ -337,6 +339,15 @@ def test_a_sentence_blocks_alone_only_when_that_blocks_fewer_safe_replies() -> N
     assert block == 1.0 and t <= 0.1
 
 
+def test_a_sentence_block_of_never_blocks_no_sentence_even_one_scoring_one() -> None:
+    assert not sentence_blocks(1.0, NEVER)
+    assert sentence_blocks(0.8, 0.8) and not sentence_blocks(0.79, 0.8)
+    # a sentence that rounds to 1.0 is no block when cross-validation chose none
+    decisions, probs, rows = _decided([(0.9, 1.0)] * 10, [(0.1, 1.0)] * 10)
+    report = train.cv_report(decisions, probs, rows, 0.5, NEVER)
+    assert report["all"]["false_block"] == 0.0 and report["all"]["recall"] == 1.0
+
+
 def test_a_sentence_at_the_sentence_block_blocks_whatever_the_second_stage_says(
     presidio_screen: ClassifierPhiScreen,
 ) -> None:
@@ -347,7 +358,7 @@ def test_a_sentence_at_the_sentence_block_blocks_whatever_the_second_stage_says(
     screen = ClassifierPhiScreen(presidio_screen.analyser, model, threshold=1.0 + 1e-9)
     leak = "Thanks for the note. We hope the new inhaler is keeping your asthma under control."
     benign = "Thanks for the feedback about our parking garage."
-    model.sentence_block = 1.0 + 1e-9  # never
+    model.sentence_block = NEVER
     assert run(screen, leak, "Lee Park").verdict == "pass"
     model.sentence_block = 0.5
     result = run(screen, leak, "Lee Park")
