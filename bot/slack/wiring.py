@@ -52,9 +52,12 @@ class SignatureVerifier:
         max_age: int = MAX_AGE_SECONDS,
         clock: Callable[[], float] = time.time,
         in_process: bool = False,
+        claim_async: Callable[[str, float], Awaitable[bool]] | None = None,
     ) -> None:
         self._secret = secret.encode() if secret else None
         self._claim = claim
+        # the same claim on the event loop's own connections (PostgreSQL), when offered
+        self._claim_async = claim_async
         self.max_age = max_age
         self._clock = clock
         # ``claim`` only reads and writes this process's memory (SQLite deployments):
@@ -75,7 +78,9 @@ class SignatureVerifier:
         if problem is not None:
             return problem
         expires = ts + self.max_age + 1
-        if self._in_process:
+        if self._claim_async is not None:
+            first = await self._claim_async(expected, expires)
+        elif self._in_process:
             first = self._claim(expected, expires)
         else:
             loop = asyncio.get_running_loop()
@@ -201,6 +206,7 @@ def wire(container: Any, app: web.Application) -> SlackHandlers | None:
         settings.secret("SLACK_SIGNING_SECRET"),
         shared.claim_request_signature,
         in_process=bool(getattr(shared, "claims_in_process", False)),
+        claim_async=getattr(shared, "claim_request_signature_async", None),
     )
     app[SLACK_HANDLERS_KEY] = handlers
     app[BOLT_APP_KEY] = bolt
@@ -208,6 +214,9 @@ def wire(container: Any, app: web.Application) -> SlackHandlers | None:
 
     async def close_verifier(_app: web.Application) -> None:
         verifier.close()
+        close_async = getattr(shared, "close_async", None)
+        if close_async is not None:
+            await close_async()
 
     app.on_cleanup.append(close_verifier)
 

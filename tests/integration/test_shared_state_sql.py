@@ -5,6 +5,7 @@ found from the database."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 import time
@@ -31,6 +32,39 @@ def test_a_signature_is_claimed_once_and_purged_after_expiry(deps: Any) -> None:
     assert shared.purge(150.0) == 1
     assert not shared.claim_request_signature("v0=bb", 200.0)
     assert shared.claim_request_signature("v0=aa", 300.0)  # forgotten (stale anyway)
+
+
+async def test_the_route_claims_on_its_own_connections_once_across_replicas(
+    deps: Any, db_url: str
+) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only: SQLite's claims stay in the process")
+    from sqlalchemy import text
+
+    from models.shared_state import LEDGER_APPLICATION_NAME, SqlSharedState
+
+    shared, other = deps.shared, SqlSharedState(deps.shared.engine)  # a second replica
+    try:
+        assert await shared.claim_request_signature_async("v0=dd", 100.0)
+        assert not await other.claim_request_signature_async("v0=dd", 100.0)
+        assert not shared.claim_request_signature("v0=dd", 100.0)  # one table for both
+        claims = [shared.claim_request_signature_async("v0=ee", 100.0) for _ in range(6)]
+        assert sum(await asyncio.gather(*claims)) == 1
+        # the server drops the idle connections (a restart): the next claim reconnects
+        with shared.engine.begin() as conn:
+            dropped = conn.execute(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND application_name = :n"
+                ),
+                {"n": LEDGER_APPLICATION_NAME},
+            ).scalar()
+        assert dropped and dropped >= 2
+        assert await shared.claim_request_signature_async("v0=ff", 100.0)
+        assert not await other.claim_request_signature_async("v0=ff", 100.0)
+    finally:
+        await shared.close_async()
+        await other.close_async()
 
 
 def test_the_store_fits_the_database(deps: Any, db_url: str) -> None:

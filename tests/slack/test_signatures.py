@@ -135,7 +135,7 @@ async def test_ssl_check_and_odd_bodies_are_answered_not_500(slack: Any) -> None
     assert (await slack.post(ok, "application/json")).status == 200
 
 
-async def test_replay_check_threads_end_with_the_app(
+async def test_the_replay_check_starts_no_thread_and_closes_with_the_app(
     slack_container: Any, emulator: SlackEmulator
 ) -> None:
     from aiohttp.test_utils import TestClient, TestServer
@@ -153,13 +153,19 @@ async def test_replay_check_threads_end_with_the_app(
             for t in threading.enumerate()
             if t not in before and t.name.startswith("replay-check")
         ]
-        if slack_container.deps.shared.claims_in_process:
-            # SQLite: the claim is a lookup in memory, made on the event loop
-            assert not started
-        else:
-            assert started, "the signature's replay check ran on its own threads"
+        # SQLite: a lookup in memory; PostgreSQL: the event loop's own connections
+        assert not started
     finally:
         await client.close()  # the app's clean-up
-    for t in started:
-        t.join(timeout=5)
-    assert not [t.name for t in started if t.is_alive()]
+    engine = slack_container.engine
+    if engine.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        from models.shared_state import LEDGER_APPLICATION_NAME
+
+        with engine.connect() as conn:
+            left = conn.execute(
+                text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :n"),
+                {"n": LEDGER_APPLICATION_NAME},
+            ).scalar()
+        assert left == 0, "the app's clean-up closes the replay check's connections"
