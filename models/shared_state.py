@@ -19,6 +19,7 @@ restart. What differs is how the processes coordinate:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -174,15 +175,24 @@ class SignatureLedger:
         raise AssertionError("unreachable")
 
     async def _take(self) -> tuple[Any, bool]:
+        """An idle connection, a new one while fewer than ``size`` are open, or the next
+        one given back (checking again every 0.1 s, since one may be dropped instead)."""
         idle = self._pool()
-        if idle.empty() and self._open < self._size:
-            self._open += 1
-            try:
-                return await self._connect(), True
-            except BaseException:
-                self._open -= 1
-                raise
-        return await idle.get(), False
+        deadline = asyncio.get_running_loop().time() + self._timeout
+        while True:
+            if not idle.empty():
+                return idle.get_nowait(), False
+            if self._open < self._size:
+                self._open += 1
+                try:
+                    return await self._connect(), True
+                except BaseException:
+                    self._open -= 1
+                    raise
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("no replay-check connection came free")
+            with contextlib.suppress(TimeoutError):
+                return await asyncio.wait_for(idle.get(), 0.1), False
 
     async def _drop(self, conn: Any) -> None:
         self._open -= 1

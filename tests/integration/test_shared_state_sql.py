@@ -67,6 +67,21 @@ async def test_the_route_claims_on_its_own_connections_once_across_replicas(
         await other.close_async()
 
 
+async def test_claims_wait_their_turn_for_the_ledgers_one_connection(
+    deps: Any, db_url: str
+) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    from models.shared_state import SignatureLedger
+
+    ledger = SignatureLedger(db_url, size=1)
+    try:
+        claims = [ledger.claim(f"v0={i % 4}", 100.0) for i in range(12)]
+        assert sum(await asyncio.gather(*claims)) == 4  # four signatures, each once
+    finally:
+        await ledger.close()
+
+
 def test_the_store_fits_the_database(deps: Any, db_url: str) -> None:
     from sqlalchemy import create_engine, func, select
 
