@@ -166,6 +166,20 @@ def _org_phone_after_label(
     return False
 
 
+_CODE_AT_END = re.compile(r"#?\s?(?:[A-Z]{1,4}-?)?\d[\d\s-]*\d$")
+
+
+def _org_reference(text: str, e: Entity) -> bool:
+    """A number given as the organisation's complaint or ticket reference ("Complaint
+    ref: PX-23115") identifies the complaint, not the patient."""
+    if e.kind != "PHI_ID":
+        return False
+    code = _CODE_AT_END.search(text[e.start : e.end])
+    if code is None:
+        return False
+    return P.ORG_REFERENCE.search(text[max(0, e.start - 40) : e.start + code.start()]) is not None
+
+
 def identifier_findings(
     text: str,
     entities: Sequence[Entity],
@@ -188,7 +202,7 @@ def identifier_findings(
             continue
         about_reader = s.you or any(s.start <= r.start < s.end for r in reviewer_at)
         if e.kind in ALWAYS:
-            if _org_phone_after_label(text, e, entities, s, org):
+            if _org_phone_after_label(text, e, entities, s, org) or _org_reference(text, e):
                 continue
             # a record or account number is an identifier even inside a privacy sentence
             out.append(RawFinding("identifier", e.start, e.end))

@@ -149,6 +149,16 @@ IDENTIFIER = re.compile(
     _F,
 )
 
+# the organisation's own reference for a complaint ("complaint ref: PX-23115", "we've
+# opened ticket #ML-55019"): what precedes the number of a complaint, not of a patient
+ORG_REFERENCE = re.compile(
+    r"(?:\b(?:complaint|feedback|grievance|ticket|queja|reclamo|reclamaci[oó]n|incidencia)"
+    r"(?:\s+(?:ticket|ref(?:erence)?\.?|number|no\.?|id|n[uú]mero))?"
+    r"|\b(?:n[uú]mero|folio|referencia)\s+de\s+(?:queja|reclamo|reclamaci[oó]n|incidencia))"
+    r"\s*(?:#|no\.?|number)?\s*[:#]?\s*$",
+    _F,
+)
+
 IDENTIFIER_WEAK = re.compile(r"\b[A-Z]{2,4}-\d{4,}\b|\b\d{8,}\b")
 
 DOB = re.compile(

@@ -261,6 +261,24 @@ def test_a_label_word_before_the_org_phone_is_not_an_identifier(phi_screen: PhiS
     assert "identifier" in patient.kinds
 
 
+@pytest.mark.parametrize(
+    ("reply", "identifier"),
+    [
+        ("We've opened ticket #KT-40981 for this review; please mention it when you call.", False),
+        ("Complaint ref: QZ-77120. Patient Relations: 555-0142.", False),
+        ("We logged your note as feedback ticket FT-20417.", False),
+        ("Su número de queja es 33018; llámenos al 555-0166.", False),
+        ("Your account #4471-2290 shows a balance.", True),
+        ("About your complaint on the bill: account #4471-2290 was credited.", True),
+        ("Please reference case #RV-20931 when you call.", True),
+    ],
+)
+def test_the_orgs_complaint_reference_is_not_an_identifier(
+    phi_screen: PhiScreen, reply: str, identifier: bool
+) -> None:
+    assert ("identifier" in run(phi_screen, reply, "Noa Brandt", "Bad service.").kinds) is identifier
+
+
 def test_a_role_address_at_the_org_domain_is_not_the_reviewers(phi_screen: PhiScreen) -> None:
     reply = "Si tiene más inquietudes como vecino, escriba a vecinos@clinicaolmo.org."
     assert "identifier" not in run(phi_screen, reply, "Vecino Molesto", "Sirenas a las 3am.").kinds
