@@ -276,7 +276,9 @@ def test_a_label_word_before_the_org_phone_is_not_an_identifier(phi_screen: PhiS
 def test_the_orgs_complaint_reference_is_not_an_identifier(
     phi_screen: PhiScreen, reply: str, identifier: bool
 ) -> None:
-    assert ("identifier" in run(phi_screen, reply, "Noa Brandt", "Bad service.").kinds) is identifier
+    assert (
+        "identifier" in run(phi_screen, reply, "Noa Brandt", "Bad service.").kinds
+    ) is identifier
 
 
 def test_a_role_address_at_the_org_domain_is_not_the_reviewers(phi_screen: PhiScreen) -> None:
