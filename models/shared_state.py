@@ -109,7 +109,7 @@ class _ChannelRows:
 
 
 LEDGER_APPLICATION_NAME = "countersign-replay-check"
-_CLAIM_SQL = (
+_CLAIM_SQL = (  # ``claim_request_signature``'s statement, for psycopg directly
     "INSERT INTO seen_signatures (signature, expires_at) VALUES (%s, %s) "
     "ON CONFLICT DO NOTHING RETURNING signature"
 )
@@ -221,7 +221,8 @@ class SqlSharedState(_ChannelRows):
         super().__init__(engine, pg_insert)
         self._ledger: SignatureLedger | None = None
 
-    # each claim is a database round trip: the Slack route makes it on its own threads
+    # each claim is a database round trip: the Slack route makes it through the ledger
+    # (``claim_request_signature_async``), other callers off the event loop
     claims_in_process = False
 
     def claim_request_signature(self, signature: str, expires_at: float) -> bool:
