@@ -285,9 +285,10 @@ def driver(session: Any, cluster: Cluster) -> Driver:
     )
 
 
-def seed(env: dict[str, str], users: list[str]) -> Any:
-    """Migrate the database and give the first half of ``users`` marketing, the rest
-    risk. Returns the bench's own container (for checks)."""
+def seed(env: dict[str, str], users: list[str], teams_users: tuple[str, ...] = ()) -> Any:
+    """Migrate the database and give the first half of ``users`` (Slack) and of
+    ``teams_users`` marketing, the rest risk. Returns the bench's own container (for
+    checks)."""
     from models.migrate import upgrade
     from workflows.services import roles
     from workflows.types import Actor
@@ -298,6 +299,10 @@ def seed(env: dict[str, str], users: list[str]) -> Any:
     half = len(users) // 2
     for i, u in enumerate(users):
         roles.add_role(container.deps, cli, f"slack:{u}", "marketing" if i < half else "risk")
+    half = len(teams_users) // 2
+    for i, u in enumerate(teams_users):
+        role = "marketing" if i < half else "risk"
+        roles.add_role(container.deps, cli, f"teams:aad-{u}", role)
     return container
 
 
@@ -327,13 +332,16 @@ async def release(
     *,
     within: float = 60.0,
     rounds: int = 6,
+    teams: bool = False,
 ) -> tuple[bool, int]:
     """Take mention ``mid`` through the release path: draft, marketing and risk sign-off
     (user ``w`` drafts; ``w+1`` signs for marketing; ``half+w`` for risk), waiting up to
     ``within`` seconds for each step to show in the database and re-doing any step it
     does not show (a request lost with a killed replica, as a person who saw no
-    confirmation would). Returns whether the reply was approved (handed over to the
-    manual publisher) or released, and how many steps were re-done."""
+    confirmation would). With ``teams`` the users are Teams users: ``draft`` in their
+    personal chat with the bot and card buttons instead of ``/reply`` and Slack buttons.
+    Returns whether the reply was approved (handed over to the manual publisher) or
+    released, and how many steps were re-done."""
     half = len(users) // 2
     drafter, marketing, risk = users[w], users[(w + 1) % half], users[half + w]
     done = f"SELECT state IN ('approved', 'released') FROM mentions WHERE id = {mid}"  # noqa: S608
@@ -348,7 +356,10 @@ async def release(
         )
         if not n:
             sent += 1
-            await d.command(drafter, f"M-{mid} {REPLY}")
+            if teams:
+                await d.teams_say(drafter, f"draft M-{mid} {REPLY}", personal=True)
+            else:
+                await d.command(drafter, f"M-{mid} {REPLY}")
             sql = f"SELECT count(*) > 0 FROM revisions WHERE mention_id = {mid}"  # noqa: S608
             await wait_for(container, sql, True, within=within)
             continue
@@ -359,7 +370,8 @@ async def release(
             )
             if not await asyncio.to_thread(scalar, container, sql):
                 sent += 1
-                await d.click(user, f"reply_signoff_{role}", f"M-{mid}:r{n}")
+                click = d.teams_click if teams else d.click
+                await click(user, f"reply_signoff_{role}", f"M-{mid}:r{n}")
         await wait_for(container, done, True, within=within)
     approved = bool(await asyncio.to_thread(scalar, container, done))
     return approved, max(sent - 3, 0)  # the first draft and two sign-offs are no redo

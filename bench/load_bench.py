@@ -1,24 +1,29 @@
 """Load: three replicas on PostgreSQL, a burst of mentions through the webhook while 20
-people draft and sign off through Slack.
+people draft and sign off, half through Slack and half through Teams.
 
 Each replica is ``python app.py serve`` (HTTP, relay, scheduler election, the real PHI
 screen) in its own process, on one fresh PostgreSQL database, all pointed at the built-in
 Slack Web API emulator (which answers 429 above one message a second per channel, as
-Slack does). The bench sends the burst (signed webhook requests of 10 mentions, 10 at a
-time, each to a random replica) while 20 simulated users (10 marketing, 10 risk) take 50
-mentions (``--releases``) through the release path (``/reply M-n <text>``, then both
-sign-off buttons). Each of those commands and clicks is sent at the same moment, by the
-same client, to a bare slack-bolt ``AsyncApp`` that only acknowledges (its own process,
-under the same burst): the floor the acknowledgements are compared with.
+Slack does) and the local Bot Connector fake (Teams, with ``TEAMS_AUTH_DISABLED`` on
+loopback: tokens are not checked). The bench sends the burst (signed webhook requests of
+10 mentions, 10 at a time, each to a random replica) while 20 simulated users take 50
+mentions (``--releases``) through the release path: 10 Slack users (5 marketing, 5 risk;
+``/reply M-n <text>``, then both sign-off buttons) and 10 Teams users (5 and 5;
+``draft M-n <text>`` in their personal chat with the bot, then both card buttons).
+Each Slack command and click is sent at the same moment, by the same client, to a bare
+slack-bolt ``AsyncApp`` that only acknowledges (its own process, under the same burst):
+the floor the Slack acknowledgements are compared with (there is no such floor for
+Teams).
 Per run it reports:
 
-- ingest throughput and acknowledgement p50/p99 per kind (webhook, command, button),
-  the bare app's p50/p99 per kind and the ratio of the p99s;
-- time from a mention's acknowledgement to its first appearance in the channel (its own
-  message or a digest listing);
+- ingest throughput and acknowledgement p50/p99 per kind (webhook, Slack command and
+  button, Teams message and card button), the bare app's p50/p99 per Slack kind and the
+  ratio of the p99s;
+- time from a mention's acknowledgement to its first appearance in the Slack channel
+  (its own message or a digest listing), and mentions never listed in either channel;
 - channel posts in the busiest second and the 429s Slack gave;
 - resident memory of the largest replica at the end;
-- nothing lost: every mention visible in the channel, every release handed over once,
+- nothing lost: every mention visible in both channels, every release handed over once,
   no dead outbox row.
 
     .venv/bin/python bench/load_bench.py [--mentions 5000] [--runs 3] [--replicas 3]
@@ -63,7 +68,11 @@ from bench.cluster import (
     seed,
     wait_for,
 )
-from sandbox.driver import Driver
+from sandbox.driver import Driver, TeamsSide
+
+TEAMS_TENANT = "tenant-bench"
+TEAMS_TEAM = "19:bench-team@thread.tacv2"
+TEAMS_CHANNEL = "19:bench-reviews@thread.tacv2"
 
 REVIEWS = (
     "Waited three hours and nobody told us anything. Terrible.",
@@ -99,17 +108,30 @@ async def one_run(
 ) -> dict[str, float]:
     import aiohttp
 
+    from sandbox.bot_connector import FakeConnector
     from sandbox.slack_emulator import SlackEmulator
 
     db = Database()
     emu = SlackEmulator(token=TOKEN, team_id=TEAM, rate_limit_interval=1.0)
     await emu.start()
-    users = [f"U{i:04d}" for i in range(20)]
+    connector = FakeConnector()
+    await connector.start()
+    users = [f"U{i:04d}" for i in range(10)]
+    teams_users = [f"teams-user-{i:02d}" for i in range(10)]
     for u in users:
         emu.add_user(u, u.lower())
     emu.add_channel(CHANNEL, "reviews", members=users)
-    env = replica_env(db.url, emu.base_url, tmp)
-    container = seed(env, users)
+    side = TeamsSide(connector.base_url, TEAMS_TENANT, TEAMS_TEAM, TEAMS_CHANNEL)
+    connector.members[TEAMS_TEAM] = {f"29:{u}" for u in teams_users}
+    connector.members[TEAMS_CHANNEL] = set(connector.members[TEAMS_TEAM])
+    env = {
+        **replica_env(db.url, emu.base_url, tmp),
+        "HOST": "127.0.0.1",
+        "TEAMS_AUTH_DISABLED": "true",
+        "TEAMS_APP_TENANT_ID": TEAMS_TENANT,
+        "TEAMS_CHANNEL_ID": TEAMS_CHANNEL,
+    }
+    container = seed(env, users, tuple(teams_users))
     cluster = Cluster(env, tmp)
     await cluster.start(replicas)
     bare = AckServer("bare", tmp / "bare-unused.db", "", emu.base_url, None)
@@ -148,10 +170,12 @@ async def one_run(
         ingest[0] = time.monotonic() - t0
 
     async def person(d: Driver, w: int, todo: list[int]) -> None:
+        on_teams = w >= len(users) // 2
+        people = teams_users if on_teams else users
         for mid in todo:
             while mid not in acked_at:  # noqa: ASYNC110 - waits on what the burst records
                 await asyncio.sleep(0.1)
-            if (await release(d, container, users, w, mid))[0]:
+            if (await release(d, container, people, w % 5, mid, teams=on_teams))[0]:
                 released.add(mid)
 
     async def watch(stop: asyncio.Event) -> None:
@@ -168,6 +192,9 @@ async def one_run(
         floor = driver(session, cluster)
         floor.bases = lambda: [bare_url]
         d = Mirrored(driver(session, cluster), floor)
+        d.teams = side
+        if await d.teams_install(teams_users[0]) != 200:
+            raise SystemExit("the Teams install was not accepted")
         work = [list(range(1 + w, 1 + releases, 10)) for w in range(10)]
         await asyncio.gather(burst(d), *(person(d, w, ids) for w, ids in enumerate(work)))
     pending = "SELECT count(*) FROM outbox WHERE status = 'pending'"
@@ -182,6 +209,11 @@ async def one_run(
     memory = cluster.memory()
     await cluster.stop()
     await bare.__aexit__(None, None, None)
+    on_teams = "".join(
+        s.dump for s in connector.sent if s.conversation_id.startswith(TEAMS_CHANNEL)
+    )
+    listed_on_teams = {int(n) for n in re.findall(r"M-(\d+)", on_teams)}
+    await connector.stop()
     posts = [c for c in emu.calls_to("chat.postMessage") if c.params.get("channel") == CHANNEL]
     limited = sum(1 for c in posts if c.status == 429 or c.response.get("error") == "ratelimited")
     accepted = sorted(c.at for c in posts if c.ok)
@@ -207,6 +239,7 @@ async def one_run(
         "mention to channel p50 s": pct(delays, 0.5),
         "mention to channel max s": max(delays, default=float("nan")),
         "mentions not in channel": len(set(acked_at) - set(seen_at)),
+        "mentions not in Teams channel": len(set(acked_at) - listed_on_teams),
         "channel posts in busiest second": busiest,
         "Slack 429s": limited,
         "releases seen": len(released),
@@ -234,6 +267,7 @@ async def main(mentions: int, releases: int, runs: int, replicas: int, drain: fl
         print(f"{k:<36}{statistics.median(r[k] for r in results):>12.1f}")
     lost = any(
         r["mentions not in channel"]
+        or r["mentions not in Teams channel"]
         or r["HTTP 5xx"]
         or r["dead outbox rows"]
         or r["pending outbox rows"]

@@ -1,7 +1,8 @@
 """Drives a running Countersign over HTTP the way people and a listening tool would:
-signed webhook posts of mentions, and signed Slack slash commands and button clicks to
-``/slack/events``. Used by the demo (one in-process server) and by the benches (each
-request to a random live replica)."""
+signed webhook posts of mentions, signed Slack slash commands and button clicks to
+``/slack/events``, and Teams messages and card invokes to ``/api/messages`` (for a server
+running with ``TEAMS_AUTH_DISABLED`` on loopback). Used by the demo (one in-process
+server) and by the benches (each request to a random live replica)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import json
 import random
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -16,6 +18,18 @@ import aiohttp
 from bot.slack.wiring import signed_headers
 from sandbox.slack_emulator import block_actions_body, slash_command_body
 from web.server import webhook_signature
+
+
+@dataclass(frozen=True)
+class TeamsSide:
+    """Where Teams activities come from: the Bot Connector the replies go back to, the
+    tenant, the team and its channel."""
+
+    service_url: str
+    tenant: str
+    team: str
+    channel: str
+    bot: str = "28:countersign-bot"
 
 
 class Driver:
@@ -34,6 +48,7 @@ class Driver:
         signing_secret: str,
         webhook_secret: str,
         name: str = "driver",
+        teams: TeamsSide | None = None,
     ) -> None:
         self.session = session
         self.bases = bases
@@ -42,7 +57,14 @@ class Driver:
         self.signing_secret = signing_secret
         self.webhook_secret = webhook_secret
         self.name = name
-        self.acks: dict[str, list[float]] = {"webhook": [], "command": [], "button": []}
+        self.teams = teams
+        self.acks: dict[str, list[float]] = {
+            "webhook": [],
+            "command": [],
+            "button": [],
+            "teams message": [],
+            "teams button": [],
+        }
         self.statuses: dict[int, int] = {}
         self.seq = 0
 
@@ -100,3 +122,61 @@ class Driver:
             trigger_id=self._trigger(),
         )
         return await self._slack("button", body)
+
+    def _activity(
+        self, type_: str, user: str, *, personal: bool = False, **extra: Any
+    ) -> dict[str, Any]:
+        if self.teams is None:
+            raise RuntimeError("this driver has no Teams side")
+        t = self.teams
+        self.seq += 1
+        channel_data: dict[str, Any] = {"tenant": {"id": t.tenant}}
+        if not personal:
+            channel_data.update(team={"id": t.team}, channel={"id": t.channel})
+        return {
+            "type": type_,
+            "id": f"{self.name}-activity-{self.seq}",
+            "serviceUrl": t.service_url,
+            "channelId": "msteams",
+            "from": {"id": f"29:{user}", "name": user, "aadObjectId": f"aad-{user}"},
+            "conversation": {
+                "id": f"a:personal-29:{user}" if personal else t.channel,
+                "conversationType": "personal" if personal else "channel",
+                "tenantId": t.tenant,
+            },
+            "recipient": {"id": t.bot, "name": "Countersign"},
+            "channelData": channel_data,
+            **extra,
+        }
+
+    async def _teams(self, kind: str, activity: dict[str, Any]) -> int:
+        body = json.dumps(activity).encode()
+        headers = {"Content-Type": "application/json"}
+        status, _ = await self._post(kind, "/api/messages", body, headers)
+        return status
+
+    async def teams_install(self, user: str) -> int:
+        """The bot added to the team (Teams tells the bot where its channel lives)."""
+        t = self.teams
+        added = [{"id": t.bot if t else ""}]
+        return await self._teams(
+            "teams message", self._activity("conversationUpdate", user, membersAdded=added)
+        )
+
+    async def teams_say(self, user: str, text: str, *, personal: bool = False) -> int:
+        """``@Countersign <text>`` in the Teams channel, or ``text`` in the user's personal
+        chat with the bot."""
+        said = text if personal else f"<at>Countersign</at> {text}"
+        activity = self._activity("message", user, personal=personal, text=said)
+        return await self._teams("teams message", activity)
+
+    async def teams_click(self, user: str, verb: str, value: str) -> int:
+        """An ``Action.Execute`` card button."""
+        action = {"type": "Action.Execute", "verb": verb, "data": {"value": value}}
+        activity = self._activity(
+            "invoke",
+            user,
+            name="adaptiveCard/action",
+            value={"action": action, "trigger": "manual"},
+        )
+        return await self._teams("teams button", activity)

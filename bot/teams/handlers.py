@@ -2,8 +2,10 @@
 uses botbuilder only for the schema models and, through ``Connector``, the connector
 client — botbuilder 4.17.1's repository is archived).
 
-- ``message``: the typed command is parsed (``bot.teams.commands``), the service runs in
-  a worker thread, and the answer goes back. ``draft`` and ``check`` carry draft text, so
+- ``message``: acknowledged first (200 with no body: every answer to a message goes back
+  through the Bot Connector, not in the HTTP response); then, in a task of the event
+  loop, the typed command is parsed (``bot.teams.commands``), the service runs in a
+  worker thread, and the answer goes back. ``draft`` and ``check`` carry draft text, so
   they are answered only in the user's personal chat with the bot: typed in a channel,
   the bot opens (or finds) that personal chat, answers there, and says only "I've
   answered you in our personal chat" in the channel. A message whose ``value`` carries a
@@ -36,7 +38,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -197,6 +199,7 @@ class TeamsBot:
     monotonic: Callable[[], float] = time.monotonic
     _members: dict[tuple[str, str], tuple[bool, float]] = field(default_factory=dict)
     last_service_url: str | None = None
+    _working: set[asyncio.Task[None]] = field(default_factory=set)
 
     # ------------------------------------------------------------------ entry point
 
@@ -205,7 +208,7 @@ class TeamsBot:
         if activity.service_url and self._ours(activity.tenant_id):
             self.last_service_url = activity.service_url
         if activity.type == "message":
-            await self.on_message(activity)
+            self._after_ack(self.on_message(activity))
             return None
         if activity.type == "invoke":
             if activity.name == "adaptiveCard/action":
@@ -215,6 +218,23 @@ class TeamsBot:
             await self.on_installed(activity)
             return None
         return None
+
+    def _after_ack(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(self._logged(work))
+        self._working.add(task)  # a reference, so that the task is not collected
+        task.add_done_callback(self._working.discard)
+
+    @staticmethod
+    async def _logged(work: Coroutine[Any, Any, None]) -> None:
+        try:
+            await work
+        except Exception as exc:
+            log.error("teams message failed", extra={"error": type(exc).__name__})
+
+    async def idle(self) -> None:
+        """Wait for the messages acknowledged so far (shutdown, tests)."""
+        while self._working:
+            await asyncio.gather(*list(self._working), return_exceptions=True)
 
     # ------------------------------------------------------------------ who
 

@@ -219,6 +219,11 @@ def wire(container: Any, app: web.Application) -> TeamsBot | None:
         channel_id=settings.TEAMS_CHANNEL_ID,
     )
     app[TEAMS_BOT_KEY] = bot
+
+    async def finish_messages(_app: web.Application) -> None:
+        await bot.idle()
+
+    app.on_shutdown.append(finish_messages)
     app.router.add_post(
         "/api/messages", make_messages_handler(bot, authenticator, container.metrics)
     )

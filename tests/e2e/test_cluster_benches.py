@@ -5,6 +5,7 @@ request gets a 500, or ``audit verify`` fails."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -47,6 +48,11 @@ def test_load_three_replicas_nothing_lost() -> None:
     assert "nothing lost, nothing twice: yes" in out
     assert "mentions not in channel                      0.0" in out
     assert "command p99 ratio to bare app" in out  # the floor is measured in the same run
+    # half the people work through Teams: their drafts and clicks are measured, and the
+    # burst is listed in the Teams channel too
+    assert re.search(r"^mentions not in Teams channel\s+0\.0$", out, re.MULTILINE)
+    assert re.search(r"^teams button ack p99 ms\s+\d", out, re.MULTILINE)
+    assert re.search(r"^releases seen\s+10\.0$", out, re.MULTILINE)
 
 
 def test_chaos_kills_lose_nothing() -> None:

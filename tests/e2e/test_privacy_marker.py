@@ -27,12 +27,12 @@ import structlog
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import create_engine, text
 
+from sandbox.bot_connector import FakeConnector
 from sandbox.slack_emulator import SlackEmulator
 from tests.conftest import make_settings
 from tests.slack import conftest as sl
 from tests.support.fakes import FakeScreen, FixedSentiment
 from tests.teams import conftest as tm
-from tests.teams.fake_connector import FakeConnector
 from web.server import webhook_signature
 from workflows.actions import ActionId
 from workflows.phi.types import MentionContext, OrgContext, ScreenResult

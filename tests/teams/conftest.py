@@ -14,8 +14,9 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from bot.teams.wiring import TEAMS_BOT_KEY
+from sandbox.bot_connector import FakeConnector
 from tests.conftest import make_settings
-from tests.teams.fake_connector import FakeConnector
 
 TENANT = "tenant-hospital"
 OTHER_TENANT = "tenant-elsewhere"
@@ -139,7 +140,12 @@ class Teams:
         return body
 
     async def post(self, body: Any, *, headers: dict[str, str] | None = None) -> Any:
-        return await self.client.post("/api/messages", json=body, headers=headers or {})
+        """Post an activity and wait for the work done after its acknowledgement."""
+        r = await self.client.post("/api/messages", json=body, headers=headers or {})
+        bot = self.client.server.app.get(TEAMS_BOT_KEY)
+        if bot is not None:
+            await bot.idle()
+        return r
 
     async def say(
         self,

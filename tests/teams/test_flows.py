@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.teams.handlers import ANSWERED_PRIVATELY
+from sandbox.bot_connector import FakeConnector
 from tests.teams.conftest import (
     ADMIN,
     AUTHOR,
@@ -28,7 +29,6 @@ from tests.teams.conftest import (
     serve,
     teams_settings,
 )
-from tests.teams.fake_connector import FakeConnector
 from workflows.services import chat, mentions, reporting, viewing
 from workflows.types import Actor
 
@@ -79,6 +79,21 @@ async def test_help_and_unknown_text(teams: Teams, connector: FakeConnector) -> 
     assert r.status == 200
     answer = connector.to(personal(AUTHOR))[-1]
     assert "draft M-42" in answer.dump
+
+
+async def test_a_message_is_acknowledged_before_its_answer_is_sent(
+    teams: Teams, connector: FakeConnector
+) -> None:
+    from bot.teams.wiring import TEAMS_BOT_KEY
+
+    connector.held = asyncio.Event()  # the Bot Connector answers nothing until set
+    body = teams.activity("message", AUTHOR, conversation=personal(AUTHOR), text="help")
+    r = await asyncio.wait_for(teams.client.post("/api/messages", json=body), 10)
+    assert r.status == 200
+    assert connector.to(personal(AUTHOR)) == []
+    connector.held.set()
+    await teams.client.server.app[TEAMS_BOT_KEY].idle()
+    assert "draft M-42" in connector.to(personal(AUTHOR))[-1].dump
 
 
 async def test_auth_disabled_refused_off_loopback(sqlite_url: str, clock: Any, screen: Any) -> None:

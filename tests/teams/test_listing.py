@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
+from sandbox.bot_connector import FakeConnector
 from tests.teams.conftest import AUTHOR, CHANNEL, GENERAL, Teams
-from tests.teams.fake_connector import FakeConnector
 from workflows.services import chat, mentions
 from workflows.types import MentionInput
 

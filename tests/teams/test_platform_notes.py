@@ -3,8 +3,8 @@ Teams thread, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from sandbox.bot_connector import FakeConnector
 from tests.teams.conftest import CHANNEL, Teams, ingest
-from tests.teams.fake_connector import FakeConnector
 from workflows.publishing import add_note
 from workflows.services import chat
 

@@ -13,6 +13,7 @@ Routes:
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from dataclasses import dataclass, field
@@ -53,12 +54,13 @@ class FakeConnector:
     members: dict[str, set[str]] = field(default_factory=dict)  # conversation -> user ids
     sent: list[Sent] = field(default_factory=list)
     fail_next: list[int] = field(default_factory=list)  # HTTP statuses to answer next
+    held: asyncio.Event | None = None  # when set: no answer until the event is set
     _ids: Any = field(default_factory=lambda: itertools.count(1000))
     _runner: web.AppRunner | None = None
     base_url: str = ""
 
     async def start(self) -> None:
-        app = web.Application()
+        app = web.Application(middlewares=[self._hold])
         app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{cid}/activities", self._send)
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._reply)
@@ -103,6 +105,13 @@ class FakeConnector:
         return [s for s in self.sent if s.method == "send" and s.conversation_id == cid]
 
     # ------------------------------------------------------------------ routes
+
+    @web.middleware
+    async def _hold(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if self.held is not None:
+            await self.held.wait()
+        response: web.StreamResponse = await handler(request)
+        return response
 
     def _fail(self) -> web.Response | None:
         if self.fail_next:
