@@ -149,12 +149,18 @@ IDENTIFIER = re.compile(
     _F,
 )
 
-# the organisation's own reference for a complaint ("complaint ref: PX-23115", "we've
-# opened ticket #ML-55019"): what precedes the number of a complaint, not of a patient
+# the organisation's own reference for a complaint, a review or a job opening ("complaint
+# ref: PX-23115", "we've opened ticket #ML-55019", "logged this review under reference
+# …", "Req. #…"): what precedes the number of a complaint or a job, not of a patient
 ORG_REFERENCE = re.compile(
     r"(?:\b(?:complaint|feedback|grievance|ticket|queja|reclamo|reclamaci[oó]n|incidencia)"
     r"(?:\s+(?:ticket|ref(?:erence)?\.?|number|no\.?|id|n[uú]mero))?"
-    r"|\b(?:n[uú]mero|folio|referencia)\s+de\s+(?:queja|reclamo|reclamaci[oó]n|incidencia))"
+    r"|\b(?:n[uú]mero|folio|referencia)\s+de\s+(?:queja|reclamo|reclamaci[oó]n|incidencia)"
+    r"|\b(?:review|rese[ñn]a|comment|comentario)\b"
+    r"(?:(?!\b(?:your|su|sus|tu|tus)\b)[^.!?\n]){0,25}"
+    r"\b(?:ref(?:erence)?\.?|referencia|number|n[uú]mero)"
+    r"|\b(?:req(?:uisition)?\.?|job(?:\s+(?:id|posting|opening|number|no\.?))?|vacante|"
+    r"plaza|convocatoria))"
     r"\s*(?:#|no\.?|number)?\s*[:#]?\s*$",
     _F,
 )

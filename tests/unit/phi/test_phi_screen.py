@@ -271,9 +271,16 @@ def test_a_label_word_before_the_org_phone_is_not_an_identifier(phi_screen: PhiS
         ("Your account #4471-2290 shows a balance.", True),
         ("About your complaint on the bill: account #4471-2290 was credited.", True),
         ("Please reference case #RV-20931 when you call.", True),
+        ("Hemos registrado esta reseña con la referencia RS-2024-00815.", False),
+        ("We logged this review under reference RV-20931 for follow-up.", False),
+        ("We're reviewing every application for Req. #NT-5562 in order.", False),
+        ("La vacante #EN-3390 sigue abierta hasta el viernes.", False),
+        ("Your review mentions your account #4471-2290; it shows a balance.", True),
+        ("Thanks for the review! Your account number 4471-2290 has a balance.", True),
+        ("Gracias por su reseña; su número de cuenta 4471-2290 tiene saldo.", True),
     ],
 )
-def test_the_orgs_complaint_reference_is_not_an_identifier(
+def test_the_orgs_complaint_review_or_job_reference_is_not_an_identifier(
     phi_screen: PhiScreen, reply: str, identifier: bool
 ) -> None:
     assert (
