@@ -169,13 +169,16 @@ async def one_run(
         await asyncio.gather(*(sender() for _ in range(10)))
         ingest[0] = time.monotonic() - t0
 
+    workers_per_platform = len(users) // 2  # each drafts; the others of its platform sign
+
     async def person(d: Driver, w: int, todo: list[int]) -> None:
-        on_teams = w >= len(users) // 2
+        on_teams = w >= workers_per_platform
         people = teams_users if on_teams else users
+        at = w % workers_per_platform
         for mid in todo:
             while mid not in acked_at:  # noqa: ASYNC110 - waits on what the burst records
                 await asyncio.sleep(0.1)
-            if (await release(d, container, people, w % 5, mid, teams=on_teams))[0]:
+            if (await release(d, container, people, at, mid, teams=on_teams))[0]:
                 released.add(mid)
 
     async def watch(stop: asyncio.Event) -> None:
@@ -195,7 +198,8 @@ async def one_run(
         d.teams = side
         if await d.teams_install(teams_users[0]) != 200:
             raise SystemExit("the Teams install was not accepted")
-        work = [list(range(1 + w, 1 + releases, 10)) for w in range(10)]
+        workers = 2 * workers_per_platform
+        work = [list(range(1 + w, 1 + releases, workers)) for w in range(workers)]
         await asyncio.gather(burst(d), *(person(d, w, ids) for w, ids in enumerate(work)))
     pending = "SELECT count(*) FROM outbox WHERE status = 'pending'"
     burst_done = time.monotonic()

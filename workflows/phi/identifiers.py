@@ -170,8 +170,9 @@ _CODE_AT_END = re.compile(r"#?\s?(?:[A-Z]{1,4}-?)?\d[\d\s-]*\d$")
 
 
 def _org_reference(text: str, e: Entity) -> bool:
-    """A number given as the organisation's complaint or ticket reference ("Complaint
-    ref: PX-23115") identifies the complaint, not the patient."""
+    """A number given as the organisation's own reference for a complaint, a ticket, the
+    review or a job opening (``patterns.ORG_REFERENCE``: "Complaint ref: PX-23115",
+    "Req. #…") identifies that, not the patient."""
     if e.kind != "PHI_ID":
         return False
     code = _CODE_AT_END.search(text[e.start : e.end])
