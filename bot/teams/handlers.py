@@ -62,6 +62,10 @@ T = TypeVar("T")
 
 PLATFORM = "teams"
 MEMBERSHIP_TTL_SECONDS = 60.0
+# How long a replica trusts the installation it read (the review channel and its team):
+# a card button or message no longer waits on that read; an installation saved by this
+# replica is seen at once, one saved by another replica within this time.
+INSTALLATION_TTL_SECONDS = 30.0
 ANSWERED_PRIVATELY = "I've answered you in our personal chat with Countersign."
 OUT_OF_DATE = "That button is out of date; use the latest card."
 OOPS = "Something went wrong on our side and it was logged; please try again in a minute."
@@ -198,6 +202,7 @@ class TeamsBot:
     channel_id: str | None = None
     monotonic: Callable[[], float] = time.monotonic
     _members: dict[tuple[str, str], tuple[bool, float]] = field(default_factory=dict)
+    _installation: tuple[dict[str, Any], float] | None = None
     last_service_url: str | None = None
     _working: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -245,10 +250,20 @@ class TeamsBot:
     async def review_channel(self) -> tuple[str | None, str | None]:
         """The review channel, and the team to ask about membership (the installed
         team when known, else the channel itself)."""
-        ref = _dict(await asyncio.to_thread(chat.get_installation, self.deps, PLATFORM))
+        ref = await self._installation_reference()
         team = _str(_dict(_dict(ref.get("channelData")).get("team")).get("id"))
         channel = self.channel_id or _str(_dict(ref.get("conversation")).get("id")) or None
         return channel, (team or channel)
+
+    async def _installation_reference(self) -> dict[str, Any]:
+        now = self.monotonic()
+        if self._installation is not None and now - self._installation[1] < (
+            INSTALLATION_TTL_SECONDS
+        ):
+            return self._installation[0]
+        ref = _dict(await asyncio.to_thread(chat.get_installation, self.deps, PLATFORM))
+        self._installation = (ref, now)
+        return ref
 
     async def actor(self, activity: Incoming) -> Actor:
         member = False
@@ -456,6 +471,7 @@ class TeamsBot:
             log.warning("teams: installation in another tenant ignored")
             return
         await self.call(chat.save_installation, self.deps, PLATFORM, activity.reference())
+        self._installation = None
         log.info("teams: installed in a team channel")
 
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from bot.teams.handlers import ANSWERED_PRIVATELY
+from bot.teams.handlers import ANSWERED_PRIVATELY, INSTALLATION_TTL_SECONDS, Incoming
+from bot.teams.wiring import TEAMS_BOT_KEY
 from sandbox.bot_connector import FakeConnector
 from tests.teams.conftest import (
     ADMIN,
@@ -24,6 +25,7 @@ from tests.teams.conftest import (
     Teams,
     aad,
     build,
+    from_id,
     ingest,
     personal,
     serve,
@@ -173,6 +175,42 @@ async def test_other_tenant_is_refused_and_audited(teams: Teams, connector: Fake
     # Installing into another tenant is ignored.
     await teams.install(tenant=OTHER_TENANT)
     assert chat.get_installation(teams.container.deps, "teams") is None
+
+
+async def test_the_installation_is_read_again_once_its_cached_copy_is_stale(
+    teams: Teams, connector: FakeConnector
+) -> None:
+    """The team whose members may act comes from the installation. A replica keeps the
+    installation it read for ``INSTALLATION_TTL_SECONDS``: its own installs are seen at
+    once, another replica's once that time has passed."""
+    now = [1000.0]
+    bot = teams.client.server.app[TEAMS_BOT_KEY]
+    bot.monotonic = lambda: now[0]
+    other_team = "19:other-team@thread.tacv2"
+    connector.members[other_team] = {from_id(OUTSIDER)}
+    await teams.install()
+    mention_id = ingest(teams.container)
+    conv = personal(OUTSIDER)
+
+    async def refused() -> bool:
+        await teams.say(OUTSIDER, f"status M-{mention_id}", conversation=conv)
+        return "only members of the review channel" in connector.to(conv)[-1].dump
+
+    assert await refused()
+    # another replica records an installation in the other team
+    moved = teams.activity(
+        "conversationUpdate",
+        ADMIN,
+        conversation=GENERAL,
+        channelData={"tenant": {"id": TENANT}, "team": {"id": other_team}},
+    )
+    chat.save_installation(teams.container.deps, "teams", Incoming.parse(moved).reference())
+    now[0] += INSTALLATION_TTL_SECONDS - 1
+    assert await refused()  # the cached installation, not a database read
+    now[0] += 2
+    assert not await refused()  # read again: the outsider is in the installed team
+    await teams.install()  # this replica's own install is seen at once
+    assert await refused()
 
 
 async def test_outsider_in_personal_chat_is_refused(teams: Teams, connector: FakeConnector) -> None:
