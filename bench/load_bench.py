@@ -29,19 +29,21 @@ Per run it reports:
   no dead outbox row.
 
     .venv/bin/python bench/load_bench.py [--mentions 5000] [--runs 3] [--replicas 3]
-        [--drain 900]
+        [--drain 900] [--timeline]
 
 After the burst it waits until no outbox row is pending, for at most ``--drain``
 seconds, and reports how long that took (Slack's pace bounds it: each release posts six
 or seven messages, about one a second per channel).
 
-Figures are the median over the runs. Needs PostgreSQL (COUNTERSIGN_BENCH_PG_URL).
+``--timeline`` also prints each run's channel posts per 10 s (listings, other messages,
+429s). Figures are the median over the runs. Needs PostgreSQL (COUNTERSIGN_BENCH_PG_URL).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import platform
 import re
@@ -50,6 +52,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
@@ -108,7 +111,7 @@ class Mirrored(Driver):
 
 
 async def one_run(
-    mentions: int, releases: int, replicas: int, tmp: Path, drain: float
+    mentions: int, releases: int, replicas: int, tmp: Path, drain: float, timeline: bool = False
 ) -> dict[str, float]:
     import aiohttp
 
@@ -236,6 +239,8 @@ async def one_run(
     await connector.stop()
     posts = [c for c in emu.calls_to("chat.postMessage") if c.params.get("channel") == CHANNEL]
     limited = sum(1 for c in posts if c.status == 429 or c.response.get("error") == "ratelimited")
+    if timeline:
+        print(channel_timeline(posts, min(acked_at.values(), default=0.0)), flush=True)
     accepted = sorted(c.at for c in posts if c.ok)
     busiest = max((sum(1 for t in accepted if a <= t < a + 1.0) for a in accepted), default=0)
     checks = delivery_checks(container, emu)
@@ -271,11 +276,33 @@ async def one_run(
     }
 
 
-async def main(mentions: int, releases: int, runs: int, replicas: int, drain: float) -> int:
+def channel_timeline(posts: list[Any], start: float, step: float = 10.0) -> str:
+    """The channel's posts per ``step`` seconds from the burst's first acknowledgement:
+    listings and other messages accepted, and posts refused with 429."""
+    buckets: dict[int, list[int]] = {}
+    for c in posts:
+        n = buckets.setdefault(int((c.at - start) // step), [0, 0, 0])
+        if not c.ok:
+            n[2] += c.status == 429 or c.response.get("error") == "ratelimited"
+        elif "listing:" in json.dumps(c.params.get("metadata") or {}):
+            n[0] += 1
+        else:
+            n[1] += 1
+    lines = ["channel posts from the first acknowledgement (listings / other / 429):"]
+    lines += [
+        f"  {b * step:>5.0f}-{(b + 1) * step:<5.0f}s  {n[0]:>3} / {n[1]:>3} / {n[2]:>3}"
+        for b, n in sorted(buckets.items())
+    ]
+    return "\n".join(lines)
+
+
+async def main(
+    mentions: int, releases: int, runs: int, replicas: int, drain: float, timeline: bool = False
+) -> int:
     results = []
     for i in range(runs):
         tmp = Path(tempfile.mkdtemp(prefix="loadbench-"))
-        figures = await one_run(mentions, releases, replicas, tmp, drain)
+        figures = await one_run(mentions, releases, replicas, tmp, drain, timeline)
         results.append(figures)
         print(f"run {i + 1}: " + ", ".join(f"{k} {v:.1f}" for k, v in figures.items()))
     print(
@@ -310,7 +337,12 @@ if __name__ == "__main__":
     parser.add_argument(
         "--drain", type=float, default=900.0, help="at most this many seconds to drain"
     )
+    parser.add_argument(
+        "--timeline", action="store_true", help="print each run's channel posts per 10 s"
+    )
     args = parser.parse_args()
     raise SystemExit(
-        asyncio.run(main(args.mentions, args.releases, args.runs, args.replicas, args.drain))
+        asyncio.run(
+            main(args.mentions, args.releases, args.runs, args.replicas, args.drain, args.timeline)
+        )
     )
