@@ -126,6 +126,27 @@ def test_listings_go_before_notes_in_the_channel(
     assert note.reserved and note.wait >= 1.0  # after the listing's slot
 
 
+def test_notes_filling_the_channel_do_not_keep_a_waiting_listing_out(
+    container: Any, emu: SlackEmulator, clock: Any
+) -> None:
+    """Between listers, release notes ask for slots far more often than waiting rows do;
+    however many ask, a listing still gets a slot (it may wait one slot longer)."""
+    poster = paced_poster(container, emu, clock)
+    ingest(container, 3)
+    ingest(container, 20, start=10)
+    deliver(container)  # three own messages, then one listing of the twenty
+    assert len(_shown(emu)[1]) == 20
+    late = ingest(container, 5, start=100)  # the burst goes on
+    shared, now = container.deps.shared, float(clock.now.timestamp())
+    notes = 0
+    while shared.reserve_channel_slot(CH, now=now, interval=1.0, burst=1, max_wait=2.0).reserved:
+        notes += 1  # notes take every slot they may
+    assert notes >= 1
+    turn = listing.turn(container.deps, "slack", CH, late[0], now, poster._policy())
+    assert turn.do is listing.Do.LIST and turn.listing is not None
+    assert set(late) <= set(turn.listing.mention_ids)
+
+
 def test_two_workers_on_postgres_never_list_a_mention_twice(
     pg_url: str, emu: SlackEmulator
 ) -> None:

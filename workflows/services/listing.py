@@ -352,13 +352,17 @@ def _listed_lately(state: BurstState, now: float, policy: ListingPolicy) -> bool
 
 def _reserve(deps: Deps, lane: str, now: float, policy: ListingPolicy, *, more: bool) -> Slot:
     """The channel's next slot for a listing (before any note); held for the next
-    listing while ``more`` mentions wait."""
+    listing while ``more`` mentions wait. A listing may wait one slot longer than a note
+    (``max_sleep`` plus one interval): notes, one slot at a time, reserve at most
+    ``max_sleep`` ahead, so however many ask they never take every slot a listing could
+    have — when one lister stops (its budget spent, a long Retry-After), the next
+    waiting row gets the next slot instead of waiting behind the whole release traffic."""
     return deps.shared.reserve_channel_slot(
         lane,
         now=now,
         interval=policy.interval,
         burst=1,
-        max_wait=policy.max_sleep,
+        max_wait=policy.max_sleep + policy.interval,
         hold=1.5 * policy.interval if more else 0.0,
     )
 
