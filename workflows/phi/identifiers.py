@@ -169,16 +169,27 @@ def _org_phone_after_label(
 _CODE_AT_END = re.compile(r"#?\s?(?:[A-Z]{1,4}-?)?\d[\d\s-]*\d$")
 
 
-def _org_reference(text: str, e: Entity) -> bool:
+def _org_reference(text: str, e: Entity, s: Sentence) -> bool:
     """A number given as the organisation's own reference for a complaint, a ticket, the
     review or a job opening (``patterns.ORG_REFERENCE``: "Complaint ref: PX-23115",
-    "Req. #…") identifies that, not the patient."""
-    if e.kind != "PHI_ID":
+    "Req. #…") identifies that, not the patient; so does one under a bare reference
+    label ("Ref: QA-88-1207" in a sign-off, ``patterns.ORG_REFERENCE_BARE``) when no
+    possessive or record word comes before the label in its sentence."""
+    if e.kind not in ("PHI_ID", "PHI_ID_WEAK"):
         return False
     code = _CODE_AT_END.search(text[e.start : e.end])
     if code is None:
         return False
-    return P.ORG_REFERENCE.search(text[max(0, e.start - 40) : e.start + code.start()]) is not None
+    head_at = max(0, e.start - 40)
+    head = text[head_at : e.start + code.start()]
+    if P.ORG_REFERENCE.search(head) is not None:
+        return True
+    bare = P.ORG_REFERENCE_BARE.search(head)
+    if bare is None:
+        return False
+    label_at = head_at + bare.start()
+    before = text[max(s.start, label_at - 60) : label_at]
+    return P.REFERENCE_OF_A_PERSON.search(before) is None
 
 
 def identifier_findings(
@@ -203,7 +214,7 @@ def identifier_findings(
             continue
         about_reader = s.you or any(s.start <= r.start < s.end for r in reviewer_at)
         if e.kind in ALWAYS:
-            if _org_phone_after_label(text, e, entities, s, org) or _org_reference(text, e):
+            if _org_phone_after_label(text, e, entities, s, org) or _org_reference(text, e, s):
                 continue
             # a record or account number is an identifier even inside a privacy sentence
             out.append(RawFinding("identifier", e.start, e.end))
@@ -212,7 +223,12 @@ def identifier_findings(
             if year and about_reader and int(year.group(0)) < 2010:
                 out.append(RawFinding("identifier", e.start, e.end))
         elif e.kind == "PHI_ID_WEAK":
-            if about_reader and not s.policy and not inside_strong(e):
+            if (
+                about_reader
+                and not s.policy
+                and not inside_strong(e)
+                and not _org_reference(text, e, s)
+            ):
                 out.append(RawFinding("identifier", e.start, e.end))
         elif e.kind == "PHI_PHONE":
             if not inside_strong(e) and phone_owner(text, e, s, org) == "patient":

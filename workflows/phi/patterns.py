@@ -165,6 +165,25 @@ ORG_REFERENCE = re.compile(
     _F,
 )
 
+# a bare reference label in a sign-off or footer ("Ref: QA-88-1207", "Ticket for this
+# post: CS-5521", "Folio 7730"), or a case for this review; the organisation's own,
+# unless a possessive or a record word comes before it (``REFERENCE_OF_A_PERSON``).
+# A bare "case #…" stays an identifier: it may be a billing or clinical case.
+ORG_REFERENCE_BARE = re.compile(
+    r"\b(?:(?:ref(?:erence)?|referencia|ticket|folio)\.?"
+    r"|(?:ticket|case|caso|ref(?:erence)?|referencia|folio)\s+(?:for|on|of|de|para|del)\s+"
+    r"(?:(?:this|that|the|este|esta|el|la)\s+)?(?:thread|post|review|comment|conversation|"
+    r"message|chat|hilo|publicaci[oó]n|comentario|rese[ñn]a|conversaci[oó]n|mensaje))"
+    r"\s*(?:#|no\.?|number|n[uú]m(?:ero|\.)?|nro\.?|n[º°o]\.?)?\s*[:#]?\s*(?:[A-Z0-9]{1,6}-)*$",
+    _F,
+)
+REFERENCE_OF_A_PERSON = re.compile(
+    r"\b(?:your|yours|his|her|their|su|sus|tu|tus|account|cuenta|claim|"
+    r"chart|records?|expediente|visit|appointment|cita|bill|factura|statement|invoice|"
+    r"prescription|receta|orders?|orden|mrn|member|policy|p[oó]liza)\b",
+    _F,
+)
+
 IDENTIFIER_WEAK = re.compile(r"\b[A-Z]{2,4}-\d{4,}\b|\b\d{8,}\b")
 
 DOB = re.compile(

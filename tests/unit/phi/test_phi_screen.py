@@ -281,6 +281,11 @@ def test_a_label_word_before_the_org_phone_is_not_an_identifier(phi_screen: PhiS
         ("Your review mentions your account #4471-2290; it shows a balance.", True),
         ("Thanks for the review! Your account number 4471-2290 has a balance.", True),
         ("Gracias por su reseña; su número de cuenta 4471-2290 tiene saldo.", True),
+        ("Thanks for writing in. Patient Relations | Ref: QA-88-1207 | 555-0144", False),
+        ("Ticket for this post: CS-5521 (quote it when you call us).", False),
+        ("Un saludo, Atención al Usuario, referencia: AU-30917.", False),
+        ("We credited your bill, ref. 4471-2290.", True),
+        ("Case #RV-20931 is open for you.", True),
     ],
 )
 def test_the_orgs_complaint_review_or_job_reference_is_not_an_identifier(
