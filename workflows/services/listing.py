@@ -25,7 +25,9 @@ A waiting row that finds the lock taken does not queue on it
 deliver other rows meanwhile instead of waiting behind one another.
 
 Listings go before notes: a listing takes the channel's slot with a ``hold`` while more
-mentions wait (``SharedState.reserve_channel_slot``), and notes get no slot while it holds.
+mentions wait (``SharedState.reserve_channel_slot``), and notes get no slot while it holds;
+and a listing may wait one slot longer than a note (``_reserve``), so between listers the
+notes never fill every slot ahead of the next one.
 
 A lost post answer (timeout, reset, a replica killed between the post and ``confirm``):
 the claim stays in the database. The adapter gives it up at once when its post failed
