@@ -76,7 +76,9 @@ def landed_verdicts(commit: str, rows: list[dict[str, Any]], workdir: Path) -> l
         env=env,
     ).stdout
     by_id = {}
-    for line in out.splitlines():
+    for line in out.split("\n"):
+        if not line.strip():
+            continue
         d = json.loads(line)
         by_id[d["id"]] = d.get("verdict") == "block"
     return [by_id.get(r["id"], False) for r in rows]

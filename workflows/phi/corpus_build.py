@@ -91,8 +91,9 @@ def guess_lang(text: str) -> str:
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    """One object per line; lines end at "\\n" only (a reply may hold U+2028)."""
     out = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(path.read_text(encoding="utf-8").split("\n"), 1):
         if line.strip():
             try:
                 out.append(json.loads(line))

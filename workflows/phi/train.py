@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from workflows.phi.corpus_build import read_jsonl
 from workflows.phi.features import Feature
 from workflows.phi.model import (
     FORMAT,
@@ -100,9 +101,7 @@ def row_of(d: dict[str, Any]) -> Row:
 def load_rows(paths: Sequence[Path]) -> list[Row]:
     rows: list[Row] = []
     for path in paths:
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                rows.append(row_of(json.loads(line)))
+        rows.extend(row_of(d) for d in read_jsonl(path))
     return rows
 
 

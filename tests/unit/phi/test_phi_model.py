@@ -150,6 +150,24 @@ def test_adding_a_batch_leaves_a_corpus_that_passes_the_check(
     assert corpus_build.check() == []
 
 
+def test_a_reply_holding_a_line_separator_survives_adding_and_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The corpus is written with ensure_ascii off, so U+2028 stays raw in a line."""
+    corpus = tmp_path / "corpus"
+    monkeypatch.setattr(corpus_build, "CORPUS_DIR", corpus)
+    monkeypatch.setattr(corpus_build, "MANIFEST", corpus / "MANIFEST.json")
+    rows = corpus_build.read_jsonl(train.corpus_files()[0])[:5]
+    rows[2] = dict(rows[2], reply=rows[2]["reply"] + "\u2028Thank you.\u2029")
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    corpus_build.add(batch, "separators", "a brief", "a writer")
+    written = corpus / "separators.jsonl"
+    assert "\u2028" in written.read_text(encoding="utf-8")
+    loaded = train.load_rows([written])
+    assert len(loaded) == 5 and loaded[2].reply.endswith("\u2028Thank you.\u2029")
+
+
 def test_an_empty_holdouts_folder_works(tmp_path: Path) -> None:
     """Every blind holdout may have joined the corpus: a holdouts folder with only its
     README (or no folder at all) is no evaluation set, for the corpus check and for
