@@ -36,6 +36,14 @@ _ROLE_LOCAL_PARTS = frozenset(
 ALWAYS = ("PHI_ID", "PHI_DOB", "US_SSN", "CREDIT_CARD")
 
 
+def addresses_reader(text: str) -> bool:
+    """Second person about the reader: "your", but not "thank-you notes" or "see you"."""
+    generic_you = [m.span() for m in P.GENERIC_YOU.finditer(text)]
+    return any(
+        not any(a <= m.start() < b for a, b in generic_you) for m in P.SECOND_PERSON.finditer(text)
+    )
+
+
 @dataclass(frozen=True)
 class RawFinding:
     """A finding on the normalised text (mapped to the original by the screen)."""
@@ -59,15 +67,11 @@ class Sentence:
     @classmethod
     def of(cls, text: str, start: int, end: int) -> Sentence:
         t = text[start:end]
-        generic_you = [m.span() for m in P.GENERIC_YOU.finditer(t)]
-        you = any(
-            not any(a <= m.start() < b for a, b in generic_you) for m in P.SECOND_PERSON.finditer(t)
-        )
         return cls(
             start,
             end,
             t,
-            you=you,
+            you=addresses_reader(t),
             generic=bool(P.GENERIC.search(t)),
             contact=bool(P.CONTACT.search(t)),
             policy=bool(P.POLICY.search(t)),
@@ -238,7 +242,7 @@ def identifier_findings(
                 out.append(RawFinding("identifier", e.start, e.end))
         elif e.kind == "PHI_ADDRESS":
             before = text[s.start : e.start]
-            if P.ADDRESS_ORG_DESTINATION.search(before) and not P.SECOND_PERSON.search(before):
+            if P.ADDRESS_ORG_DESTINATION.search(before) and not addresses_reader(before):
                 pass  # where the public sends things: the organisation's address
             elif P.ADDRESS_PATIENT_CUE.search(before) or P.ADDRESS_PATIENT_CUE.search(s.text):
                 out.append(RawFinding("identifier", e.start, e.end))

@@ -441,6 +441,8 @@ def test_a_persons_own_care_is_not_health_promotion(phi_screen: PhiScreen, reply
     [
         ("Memorial gifts can be made online or mailed to 200 Willow Rd.", False),
         ("Please mail donations to 200 Willow Rd.", False),
+        ("Thank-you cards for the nurses may be sent to 200 Willow Rd.", False),
+        ("Thank you notes for staff can be dropped off at 200 Willow Rd.", False),
         ("Las donaciones pueden enviarse a 200 Willow Rd.", False),
         ("Your statement was mailed to 200 Willow Rd.", True),
         ("We mailed the bill to 200 Willow Rd.", True),
