@@ -30,6 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from workflows.phi.evaluate import load_rows  # noqa: E402
 from workflows.phi.screen import DEFAULT_MODEL, build_screen  # noqa: E402
 from workflows.phi.types import MentionContext, PhiScreen  # noqa: E402
 
@@ -97,13 +98,7 @@ def cold_start(model: str, repeats: int) -> list[dict[str, Any]]:
 
 
 def load_devset(path: Path) -> list[dict[str, Any]]:
-    if not path.exists():
-        return []
-    rows = []
-    for line in path.read_text(encoding="utf-8").split("\n"):
-        if line.strip():
-            rows.append(json.loads(line))
-    return rows
+    return load_rows(str(path)) if path.exists() else []
 
 
 def make_reply(length: int, sentences: list[str]) -> str:
