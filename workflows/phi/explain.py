@@ -8,6 +8,7 @@ author sees exactly which words to remove.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from workflows.phi.analysis import Analysis
@@ -15,6 +16,9 @@ from workflows.phi.features import CLINICAL
 from workflows.phi.identifiers import RawFinding, Sentence
 from workflows.phi.model import LinearModel, Scored
 from workflows.phi.vocab import fold
+
+# a name after one of these is a clinician's ("Dr. Hendricks", not "Drake Lowe")
+CLINICIAN_TITLES = frozenset("dr dra doctor doctora nurse enfermera enfermero".split())
 
 REASONS: dict[str, str] = {
     "patient_name": "Uses the reviewer's name (or another person's) in a reply about care, "
@@ -153,7 +157,8 @@ def explain_sentence(
             out.append(Explained("patient_name", e.start, e.end, REASONS["patient_name"]))
         elif e.kind == "PHI_PERSON":
             name = fold(a.norm.text[e.start : e.end])
-            clinician = name.startswith(("dr", "nurse", "doctor")) or any(
+            title = re.match(r"\w+", name)
+            clinician = bool(title and title.group(0) in CLINICIAN_TITLES) or any(
                 n and n in name for n in staff
             )
             k = "staff_patient_link" if clinician else "patient_name"

@@ -212,8 +212,9 @@ URL = re.compile(
 URL_PERSONAL = re.compile(r"[?&](?:patient|mrn|pid|dob|member|acct|account|name)\w*=", _F)
 
 ADDRESS = re.compile(
-    # a house number: not the 7 of "24/7", and not followed by "in", "at", ...
-    r"(?<![/\d])\b\d{1,6}\s+(?!(?:in|at|on|to|of|by|for|and|or|per)\s)"
+    # a house number: not the 7 of "24/7", not followed by "in", "at", ..., and not a
+    # time of day ("4 p.m. Please don't drive", "9 a.m. with Dr.")
+    r"(?<![/\d])\b\d{1,6}\s+(?!(?:in|at|on|to|of|by|for|and|or|per)\s|[ap]\.?m\b)"
     r"(?:[A-Z][\w.'-]*\s+){1,4}(?:street|st|avenue|ave|road|rd|boulevard|blvd|"
     r"lane|ln|drive|dr|court|ct|way|place|pl|terrace|ter|circle|cir|parkway|pkwy|trail|trl)"
     r"\b\.?(?:,?\s*(?:apt|apartment|unit|suite|ste|#)\.?\s*\w+)?"

@@ -113,21 +113,39 @@ def test_corpus_is_valid_recorded_and_free_of_duplicates() -> None:
     assert corpus_build.check() == []
 
 
-def test_corpus_check_refuses_near_duplicates_of_any_holdout_file(tmp_path: Path) -> None:
+@pytest.fixture
+def small_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> list[dict[str, object]]:
+    """A 40-reply corpus in ``tmp_path`` (the checks against evaluation sets need no
+    more, and the whole corpus's check runs once, in the test above)."""
+    rows = corpus_build.read_jsonl(train.corpus_files()[0])[:40]
+    corpus = tmp_path / "corpus"
+    monkeypatch.setattr(corpus_build, "CORPUS_DIR", corpus)
+    monkeypatch.setattr(corpus_build, "MANIFEST", corpus / "MANIFEST.json")
+    batch = tmp_path / "small.jsonl.in"
+    batch.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    corpus_build.add(batch, "small", "a brief", "a writer")
+    return corpus_build.read_jsonl(corpus / "small.jsonl")
+
+
+def test_corpus_check_refuses_near_duplicates_of_any_holdout_file(
+    tmp_path: Path, small_corpus: list[dict[str, object]]
+) -> None:
     """New blind holdouts land in ``bench/data/holdouts/`` next to other files; a corpus
     reply close to any of their replies, or to the real-world set's, is a problem."""
-    rows = corpus_build.read_jsonl(train.corpus_files()[0])
+    rows = small_corpus
     holdouts = tmp_path / "holdouts"
     holdouts.mkdir()
     (holdouts / "README.md").write_text("blind holdouts go here\n")
     (holdouts / "holdout-j.notes.txt").write_text("not a set\n")
-    near = dict(rows[0], id="hj-1", reply=rows[0]["reply"] + " Thanks again.")
+    near = dict(rows[0], id="hj-1", reply=f"{rows[0]['reply']} Thanks again.")
     (holdouts / "holdout-j.jsonl").write_text(json.dumps(near) + "\n")
     realworld = tmp_path / "phi-realworld.jsonl"
     realworld.write_text(json.dumps(dict(rows[1], id="rw-1")) + "\n")
     problems = corpus_build.check(eval_sets=(holdouts, realworld, tmp_path / "missing.jsonl"))
-    name = train.corpus_files()[0].name
-    assert problems == [f"{name}:1: near-duplicate reply", f"{name}:2: near-duplicate reply"]
+    assert problems == [
+        "small.jsonl:1: near-duplicate reply",
+        "small.jsonl:2: near-duplicate reply",
+    ]
     assert corpus_build.check(eval_sets=(tmp_path / "no-such-dir",)) == []
 
 
@@ -168,6 +186,7 @@ def test_a_reply_holding_a_line_separator_survives_adding_and_training(
     assert len(loaded) == 5 and loaded[2].reply.endswith("\u2028Thank you.\u2029")
 
 
+@pytest.mark.usefixtures("small_corpus")
 def test_an_empty_holdouts_folder_works(tmp_path: Path) -> None:
     """Every blind holdout may have joined the corpus: a holdouts folder with only its
     README (or no folder at all) is no evaluation set, for the corpus check and for

@@ -238,3 +238,20 @@ def test_ordinary_words_with_clinical_endings(
 def test_records_team_is_not_a_record(presidio_screen: ClassifierPhiScreen) -> None:
     found = cands(presidio_screen, "copies from our medical records team at 555-0135")
     assert not any(e == "PHI_CONFIRM" for e, _ in found)
+
+
+@pytest.mark.parametrize(
+    ("text", "address"),
+    [
+        ("open from 8 a.m. to 4 p.m. Please don't drive through standing water", None),
+        ("check-in starts at 9 a.m. with Dr. Okafor's team", None),
+        ("from 7 AM Monday Drive-up flu shots", None),
+        ("mail it to 400 Orchard Ave", "400 Orchard Ave"),
+        ("we stopped by 9 Amherst Dr. yesterday", "9 Amherst Dr."),
+    ],
+)
+def test_a_time_of_day_is_not_a_house_number(text: str, address: str | None) -> None:
+    from workflows.phi.patterns import ADDRESS
+
+    found = ADDRESS.search(text)
+    assert (found.group(0) if found else None) == address

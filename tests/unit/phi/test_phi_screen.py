@@ -455,3 +455,15 @@ def test_an_address_the_public_sends_things_to_is_the_organisations(
 ) -> None:
     kinds = run(phi_screen, reply, "Mei Chen", "How do I make a memorial donation?").kinds
     assert ("identifier" in kinds) is identifier, kinds
+
+
+def test_a_name_that_starts_like_a_title_is_not_a_clinician(phi_screen: PhiScreen) -> None:
+    """Drake Lowe is the patient; "Dr. Osei" is the clinician tied to him."""
+    result = run(
+        phi_screen,
+        "Drake Lowe's knee surgery went well, and Dr. Osei will see him again in June.",
+        "Pat Reyes",
+        "My brother had surgery there.",
+    )
+    kinds = {f.text: f.kind for f in result.findings if f.text in ("Drake Lowe", "Dr. Osei")}
+    assert kinds == {"Drake Lowe": "patient_name", "Dr. Osei": "staff_patient_link"}
