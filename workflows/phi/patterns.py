@@ -134,6 +134,7 @@ _ID_LABEL = (
     r"acct\.?(?: (?:number|no\.?|#))?|statement|invoice|claim|case|member (?:id|number|no\.?)|"
     r"policy (?:number|no\.?)|subscriber (?:id|number)|group (?:number|no\.?)|rx|"
     r"prescription (?:number|no\.?|#)|order|accession|specimen|encounter|visit (?:id|number)|"
+    r"custody (?:control )?form|ccf|requisition|collection (?:id|number)|"
     r"reference|ref\.?|confirmation|ticket|expediente|historia cl[ií]nica|"
     r"n[uú]mero de (?:expediente|cuenta|paciente|p[oó]liza|afiliado|seguro)|cuenta|"
     r"ssn|social security(?: number)?|driver'?s license|license|medicare (?:id|number)|"

@@ -174,6 +174,8 @@ def test_recurring_weekdays_are_not_dates(presidio_screen: ClassifierPhiScreen) 
         ("statement #LH-7720418", "PHI_ID"),
         ("account LA-30917", "PHI_ID"),
         ("case #MP-55120", "PHI_ID"),
+        ("the custody control form 7731-20045 shows", "PHI_ID"),
+        ("requisition 88-41720 was", "PHI_ID"),
         ("número de expediente 4482019", "PHI_ID"),
         ("en el expediente núm. 0093-4471-2", "PHI_ID"),
         ("cuenta nro. 4455-1234", "PHI_ID"),
