@@ -8,8 +8,10 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -20,8 +22,12 @@ from workflows.ingest import parse_batch
 from workflows.services import mentions, reporting, shared
 
 log = logging.getLogger("countersign.web")
+T = TypeVar("T")
 
 MAX_WEBHOOK_BYTES = 256 * 1024
+# Webhook ingest runs on threads of its own, so that a burst of mentions queues behind
+# itself and not ahead of people's clicks and commands (which use the default pool).
+INGEST_THREADS = 2
 
 DEPS_KEY: web.AppKey[shared.Deps] = web.AppKey("deps", shared.Deps)
 METRICS_KEY: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
@@ -51,9 +57,32 @@ def signature_ok(secret: str, body: bytes, header: str | None) -> bool:
     return hmac.compare_digest(expected, "sha256=" + header[len("sha256=") :].strip().lower())
 
 
+class IngestLane:
+    """The webhook's own worker threads, opened and closed with the application."""
+
+    def __init__(self, threads: int = INGEST_THREADS) -> None:
+        self._threads = threads
+        self._pool: ThreadPoolExecutor | None = None
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        if self._pool is None:  # a handler built without the application's lifecycle
+            return await asyncio.to_thread(fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
+
+    async def context(self, _app: web.Application) -> AsyncIterator[None]:
+        self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="ingest")
+        try:
+            yield
+        finally:
+            pool, self._pool = self._pool, None
+            pool.shutdown(wait=True)
+
+
 def make_webhook_handler(
-    deps: shared.Deps, metrics: Metrics, secret: str | None
+    deps: shared.Deps, metrics: Metrics, secret: str | None, lane: IngestLane | None = None
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
+    lane = lane or IngestLane()
+
     async def webhook(request: web.Request) -> web.Response:
         # 1. size, before any hashing
         body = await read_body(request, MAX_WEBHOOK_BYTES)
@@ -76,7 +105,7 @@ def make_webhook_handler(
             inputs = parse_batch(payload)
         except FieldError as exc:
             return _json(400, {"error": exc.message, "field": exc.field})
-        results = await asyncio.to_thread(mentions.ingest, deps, inputs)
+        results = await lane.run(mentions.ingest, deps, inputs)
         for r in results:
             metrics.mentions_ingested.labels("duplicate" if r.duplicate else "stored").inc()
         return _json(
@@ -146,7 +175,9 @@ def build_web_app(deps: shared.Deps, metrics: Metrics, config: WebConfig) -> web
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_view)
+    lane = IngestLane()
+    app.cleanup_ctx.append(lane.context)
     app.router.add_post(
-        "/webhooks/mentions", make_webhook_handler(deps, metrics, config.webhook_secret)
+        "/webhooks/mentions", make_webhook_handler(deps, metrics, config.webhook_secret, lane)
     )
     return app
