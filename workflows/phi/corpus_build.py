@@ -158,7 +158,9 @@ def load_manifest() -> dict[str, Any]:
     return {"batches": []}
 
 
-def add(path: Path, name: str, brief: str, writer: str) -> dict[str, Any]:
+def add(
+    path: Path, name: str, brief: str, writer: str, *, check_after: bool = True
+) -> dict[str, Any]:
     if not re.fullmatch(r"[a-z0-9-]+", name):
         raise CorpusError("batch name: lower-case letters, digits and hyphens only")
     rows = [validate(d, f"{path.name}:{i + 1}") for i, d in enumerate(read_jsonl(path))]
@@ -192,7 +194,9 @@ def add(path: Path, name: str, brief: str, writer: str) -> dict[str, Any]:
     MANIFEST.write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     # the n-gram weights of the whole corpus now include this batch: pairs that only
     # they make near duplicates are dropped here, as the check would report them
-    check(fix=True)
+    # (several batches at once: add each with check_after=False, then ``check --fix``)
+    if check_after:
+        check(fix=True)
     return next(b for b in load_manifest()["batches"] if b["file"] == out.name)
 
 
@@ -253,12 +257,19 @@ def main(argv: list[str] | None = None) -> int:
     a.add_argument("--name", required=True)
     a.add_argument("--brief", required=True)
     a.add_argument("--writer", default="helper agent, independent brief")
+    a.add_argument(
+        "--defer-check",
+        action="store_true",
+        help="skip the whole-corpus check (run `check --fix` after the last batch)",
+    )
     c = sub.add_parser("check")
     c.add_argument("--fix", action="store_true", help="drop near duplicates, update manifest")
     args = ap.parse_args(argv)
     try:
         if args.cmd == "add":
-            print(json.dumps(add(args.path, args.name, args.brief, args.writer)))
+            defer = args.defer_check
+            entry = add(args.path, args.name, args.brief, args.writer, check_after=not defer)
+            print(json.dumps(entry))
             return 0
         problems = check(args.fix)
     except CorpusError as exc:

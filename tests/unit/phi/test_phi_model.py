@@ -168,6 +168,41 @@ def test_adding_a_batch_leaves_a_corpus_that_passes_the_check(
     assert corpus_build.check() == []
 
 
+def test_batches_added_with_the_check_deferred_are_checked_once_at_the_end(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Several batches joined at once: ``add --defer-check`` leaves the whole-corpus check
+    (and what it would drop) to one ``check --fix`` after the last batch."""
+    corpus = tmp_path / "corpus"
+    monkeypatch.setattr(corpus_build, "CORPUS_DIR", corpus)
+    monkeypatch.setattr(corpus_build, "MANIFEST", corpus / "MANIFEST.json")
+    monkeypatch.setattr(corpus_build, "EVAL_SETS", ())
+    rows = corpus_build.read_jsonl(train.corpus_files()[0])[:30]
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text("".join(json.dumps(r) + "\n" for r in rows[:20]))
+    second.write_text("".join(json.dumps(r) + "\n" for r in rows[20:]))
+
+    def add(path: Path, name: str, *flags: str) -> int:
+        return corpus_build.main(["add", str(path), "--name", name, "--brief", "b", *flags])
+
+    assert add(first, "first", "--defer-check") == 0
+    # a problem already in the corpus (a copied reply) that only the whole check finds
+    with (corpus / "first.jsonl").open("a") as f:
+        f.write(json.dumps(dict(rows[3], id="first-copy"), sort_keys=True) + "\n")
+    assert add(second, "second", "--defer-check") == 0
+    assert corpus_build.check() == [
+        "first.jsonl: changed since MANIFEST.json recorded it",
+        "first.jsonl:21: near-duplicate reply",
+    ]
+    assert corpus_build.main(["check", "--fix"]) == 0
+    assert corpus_build.check() == []
+    # without the flag, adding a batch runs the check and drops the copy itself
+    with (corpus / "first.jsonl").open("a") as f:
+        f.write(json.dumps(dict(rows[3], id="first-copy"), sort_keys=True) + "\n")
+    assert add(second, "second") == 0
+    assert corpus_build.check() == []
+
+
 def test_a_reply_holding_a_line_separator_survives_adding_and_training(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
