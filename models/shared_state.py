@@ -54,6 +54,7 @@ class _ChannelRows:
         burst: int,
         max_wait: float,
         hold: float | None = None,
+        before_notes: bool = False,
     ) -> Slot:
         with self.engine.begin() as conn:
             next_at, blocked_until = self._locked_pace(conn, channel)
@@ -64,7 +65,9 @@ class _ChannelRows:
                     select(ChannelPace.held_until).where(ChannelPace.channel == channel)
                 ).scalar_one()
             )
-            slot, later, held = held_slot(next_at, held_until, now, interval, burst, max_wait, hold)
+            slot, later, held = held_slot(
+                next_at, held_until, now, interval, burst, max_wait, hold, before_notes
+            )
             if slot.reserved:
                 conn.execute(
                     update(ChannelPace)

@@ -46,10 +46,12 @@ def held_slot(
     burst: int,
     max_wait: float,
     hold: float | None,
+    before_notes: bool = False,
 ) -> tuple[Slot, float, float]:
     """``next_slot`` with the listing hold: returns the slot, the new ``next_at`` and the
-    new ``held_until``."""
-    if hold is None and held_until > now:
+    new ``held_until``. ``before_notes``: passes the hold like a listing, leaving it as
+    it is."""
+    if hold is None and not before_notes and held_until > now:
         return Slot(held_until - now, reserved=False), next_at, held_until
     slot, later = next_slot(next_at, now, interval, burst, max_wait)
     if hold is not None and slot.reserved:
@@ -84,6 +86,7 @@ class SharedState(Protocol):
         burst: int,
         max_wait: float,
         hold: float | None = None,
+        before_notes: bool = False,
     ) -> Slot:
         """Atomically take the channel's next posting slot (see ``next_slot``).
 
@@ -91,7 +94,8 @@ class SharedState(Protocol):
         the channel's hold, and keeps the channel held for ``hold`` seconds after its
         slot (0: not held; the listing backlog is empty). A reservation without ``hold``
         (a note) gets nothing while the channel is held: ``Slot(wait, reserved=False)``
-        with the wait until the hold ends."""
+        with the wait until the hold ends. ``before_notes``: a mention's first message of
+        its own, which also ignores the hold but leaves it as it is."""
         ...
 
     def block_channel(self, channel: str, until: float) -> None:

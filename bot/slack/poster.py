@@ -262,8 +262,14 @@ class SlackPoster:
         if existing is not None:
             ts = existing
         else:
+            # its first appearance in the channel: ahead of notes, as a listing is
             ts = self._post(
-                channel, b.mention_message(mention, now=self.deps.clock()), key, None, mention.id
+                channel,
+                b.mention_message(mention, now=self.deps.clock()),
+                key,
+                None,
+                mention.id,
+                first=True,
             )
         thread = chat.save_thread(self.deps, mention.id, PLATFORM, channel, ts)
         self._continuations(mention, thread, check=item.attempts > 0)
@@ -707,9 +713,10 @@ class SlackPoster:
         mention_id: int | None = None,
         *,
         reserved: bool = False,
+        first: bool = False,
     ) -> str:
         if not reserved:  # ``reserved``: the caller already took the channel's slot
-            self._throttle(channel)
+            self._throttle(channel, first=first)
         payload: dict[str, Any] = {"key": key}
         if mention_id is not None:
             payload["mention"] = mention_id  # ids only: lets retention find our messages
@@ -792,16 +799,20 @@ class SlackPoster:
 
     # ------------------------------------------------------------------ rate limits
 
-    def _throttle(self, channel: str) -> None:
+    def _throttle(self, channel: str, *, first: bool = False) -> None:
         """About ``per_second`` messages a second per channel, counted across replicas:
         sleep a short wait, turn a long one (or Slack's own Retry-After) into a relay
-        Retry."""
+        Retry. ``first``: a new mention's own message, which goes before notes as a
+        listing does (it passes a listing's hold and may wait one slot longer), so that
+        the release notes of a busy channel never keep a mention out of it."""
+        interval = 1.0 / self.per_second
         slot = self.deps.shared.reserve_channel_slot(
             channel,
             now=self.wall_clock(),
-            interval=1.0 / self.per_second,
+            interval=interval,
             burst=self.burst,
-            max_wait=self.max_sleep,
+            max_wait=self.max_sleep + interval if first else self.max_sleep,
+            before_notes=first,
         )
         if slot.blocked:
             raise Retry("slack_ratelimited", after=slot.wait, waiting=True)

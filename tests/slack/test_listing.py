@@ -147,6 +147,34 @@ def test_notes_filling_the_channel_do_not_keep_a_waiting_listing_out(
     assert set(late) <= set(turn.listing.mention_ids)
 
 
+def test_a_new_mention_s_own_message_goes_before_notes(
+    container: Any, emu: SlackEmulator, clock: Any
+) -> None:
+    """The first mentions of a burst get messages of their own. Each asks for the
+    channel's slot ahead of notes, as a listing does: neither a lister's hold nor release
+    notes taking every slot they may keep a new mention out of the channel."""
+    paced_poster(container, emu, clock)
+    shared, now = container.deps.shared, float(clock.now.timestamp())
+    assert shared.reserve_channel_slot(
+        CH, now=now, interval=1.0, burst=1, max_wait=2.0, hold=1.5
+    ).reserved  # a lister holds the channel
+    first = ingest(container, 1)
+    deliver(container)
+    assert _shown(emu)[0] == first
+    # the hold is left to the lister: a note asking now still waits for it
+    now = float(clock.now.timestamp())
+    assert not shared.reserve_channel_slot(
+        CH, now=now, interval=1.0, burst=1, max_wait=2.0
+    ).reserved
+    clock.advance(seconds=2)
+    now = float(clock.now.timestamp())
+    while shared.reserve_channel_slot(CH, now=now, interval=1.0, burst=1, max_wait=2.0).reserved:
+        pass  # notes take every slot they may
+    second = ingest(container, 1, start=50)
+    deliver(container)
+    assert _shown(emu)[0] == first + second
+
+
 def test_two_workers_on_postgres_never_list_a_mention_twice(
     pg_url: str, emu: SlackEmulator
 ) -> None:

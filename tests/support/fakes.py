@@ -107,13 +107,21 @@ class MemorySharedState:
         burst: int,
         max_wait: float,
         hold: float | None = None,
+        before_notes: bool = False,
     ) -> Slot:
         with self._lock:
             next_at, blocked_until = self.pace.get(channel, (0.0, 0.0))
             if blocked_until > now:
                 return Slot(blocked_until - now, reserved=False, blocked=True)
             slot, later, held = held_slot(
-                next_at, self.held.get(channel, 0.0), now, interval, burst, max_wait, hold
+                next_at,
+                self.held.get(channel, 0.0),
+                now,
+                interval,
+                burst,
+                max_wait,
+                hold,
+                before_notes,
             )
             self.pace[channel] = (later, blocked_until)
             self.held[channel] = held

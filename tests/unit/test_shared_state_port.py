@@ -57,3 +57,15 @@ def test_a_listing_hold_keeps_notes_off_the_channel_until_it_ends() -> None:
     assert last.reserved and last.wait == pytest.approx(0.7)
     note = shared.reserve_channel_slot("C", now=0.4, interval=1.0, burst=1, max_wait=2)
     assert note.reserved and note.wait == pytest.approx(1.6)
+
+
+def test_a_mention_s_first_message_passes_a_listing_hold_and_leaves_it() -> None:
+    shared = MemorySharedState()
+    shared.reserve_channel_slot("C", now=0.0, interval=1.0, burst=1, max_wait=2, hold=1.5)
+    first = shared.reserve_channel_slot(
+        "C", now=0.2, interval=1.0, burst=1, max_wait=3, before_notes=True
+    )
+    assert first.reserved and first.wait == pytest.approx(0.8)  # the slot after the listing's
+    # the hold is the listing's still: a note keeps waiting for it to end
+    note = shared.reserve_channel_slot("C", now=0.3, interval=1.0, burst=1, max_wait=2)
+    assert not note.reserved and note.wait == pytest.approx(1.2)

@@ -27,7 +27,9 @@ deliver other rows meanwhile instead of waiting behind one another.
 Listings go before notes: a listing takes the channel's slot with a ``hold`` while more
 mentions wait (``SharedState.reserve_channel_slot``), and notes get no slot while it holds;
 and a listing may wait one slot longer than a note (``_reserve``), so between listers the
-notes never fill every slot ahead of the next one.
+notes never fill every slot ahead of the next one. A new mention's message of its own
+(``Do.OWN``) goes before notes the same way (the adapter asks with ``before_notes``),
+without taking the listing's hold.
 
 A lost post answer (timeout, reset, a replica killed between the post and ``confirm``):
 the claim stays in the database. The adapter gives it up at once when its post failed
