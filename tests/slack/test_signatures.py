@@ -165,7 +165,11 @@ async def test_the_replay_check_starts_no_thread_and_closes_with_the_app(
 
         with engine.connect() as conn:
             left = conn.execute(
-                text("SELECT count(*) FROM pg_stat_activity WHERE application_name = :n"),
+                # this test's own database: other test runs may share the server
+                text(
+                    "SELECT count(*) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND application_name = :n"
+                ),
                 {"n": LEDGER_APPLICATION_NAME},
             ).scalar()
         assert left == 0, "the app's clean-up closes the replay check's connections"
