@@ -31,7 +31,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from models.db import BURST_LOCK_CLASS, EXCLUSIVE_LOCK_CLASS
 from models.tables import ChannelBurst, ChannelPace, SeenSignature
-from workflows.shared_state import BurstBusy, BurstState, Slot, held_slot
+from workflows.shared_state import NOTE, Asker, BurstBusy, BurstState, Slot, held_slot
 
 LOCK_TIMEOUT = "30s"
 
@@ -53,8 +53,7 @@ class _ChannelRows:
         interval: float,
         burst: int,
         max_wait: float,
-        hold: float | None = None,
-        before_notes: bool = False,
+        asker: Asker = NOTE,
     ) -> Slot:
         with self.engine.begin() as conn:
             next_at, blocked_until = self._locked_pace(conn, channel)
@@ -66,7 +65,7 @@ class _ChannelRows:
                 ).scalar_one()
             )
             slot, later, held = held_slot(
-                next_at, held_until, now, interval, burst, max_wait, hold, before_notes
+                next_at, held_until, now, interval, burst, max_wait, asker
             )
             if slot.reserved:
                 conn.execute(

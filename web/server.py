@@ -65,8 +65,8 @@ class IngestLane:
         self._pool: ThreadPoolExecutor | None = None
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._pool is None:  # a handler built without the application's lifecycle
-            return await asyncio.to_thread(fn, *args)
+        if self._pool is None:
+            raise RuntimeError("the ingest lane is closed: open it with the application")
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
     async def context(self, _app: web.Application) -> AsyncIterator[None]:
@@ -79,9 +79,8 @@ class IngestLane:
 
 
 def make_webhook_handler(
-    deps: shared.Deps, metrics: Metrics, secret: str | None, lane: IngestLane | None = None
+    deps: shared.Deps, metrics: Metrics, secret: str | None, lane: IngestLane
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
-    lane = lane or IngestLane()
 
     async def webhook(request: web.Request) -> web.Response:
         # 1. size, before any hashing

@@ -38,6 +38,25 @@ class BurstState:
     last: float = 0.0
 
 
+@dataclass(frozen=True)
+class Asker:
+    """Who asks for a channel's slot, and so what the listing hold means to it: a note
+    (``NOTE``) gets nothing while a listing holds the channel; a new mention's own message
+    (``OWN_MESSAGE``) passes the hold and leaves it as it is; a listing (``listing_asker``)
+    passes it and holds the channel ``hold`` seconds after its slot (0: releases it)."""
+
+    passes_hold: bool = False
+    hold: float | None = None
+
+
+NOTE = Asker()
+OWN_MESSAGE = Asker(passes_hold=True)
+
+
+def listing_asker(hold: float) -> Asker:
+    return Asker(passes_hold=True, hold=hold)
+
+
 def held_slot(
     next_at: float,
     held_until: float,
@@ -45,17 +64,15 @@ def held_slot(
     interval: float,
     burst: int,
     max_wait: float,
-    hold: float | None,
-    before_notes: bool = False,
+    asker: Asker,
 ) -> tuple[Slot, float, float]:
-    """``next_slot`` with the listing hold: returns the slot, the new ``next_at`` and the
-    new ``held_until``. ``before_notes``: passes the hold like a listing, leaving it as
-    it is."""
-    if hold is None and not before_notes and held_until > now:
+    """``next_slot`` with the listing hold, as ``asker`` sees it: returns the slot, the
+    new ``next_at`` and the new ``held_until``."""
+    if not asker.passes_hold and held_until > now:
         return Slot(held_until - now, reserved=False), next_at, held_until
     slot, later = next_slot(next_at, now, interval, burst, max_wait)
-    if hold is not None and slot.reserved:
-        held_until = now + slot.wait + hold if hold > 0 else min(held_until, now)
+    if asker.hold is not None and slot.reserved:
+        held_until = now + slot.wait + asker.hold if asker.hold > 0 else min(held_until, now)
     return slot, later, held_until
 
 
@@ -85,17 +102,12 @@ class SharedState(Protocol):
         interval: float,
         burst: int,
         max_wait: float,
-        hold: float | None = None,
-        before_notes: bool = False,
+        asker: Asker = NOTE,
     ) -> Slot:
-        """Atomically take the channel's next posting slot (see ``next_slot``).
-
-        ``hold`` is for burst listings, which go before notes: such a reservation ignores
-        the channel's hold, and keeps the channel held for ``hold`` seconds after its
-        slot (0: not held; the listing backlog is empty). A reservation without ``hold``
-        (a note) gets nothing while the channel is held: ``Slot(wait, reserved=False)``
-        with the wait until the hold ends. ``before_notes``: a mention's first message of
-        its own, which also ignores the hold but leaves it as it is."""
+        """Atomically take the channel's next posting slot (see ``next_slot``), the
+        listing hold applied as ``asker`` sees it (``held_slot``): a note gets
+        ``Slot(wait, reserved=False)`` while the channel is held, with the wait until the
+        hold ends."""
         ...
 
     def block_channel(self, channel: str, until: float) -> None:

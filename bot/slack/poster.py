@@ -802,17 +802,14 @@ class SlackPoster:
     def _throttle(self, channel: str, *, first: bool = False) -> None:
         """About ``per_second`` messages a second per channel, counted across replicas:
         sleep a short wait, turn a long one (or Slack's own Retry-After) into a relay
-        Retry. ``first``: a new mention's own message, which goes before notes as a
-        listing does (it passes a listing's hold and may wait one slot longer), so that
-        the release notes of a busy channel never keep a mention out of it."""
-        interval = 1.0 / self.per_second
-        slot = self.deps.shared.reserve_channel_slot(
+        Retry. ``first``: a new mention's own message (the core's rule for its slot)."""
+        slot = listing.reserve_message_slot(
+            self.deps.shared,
             channel,
-            now=self.wall_clock(),
-            interval=interval,
+            self.wall_clock(),
+            self._policy(),
             burst=self.burst,
-            max_wait=self.max_sleep + interval if first else self.max_sleep,
-            before_notes=first,
+            own_message=first,
         )
         if slot.blocked:
             raise Retry("slack_ratelimited", after=slot.wait, waiting=True)

@@ -21,6 +21,7 @@ from tests.slack.test_poster import CH, ingest, make_poster, outbox_rows, paced_
 from tests.support.fakes import FakeScreen, FixedSentiment
 from tests.support.relay import deliver
 from workflows.services import chat, listing
+from workflows.shared_state import listing_asker
 
 
 @pytest.fixture
@@ -114,12 +115,14 @@ def test_listings_go_before_notes_in_the_channel(
     asking for a slot meanwhile waits (``Retry`` without using up an attempt)."""
     shared = container.deps.shared
     now = float(clock.now.timestamp())
-    first = shared.reserve_channel_slot(CH, now=now, interval=1.0, burst=1, max_wait=2.0, hold=1.5)
+    first = shared.reserve_channel_slot(
+        CH, now=now, interval=1.0, burst=1, max_wait=2.0, asker=listing_asker(1.5)
+    )
     assert first.reserved
     note = shared.reserve_channel_slot(CH, now=now + 0.5, interval=1.0, burst=1, max_wait=2.0)
     assert not note.reserved and not note.blocked and note.wait > 0
     second = shared.reserve_channel_slot(
-        CH, now=now + 0.5, interval=1.0, burst=1, max_wait=2.0, hold=0.0
+        CH, now=now + 0.5, interval=1.0, burst=1, max_wait=2.0, asker=listing_asker(0.0)
     )
     assert second.reserved  # the last listing of the backlog releases the hold
     note = shared.reserve_channel_slot(CH, now=now + 0.6, interval=1.0, burst=1, max_wait=2.0)
@@ -156,7 +159,7 @@ def test_a_new_mention_s_own_message_goes_before_notes(
     paced_poster(container, emu, clock)
     shared, now = container.deps.shared, float(clock.now.timestamp())
     assert shared.reserve_channel_slot(
-        CH, now=now, interval=1.0, burst=1, max_wait=2.0, hold=1.5
+        CH, now=now, interval=1.0, burst=1, max_wait=2.0, asker=listing_asker(1.5)
     ).reserved  # a lister holds the channel
     first = ingest(container, 1)
     deliver(container)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from workflows.phi.types import Finding, MentionContext, OrgContext, ScreenResult
-from workflows.shared_state import BurstState, Slot, held_slot
+from workflows.shared_state import NOTE, Asker, BurstState, Slot, held_slot
 from workflows.types import Sentiment
 
 FLAG_WORDS = {
@@ -106,8 +106,7 @@ class MemorySharedState:
         interval: float,
         burst: int,
         max_wait: float,
-        hold: float | None = None,
-        before_notes: bool = False,
+        asker: Asker = NOTE,
     ) -> Slot:
         with self._lock:
             next_at, blocked_until = self.pace.get(channel, (0.0, 0.0))
@@ -120,8 +119,7 @@ class MemorySharedState:
                 interval,
                 burst,
                 max_wait,
-                hold,
-                before_notes,
+                asker,
             )
             self.pace[channel] = (later, blocked_until)
             self.held[channel] = held

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 
+import pytest
 from aiohttp import web
 
 from web.server import IngestLane
@@ -41,5 +42,13 @@ async def test_people_work_is_not_queued_behind_a_blocked_burst() -> None:
         await lifecycle.aclose()
 
 
-async def test_without_the_lifecycle_the_lane_still_runs_work() -> None:
-    assert await IngestLane().run(lambda a, b: a + b, 2, 3) == 5
+async def test_the_lane_runs_work_only_while_the_application_is_open() -> None:
+    lane = IngestLane()
+    with pytest.raises(RuntimeError, match="closed"):
+        await lane.run(lambda a, b: a + b, 2, 3)
+    lifecycle = lane.context(web.Application())
+    await lifecycle.__anext__()
+    assert await lane.run(lambda a, b: a + b, 2, 3) == 5
+    await lifecycle.aclose()
+    with pytest.raises(RuntimeError, match="closed"):
+        await lane.run(lambda a, b: a + b, 2, 3)

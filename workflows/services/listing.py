@@ -24,11 +24,11 @@ A waiting row that finds the lock taken does not queue on it
 (``burst(wait=False)``): it asks again a second or two later, so the relay's claimers
 deliver other rows meanwhile instead of waiting behind one another.
 
-Listings go before notes: a listing takes the channel's slot with a ``hold`` while more
+Listings go before notes: a listing takes the channel's slot with a hold while more
 mentions wait (``SharedState.reserve_channel_slot``), and notes get no slot while it holds;
 and a listing may wait one slot longer than a note (``_reserve``), so between listers the
 notes never fill every slot ahead of the next one. A new mention's message of its own
-(``Do.OWN``) goes before notes the same way (the adapter asks with ``before_notes``),
+(``Do.OWN``) goes before notes the same way (``reserve_message_slot``),
 without taking the listing's hold.
 
 A lost post answer (timeout, reset, a replica killed between the post and ``confirm``):
@@ -52,7 +52,15 @@ from typing import Any
 from models.tables import ChatThread
 from models.uow import UnitOfWork
 from workflows.services.shared import Deps
-from workflows.shared_state import BurstBusy, BurstState, Slot
+from workflows.shared_state import (
+    NOTE,
+    OWN_MESSAGE,
+    BurstBusy,
+    BurstState,
+    SharedState,
+    Slot,
+    listing_asker,
+)
 from workflows.topics import Topic
 from workflows.views import ThreadRef
 
@@ -366,9 +374,37 @@ def _reserve(deps: Deps, lane: str, now: float, policy: ListingPolicy, *, more: 
         now=now,
         interval=policy.interval,
         burst=1,
-        max_wait=policy.max_sleep + policy.interval,
-        hold=1.5 * policy.interval if more else 0.0,
+        max_wait=_ahead_of_notes(policy),
+        asker=listing_asker(1.5 * policy.interval if more else 0.0),
     )
+
+
+def reserve_message_slot(
+    shared: SharedState,
+    channel: str,
+    now: float,
+    policy: ListingPolicy,
+    *,
+    burst: int,
+    own_message: bool = False,
+) -> Slot:
+    """The channel's next slot for one of the adapter's own messages. A note waits at
+    most ``max_sleep`` and never during a listing hold; a new mention's own message goes
+    before notes as a listing does (passes the hold, may wait one slot longer), so that
+    the release notes of a busy channel never keep a mention out of it."""
+    return shared.reserve_channel_slot(
+        channel,
+        now=now,
+        interval=policy.interval,
+        burst=burst,
+        max_wait=_ahead_of_notes(policy) if own_message else policy.max_sleep,
+        asker=OWN_MESSAGE if own_message else NOTE,
+    )
+
+
+def _ahead_of_notes(policy: ListingPolicy) -> float:
+    """The longest wait of a message that goes before notes: one slot more than a note's."""
+    return policy.max_sleep + policy.interval
 
 
 def _classify(thread: ThreadRef | None, now: float, policy: ListingPolicy) -> Turn | None:
