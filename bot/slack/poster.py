@@ -960,9 +960,14 @@ def register_handlers(
     ``manual_publish`` (no platform publisher configured), ``publish``. ``options`` tune
     the poster (``per_second``, ``burst``, ``max_sleep``, ``digest_threshold``,
     ``digest_window``, ``share_check_ttl``, ``monotonic``, ``sleep``)."""
-    poster = SlackPoster(deps, client_factory, channel_id, **options)
+    poster = SlackPoster(
+        deps,
+        client_factory,
+        channel_id,
+        chat_platforms=lambda: relay.adapters(CHAT_PREFIX),
+        **options,
+    )
     relay.register(CHAT_PREFIX, poster.handle_chat, adapter="slack")
-    poster.chat_platforms = lambda: relay.adapters(CHAT_PREFIX)
     if manual_publish:
         relay.register(Topic.PUBLISH, poster.handle_publish, adapter="slack")
     return poster

@@ -566,10 +566,10 @@ def register_handlers(
         channel_id,
         tenant_id,
         service_url_hint=service_url_hint,
+        chat_platforms=lambda: relay.adapters(CHAT_PREFIX),
         **options,
     )
     relay.register(CHAT_PREFIX, poster.handle_chat, adapter="teams")
-    poster.chat_platforms = lambda: relay.adapters(CHAT_PREFIX)
     if manual_publish:
         relay.register(Topic.PUBLISH, poster.handle_publish, adapter="teams")
     return poster
