@@ -24,6 +24,7 @@ from workflows.phi.features import (
     cues,
     features,
     mention_context,
+    mention_cues,
     model_terms,
 )
 from workflows.phi.identifiers import RawFinding, Sentence, identifier_findings, org_entities
@@ -47,6 +48,7 @@ class Analysis:
     mention_keys: frozenset[str]
     mention_words: tuple[str, ...]
     spanish: bool
+    mention_cues: tuple[str, ...] = ()
     _cache: dict[tuple[int, int], list[Feature]] = field(
         default_factory=dict, compare=False, repr=False
     )
@@ -66,7 +68,7 @@ class Analysis:
         else:
             terms = self.segment(start, end)
             det = any(start <= f.start < end for f in self.deterministic)
-        cue_names = cues(terms, self.entities, self.mention_keys, det)
+        cue_names = cues(terms, self.entities, self.mention_keys, det, self.mention_cues)
         out = features(terms, cue_names)
         if "c:reviewer" in cue_names:
             out.extend(mention_context(self.mention_words))
@@ -168,6 +170,7 @@ class Analyser:
             mention_keys=mention_keys,
             mention_words=tuple(sorted(mention_tokens)),
             spanish=spanish,
+            mention_cues=tuple(mention_cues((t.key for t in tokenize(mention_text)), mention_text)),
         )
 
 

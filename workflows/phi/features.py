@@ -132,13 +132,31 @@ def model_terms(
     return out
 
 
+# words by which a mention speaks of its writer or their family ("my son", "we waited")
+_FIRST_PERSON = frozenset("i me my mine myself we us our ours mi mis yo conmigo nosotros".split())
+
+
+def mention_cues(mention_keys: Iterable[str], mention_text: str) -> list[str]:
+    """Cues of the mention, shared by every segment of the reply: whether its writer
+    speaks of themselves (a story of their own visit may be confirmed; a meme, a
+    creator's video or a staff shout-out has none to confirm) and whether it asks."""
+    out: list[str] = []
+    if any(k in _FIRST_PERSON for k in mention_keys):
+        out.append("c:mention_first_person")
+    if "?" in mention_text or "¿" in mention_text:
+        out.append("c:mention_question")
+    return out
+
+
 def cues(
     terms: Sequence[Term],
     entities: Sequence[Entity],
     mention_keys: frozenset[str],
     deterministic: bool,
+    mention: Sequence[str] = (),
 ) -> list[str]:
-    """Cue features of one segment (the whole reply or one sentence)."""
+    """Cue features of one segment (the whole reply or one sentence); ``mention``: the
+    mention's own cues (``mention_cues``)."""
     if not terms:
         return []
     lo, hi = terms[0].start, terms[-1].end
@@ -159,6 +177,7 @@ def cues(
             out.append("c:you_clin_word")
     if deterministic:
         out.append("c:identifier")
+    out.extend(mention)
     return out
 
 
@@ -219,5 +238,6 @@ __all__ = [
     "cues",
     "features",
     "mention_context",
+    "mention_cues",
     "model_terms",
 ]

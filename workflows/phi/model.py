@@ -34,6 +34,8 @@ SUMMARY_CUES = (
     "c:you_clinical",
     "c:clin_word",
     "c:you_clin_word",
+    "c:mention_first_person",
+    "c:mention_question",
 )
 SUMMARY_WORDS = tuple(
     "w:" + p
@@ -177,6 +179,8 @@ class LinearModel:
             self.idf[name] = float(idf)
             self.weight[name] = float(w)
         stage = data.get("stage2")
+        if stage and stage.get("summary") != list(SUMMARY):
+            raise ModelError("PHI model was trained on another summary (run `make phi-train`)")
         self.stage2 = Trees.of(stage) if stage else None
         self.kinds = {
             kind: KindModel(float(k["intercept"]), {n: float(w) for n, w in k["weights"].items()})

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tests.unit.phi.conftest import run
 from workflows.phi import corpus_build, train
-from workflows.phi.features import Entity, block_of, cues, features, model_terms
+from workflows.phi.features import Entity, block_of, cues, features, mention_cues, model_terms
 from workflows.phi.model import (
     MODEL_PATH,
     MODEL_SHA_PATH,
@@ -382,6 +382,15 @@ def test_committed_model_has_its_second_stage() -> None:
     assert LinearModel(data).stage2 is None
 
 
+def test_a_second_stage_trained_on_another_summary_is_refused() -> None:
+    """The trees index the summary by position: read with another summary, they would
+    weigh the wrong values without a word of warning."""
+    data = json.loads(MODEL_PATH.read_bytes())
+    data["stage2"]["summary"] = list(SUMMARY)[:-1]
+    with pytest.raises(ModelError, match="another summary"):
+        LinearModel(data)
+
+
 def _decided(
     unsafe: list[tuple[float, float]], safe: list[tuple[float, float]]
 ) -> tuple[list[train.Decision], list[float], list[train.Row]]:
@@ -437,3 +446,28 @@ def test_a_sentence_at_the_sentence_block_blocks_whatever_the_second_stage_says(
     assert result.verdict == "block"
     assert all(f.start >= leak.index("We hope") for f in result.findings), result.findings
     assert run(screen, benign, "Lee Park").verdict == "pass"
+
+
+@pytest.mark.parametrize(
+    ("mention", "expected"),
+    [
+        ("My son waited four hours in your ER.", ["c:mention_first_person"]),
+        ("¿Mi hija puede ir sola a la cita?", ["c:mention_first_person", "c:mention_question"]),
+        ("POV: night shift ER tech at 4am #nightshift", []),
+        ("do y'all have to pay to park at the ER at night", []),
+        ("Is the blood drive still on this Saturday?", ["c:mention_question"]),
+        ("we waited all night", ["c:mention_first_person"]),
+    ],
+)
+def test_mention_cues_say_whether_the_writer_speaks_of_themselves_and_asks(
+    mention: str, expected: list[str]
+) -> None:
+    assert mention_cues((t.key for t in tokenize(mention)), mention) == expected
+
+
+def test_every_segment_of_a_reply_carries_the_mention_s_cues() -> None:
+    terms = model_terms(tokenize("see you soon"), [])
+    assert cues(terms, [], frozenset(), False, ["c:mention_question"])[-1:] == [
+        "c:mention_question"
+    ]
+    assert cues([], [], frozenset(), False, ["c:mention_question"]) == []
