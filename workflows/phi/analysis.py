@@ -157,8 +157,9 @@ class Analyser:
         tokens = tokenize(text)
         terms = model_terms(tokens, entities, self.vocab.clinical_word)
         spanish = looks_spanish([t.key for t in tokens])
-        mention_tokens = frozenset(_DIGITS.sub("0", t.key) for t in tokenize(mention_text))
-        mention_keys = frozenset(t.key for t in tokenize(mention_text)) | frozenset(
+        mention_token_keys = [t.key for t in tokenize(mention_text)]
+        mention_tokens = frozenset(_DIGITS.sub("0", k) for k in mention_token_keys)
+        mention_keys = frozenset(mention_token_keys) | frozenset(
             fold(w) for w in mention_text.split()
         )
         return Analysis(
@@ -170,7 +171,7 @@ class Analyser:
             mention_keys=mention_keys,
             mention_words=tuple(sorted(mention_tokens)),
             spanish=spanish,
-            mention_cues=tuple(mention_cues((t.key for t in tokenize(mention_text)), mention_text)),
+            mention_cues=tuple(mention_cues(mention_token_keys, mention_text)),
         )
 
 
