@@ -52,26 +52,41 @@ def mark_posted(deps: Deps, actor: Actor, ref: str | int, number: int | None = N
                 msg.status = "done"
                 msg.done_at = now
                 msg.last_error = "superseded: posted by hand"
-        _audit(
-            uow,
-            deps,
-            actor,
-            "reply.marked_posted",
-            mention,
-            revision=revision,
-            moved=moved,
-            published_hash=revision.text_sha256,
-        )
-        _outbox(
-            uow,
-            deps,
-            Topic.RELEASED,
-            mention.id,
-            revision_id=revision.id,
-            payload={"number": revision.number, "manual": True},
-        )
-        _outbox(uow, deps, Topic.AUDIT_CHECKPOINT, mention.id)
-        return _committed(deps, uow, mention)
+        return _announce_release(uow, deps, actor, mention, revision, moved, manual=True)
+
+
+def _announce_release(
+    uow: UnitOfWork,
+    deps: Deps,
+    actor: Actor,
+    mention: Mention,
+    revision: Revision,
+    moved: tuple[sm.State, sm.State],
+    *,
+    manual: bool,
+) -> MentionView:
+    """Audit the approved text as posted (by hand or by the publisher), tell the chat
+    surfaces, checkpoint the audit chain, and commit."""
+    _audit(
+        uow,
+        deps,
+        actor,
+        "reply.marked_posted" if manual else "reply.published",
+        mention,
+        revision=revision,
+        moved=moved,
+        published_hash=revision.text_sha256,
+    )
+    _outbox(
+        uow,
+        deps,
+        Topic.RELEASED,
+        mention.id,
+        revision_id=revision.id,
+        payload={"number": revision.number, "manual": manual},
+    )
+    _outbox(uow, deps, Topic.AUDIT_CHECKPOINT, mention.id)
+    return _committed(deps, uow, mention)
 
 
 def _published(uow: UnitOfWork, revision_id: int) -> tuple[Revision, Mention]:
@@ -97,26 +112,7 @@ def record_published(
         reply.published_at = deps.clock()
         reply.published_external_id = external_id
         reply.posted_by = actor.key
-        _audit(
-            uow,
-            deps,
-            actor,
-            "reply.published",
-            mention,
-            revision=revision,
-            moved=moved,
-            published_hash=text_sha256,
-        )
-        _outbox(
-            uow,
-            deps,
-            Topic.RELEASED,
-            mention.id,
-            revision_id=revision.id,
-            payload={"number": revision.number, "manual": False},
-        )
-        _outbox(uow, deps, Topic.AUDIT_CHECKPOINT, mention.id)
-        return _committed(deps, uow, mention)
+        return _announce_release(uow, deps, actor, mention, revision, moved, manual=False)
 
 
 def record_publish_failure(deps: Deps, revision_id: int, code: str) -> MentionView:
