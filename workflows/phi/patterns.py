@@ -260,7 +260,9 @@ PHONE_PATIENT_BEFORE = re.compile(
     r"n[uú]mero)\b"
     r"|\b(?:number|phone)\s+(?:on|in)\s+(?:your\s+)?(?:file|chart|record|account)\b"
     r"|\b(?:we have on file|on file|you gave us|you provided|you listed|you left)\b"
-    r"|\b(?:le|te)\s+(?:llamamos|llam[oó]|marcamos|escribimos)\s+(?:al|a)\b",
+    r"|\b(?:le|te|les)\s+(?:llamamos|llam[oó]|marcamos|escribimos|mandamos|enviamos|dejamos|"
+    r"texteamos)(?:\s+(?:un|una|el|dos)?\s*(?:sms|mensajes?|mensajito|texto|whatsapp|recado|"
+    r"recordatorio|correo))?\s+(?:al|a)\b",
     _F,
 )
 

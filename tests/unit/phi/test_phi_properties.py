@@ -86,6 +86,8 @@ PATIENT_PHONE = [
     "The nurse left a voicemail at {phone}.",
     "We tried the number on your file, {phone}, without luck.",
     "Le llamamos al {phone} el martes.",
+    "Le mandamos un SMS al {phone} el lunes.",
+    "Te dejamos un recado al {phone}.",
 ]
 PATIENT_EMAIL = [
     "We emailed your records to {email} on Friday.",
