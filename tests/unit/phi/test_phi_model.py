@@ -471,3 +471,22 @@ def test_every_segment_of_a_reply_carries_the_mention_s_cues() -> None:
         "c:mention_question"
     ]
     assert cues([], [], frozenset(), False, ["c:mention_question"]) == []
+
+
+def test_near_duplicates_are_the_same_whatever_the_block_size() -> None:
+    """The corpus is compared with itself a block of rows at a time; a pair split across
+    blocks, a copy of a copy and an exact repeat are judged as in one block."""
+    replies = [
+        "Thank you for sharing this with us; please call our office so we can help.",
+        "Parking on level two is reserved for visitors from Monday.",
+        "Thank you for sharing this with us; please call our office so we can help!",
+        "We're glad your knee surgery went well last Tuesday.",
+        "Parking on level two is reserved for visitors from Monday.",
+        "We are glad your knee surgery went so well last Tuesday.",
+        "Our lab opens at seven every weekday.",
+    ]
+    reference = ["Our lab opens at seven every weekday!", "Something else entirely."]
+    whole = corpus_build.near_duplicates(replies, reference, block=len(replies))
+    assert whole == [False, False, True, False, True, True, True]
+    for block in (1, 2, 3):
+        assert corpus_build.near_duplicates(replies, reference, block=block) == whole
