@@ -1,14 +1,16 @@
 """Side by side, in one run: the PHI screen, the landed rule screen, and vanilla Presidio.
 
-    .venv/bin/python bench/phi_compare.py [--landed COMMIT] [--show-misses]
+    .venv/bin/python bench/phi_compare.py [--landed COMMIT] [--show-misses] [--only NAME]
+                                          [--model ARTEFACT]
 
 Evaluation sets (none of them is in the training corpus): the development set
 (``../shared/phi-devset.jsonl``), every blind holdout still in ``bench/data/holdouts/``
-(each ``*.jsonl`` there, none when the folder holds only its README; holdouts A–L have moved
-into the corpus) and the real-world check
+(each ``*.jsonl`` there, none when the folder holds only its README; older holdouts have
+moved into the corpus) and the real-world check
 set ``bench/data/phi-realworld.jsonl``.
 
-- *this screen*: ``build_screen()`` in this process;
+- *this screen*: ``build_screen()`` in this process, with the committed artefact or
+  ``--model``'s (a second scoring with another model, without touching the working tree);
 - *landed rules*: the rule-based screen as it stood at ``--landed`` (default: the last
   commit before the classifier), extracted with ``git archive`` into a temporary
   directory and run as ``python app.py phi-check --jsonl`` there;
@@ -22,6 +24,7 @@ for this screen, recall per labelled kind. Reply text is never printed.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import os
@@ -106,12 +109,22 @@ def main() -> int:
     ap.add_argument("--landed", default=LANDED)
     ap.add_argument("--show-misses", action="store_true", help="ids (never text) of misses")
     ap.add_argument("--only", default="", help="substring of the set names to run")
+    ap.add_argument(
+        "--model",
+        default="",
+        help="another artefact (its .sha256 beside it) for a second scoring, e.g. an older "
+        "commit's: git show REV:workflows/phi/model/phi-model.json > DIR/phi-model.json",
+    )
     args = ap.parse_args()
     logging.disable(logging.WARNING)
     os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
+    from workflows.phi.model import MODEL_PATH, LinearModel
     from workflows.phi.screen import build_screen
 
-    screen = build_screen()
+    artefact = Path(args.model) if args.model else MODEL_PATH
+    model = LinearModel.load(artefact, artefact.with_name(artefact.name + ".sha256"))
+    print(f"model: {artefact} (sha256 {hashlib.sha256(artefact.read_bytes()).hexdigest()[:12]})")
+    screen = build_screen(model=model)
     vanilla = vanilla_engine()
     with tempfile.TemporaryDirectory() as tmp:
         for name, path in eval_sets():
