@@ -9,7 +9,10 @@ loopback: tokens are not checked). The bench sends the burst (signed webhook req
 10 mentions, 10 at a time, each to a random replica) while 20 simulated users take 50
 mentions (``--releases``) through the release path: 10 Slack users (5 marketing, 5 risk;
 ``/reply M-n <text>``, then both sign-off buttons) and 10 Teams users (5 and 5;
-``draft M-n <text>`` in their personal chat with the bot, then both card buttons).
+``draft M-n <text>`` in their personal chat with the bot, then both card buttons), and
+four readers (``--lookers``) ask for a listed mention's status (``/reply status M-n``)
+and open its full text, every quarter second while the burst lasts, so that a run has
+hundreds of Slack acknowledgements rather than 75 and its p99 is not just its slowest.
 Each Slack command and click is sent at the same moment, by the same client, to a bare
 slack-bolt ``AsyncApp`` that only acknowledges (its own process, under the same burst):
 the floor the Slack acknowledgements are compared with (there is no such floor for
@@ -29,7 +32,7 @@ Per run it reports:
   no dead outbox row.
 
     .venv/bin/python bench/load_bench.py [--mentions 5000] [--runs 3] [--replicas 3]
-        [--drain 900] [--timeline]
+        [--drain 900] [--timeline] [--lookers 4]
 
 After the burst it waits until no outbox row is pending, for at most ``--drain``
 seconds, and reports how long that took (Slack's pace bounds it: each release posts six
@@ -46,6 +49,7 @@ import asyncio
 import json
 import os
 import platform
+import random
 import re
 import statistics
 import sys
@@ -77,6 +81,10 @@ from sandbox.driver import Driver, TeamsSide
 
 # the issue's bound: every mention of a burst visible in the channel within two minutes
 LISTED_WITHIN = 120.0
+# readers who, while the burst lasts, ask for a listed mention's status and open its
+# full text, so each run has enough Slack acknowledgements for a steady p99
+LOOKERS = 4
+LOOK_EVERY = 0.25
 TEAMS_TENANT = "tenant-bench"
 TEAMS_TEAM = "19:bench-team@thread.tacv2"
 TEAMS_CHANNEL = "19:bench-reviews@thread.tacv2"
@@ -111,7 +119,13 @@ class Mirrored(Driver):
 
 
 async def one_run(
-    mentions: int, releases: int, replicas: int, tmp: Path, drain: float, timeline: bool = False
+    mentions: int,
+    releases: int,
+    replicas: int,
+    tmp: Path,
+    drain: float,
+    timeline: bool = False,
+    lookers: int = LOOKERS,
 ) -> dict[str, float]:
     import aiohttp
 
@@ -196,6 +210,22 @@ async def one_run(
                 seen_at.setdefault(n, now)
             await asyncio.sleep(0.5)
 
+    burst_over = asyncio.Event()
+
+    async def look(d: Driver, user: str, seed_: int) -> None:
+        # a reader during the burst: the status of a listed mention, then its full text
+        pick = random.Random(seed_)
+        while not burst_over.is_set():
+            if acked_at:
+                mid = pick.choice(list(acked_at))
+                await d.command(user, f"status M-{mid}")
+                await d.click(user, "mention_full_text", f"M-{mid}")
+            await asyncio.sleep(LOOK_EVERY)
+
+    async def burst_then_stop(d: Driver) -> None:
+        await burst(d)
+        burst_over.set()
+
     stop = asyncio.Event()
     watcher = asyncio.create_task(watch(stop))
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as session:
@@ -207,7 +237,11 @@ async def one_run(
             raise SystemExit("the Teams install was not accepted")
         workers = 2 * workers_per_platform
         work = [list(range(1 + w, 1 + releases, workers)) for w in range(workers)]
-        await asyncio.gather(burst(d), *(person(d, w, ids) for w, ids in enumerate(work)))
+        await asyncio.gather(
+            burst_then_stop(d),
+            *(person(d, w, ids) for w, ids in enumerate(work)),
+            *(look(d, users[i % len(users)], i) for i in range(lookers)),
+        )
     pending = "SELECT count(*) FROM outbox WHERE status = 'pending'"
     burst_done = time.monotonic()
     await wait_for(container, pending, 0, within=drain)
@@ -255,6 +289,7 @@ async def one_run(
     return {
         "mentions acknowledged": len(acked_at),
         "ingest mentions/s": len(acked_at) / ingest[0] if ingest[0] else 0.0,
+        **{f"{k} acks": float(len(v)) for k, v in d.acks.items()},
         **{f"{k} ack p50 ms": pct(v, 0.5) for k, v in d.acks.items()},
         **{f"{k} ack p99 ms": pct(v, 0.99) for k, v in d.acks.items()},
         "all ack p99 ms": pct(every, 0.99),
@@ -303,12 +338,18 @@ def channel_timeline(posts: list[Any], start: float, step: float = 10.0) -> str:
 
 
 async def main(
-    mentions: int, releases: int, runs: int, replicas: int, drain: float, timeline: bool = False
+    mentions: int,
+    releases: int,
+    runs: int,
+    replicas: int,
+    drain: float,
+    timeline: bool = False,
+    lookers: int = LOOKERS,
 ) -> int:
     results = []
     for i in range(runs):
         tmp = Path(tempfile.mkdtemp(prefix="loadbench-"))
-        figures = await one_run(mentions, releases, replicas, tmp, drain, timeline)
+        figures = await one_run(mentions, releases, replicas, tmp, drain, timeline, lookers)
         results.append(figures)
         print(f"run {i + 1}: " + ", ".join(f"{k} {v:.1f}" for k, v in figures.items()))
     print(
@@ -346,9 +387,23 @@ if __name__ == "__main__":
     parser.add_argument(
         "--timeline", action="store_true", help="print each run's channel posts per 10 s"
     )
+    parser.add_argument(
+        "--lookers",
+        type=int,
+        default=LOOKERS,
+        help="Slack users reading mentions' status and full text while the burst lasts",
+    )
     args = parser.parse_args()
     raise SystemExit(
         asyncio.run(
-            main(args.mentions, args.releases, args.runs, args.replicas, args.drain, args.timeline)
+            main(
+                args.mentions,
+                args.releases,
+                args.runs,
+                args.replicas,
+                args.drain,
+                args.timeline,
+                args.lookers,
+            )
         )
     )

@@ -48,6 +48,7 @@ def test_load_three_replicas_nothing_lost() -> None:
     assert "nothing lost, nothing twice: yes" in out
     assert "mentions not in channel                      0.0" in out
     assert "command p99 ratio to bare app" in out  # the floor is measured in the same run
+    assert re.search(r"^command acks\s+\d", out, re.MULTILINE)
     # half the people work through Teams: their drafts and clicks are measured, and the
     # burst is listed in the Teams channel too
     assert re.search(r"^mentions not in Teams channel\s+0\.0$", out, re.MULTILINE)
