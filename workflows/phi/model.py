@@ -1,11 +1,11 @@
 """The trained disclosure classifier, read from a plain JSON artefact.
 
 ``model/phi-model.json`` holds, per feature, its inverse document frequency and its
-weight in a logistic regression, the intercept, the default threshold chosen by
-cross-validation, and one small linear model per kind of finding (used to name the
-most likely kind). Nothing is unpickled; scoring is a dot product in plain Python.
-``make phi-train`` writes the file (``workflows/phi/train.py``) and records its
-SHA-256 next to it.
+weight in a logistic regression (three parallel arrays: names, idf, weights), the
+intercept, the default threshold chosen by cross-validation, the second stage's trees,
+and one small linear model per kind of finding (used to name the most likely kind).
+Nothing is unpickled; scoring is a dot product in plain Python. ``make phi-train``
+writes the file (``workflows/phi/train.py``) and records its SHA-256 next to it.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from workflows.phi.features import Feature, block_of
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 MODEL_PATH = MODEL_DIR / "phi-model.json"
 MODEL_SHA_PATH = MODEL_DIR / "phi-model.json.sha256"
-FORMAT = "countersign-phi-linear/1"
+FORMAT = "countersign-phi-linear/2"
 # what the second stage reads of a reply, besides the linear scores
 SUMMARY_CUES = (
     "c:reviewer",
@@ -173,11 +173,9 @@ class LinearModel:
         # a sentence at or above this blocks whatever the second stage says
         self.sentence_block = float(data.get("sentence_block", NEVER))
         self.intercept = float(data["intercept"])
-        self.idf: dict[str, float] = {}
-        self.weight: dict[str, float] = {}
-        for name, (idf, w) in data["features"].items():
-            self.idf[name] = float(idf)
-            self.weight[name] = float(w)
+        names, idf, weight = data["feature_names"], data["feature_idf"], data["feature_weight"]
+        self.idf: dict[str, float] = dict(zip(names, map(float, idf), strict=True))
+        self.weight: dict[str, float] = dict(zip(names, map(float, weight), strict=True))
         stage = data.get("stage2")
         if stage and stage.get("summary") != list(SUMMARY):
             raise ModelError("PHI model was trained on another summary (run `make phi-train`)")

@@ -151,7 +151,11 @@ def _fit_linear(docs: Sequence[list[Feature]], labels: Sequence[int], seed: int)
         "format": FORMAT,
         "threshold": 0.5,
         "intercept": _sig(float(clf.intercept_[0])),
-        "features": {name: [idf[name], _sig(float(coef[i]))] for i, name in enumerate(names)},
+        # three parallel arrays, in the order of the sorted names: a few times quicker to
+        # read at start-up than one small [idf, weight] list per feature
+        "feature_names": names,
+        "feature_idf": [idf[name] for name in names],
+        "feature_weight": [_sig(float(coef[i])) for i in range(len(names))],
     }
 
 
