@@ -55,6 +55,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -118,16 +119,21 @@ class Mirrored(Driver):
         return status
 
 
-async def one_run(
-    mentions: int,
-    releases: int,
-    replicas: int,
-    tmp: Path,
-    drain: float,
-    timeline: bool = False,
-    lookers: int = LOOKERS,
-    look_every: float = LOOK_EVERY,
-) -> dict[str, float]:
+@dataclass(frozen=True)
+class Plan:
+    """What to run (the command line's options, by the same names)."""
+
+    mentions: int = 5000
+    releases: int = 50  # replies taken to release
+    runs: int = 3
+    replicas: int = 3
+    drain: float = 900.0  # at most this many seconds to drain
+    timeline: bool = False
+    lookers: int = LOOKERS
+    look_every: float = LOOK_EVERY
+
+
+async def one_run(plan: Plan, tmp: Path) -> dict[str, float]:
     import aiohttp
 
     from sandbox.bot_connector import FakeConnector
@@ -155,16 +161,17 @@ async def one_run(
     }
     container = seed(env, users, tuple(teams_users))
     cluster = Cluster(env, tmp)
-    await cluster.start(replicas)
+    await cluster.start(plan.replicas)
     bare = AckServer("bare", tmp / "bare-unused.db", "", emu.base_url, None)
     bare_url = f"http://127.0.0.1:{int(await bare.start())}"
     acked_at: dict[int, float] = {}
     seen_at: dict[int, float] = {}
     released: set[int] = set()
     ingest = [0.0]
+    burst_over = asyncio.Event()  # the readers stop with the burst
 
     async def burst(d: Driver) -> None:
-        batches = [list(range(i, min(i + 10, mentions))) for i in range(0, mentions, 10)]
+        batches = [list(range(i, min(i + 10, plan.mentions))) for i in range(0, plan.mentions, 10)]
 
         async def sender() -> None:
             while batches:
@@ -190,6 +197,7 @@ async def one_run(
         t0 = time.monotonic()
         await asyncio.gather(*(sender() for _ in range(10)))
         ingest[0] = time.monotonic() - t0
+        burst_over.set()
 
     workers_per_platform = len(users) // 2  # each drafts; the others of its platform sign
 
@@ -211,8 +219,6 @@ async def one_run(
                 seen_at.setdefault(n, now)
             await asyncio.sleep(0.5)
 
-    burst_over = asyncio.Event()
-
     async def look(d: Driver, user: str, seed_: int) -> None:
         # a reader during the burst: the status of a listed mention, then its full text
         pick = random.Random(seed_)
@@ -221,11 +227,7 @@ async def one_run(
                 mid = pick.choice(list(acked_at))
                 await d.command(user, f"status M-{mid}")
                 await d.click(user, "mention_full_text", f"M-{mid}")
-            await asyncio.sleep(look_every)
-
-    async def burst_then_stop(d: Driver) -> None:
-        await burst(d)
-        burst_over.set()
+            await asyncio.sleep(plan.look_every)
 
     stop = asyncio.Event()
     watcher = asyncio.create_task(watch(stop))
@@ -237,15 +239,15 @@ async def one_run(
         if await d.teams_install(teams_users[0]) != 200:
             raise SystemExit("the Teams install was not accepted")
         workers = 2 * workers_per_platform
-        work = [list(range(1 + w, 1 + releases, workers)) for w in range(workers)]
+        work = [list(range(1 + w, 1 + plan.releases, workers)) for w in range(workers)]
         await asyncio.gather(
-            burst_then_stop(d),
+            burst(d),
             *(person(d, w, ids) for w, ids in enumerate(work)),
-            *(look(d, users[i % len(users)], i) for i in range(lookers)),
+            *(look(d, users[i % len(users)], i) for i in range(plan.lookers)),
         )
     pending = "SELECT count(*) FROM outbox WHERE status = 'pending'"
     burst_done = time.monotonic()
-    await wait_for(container, pending, 0, within=drain)
+    await wait_for(container, pending, 0, within=plan.drain)
     drained_in = time.monotonic() - burst_done
     waiting = "SELECT count(*) FROM outbox WHERE status = 'pending' AND topic = '{}'"
     left_publish = await asyncio.to_thread(scalar, container, waiting.format("publish"))
@@ -274,7 +276,7 @@ async def one_run(
     await connector.stop()
     posts = [c for c in emu.calls_to("chat.postMessage") if c.params.get("channel") == CHANNEL]
     limited = sum(1 for c in posts if c.status == 429 or c.response.get("error") == "ratelimited")
-    if timeline:
+    if plan.timeline:
         print(channel_timeline(posts, min(acked_at.values(), default=0.0)), flush=True)
     accepted = sorted(c.at for c in posts if c.ok)
     busiest = max((sum(1 for t in accepted if a <= t < a + 1.0) for a in accepted), default=0)
@@ -305,7 +307,7 @@ async def one_run(
         "mentions not in channel": len(unlisted),
         # mentions the 20 people drafted and released (ids 1..releases) get their own
         # thread when someone acts on them; the others only ever appear in a listing
-        "of them acted on": sum(1 for n in unlisted if n <= releases),
+        "of them acted on": sum(1 for n in unlisted if n <= plan.releases),
         "mentions not in Teams channel": len(set(acked_at) - teams_listed),
         "channel posts in busiest second": busiest,
         "Slack 429s": limited,
@@ -338,27 +340,17 @@ def channel_timeline(posts: list[Any], start: float, step: float = 10.0) -> str:
     return "\n".join(lines)
 
 
-async def main(
-    mentions: int,
-    releases: int,
-    runs: int,
-    replicas: int,
-    drain: float,
-    timeline: bool = False,
-    lookers: int = LOOKERS,
-    look_every: float = LOOK_EVERY,
-) -> int:
+async def main(plan: Plan) -> int:
     results = []
-    for i in range(runs):
+    for i in range(plan.runs):
         tmp = Path(tempfile.mkdtemp(prefix="loadbench-"))
-        figures = await one_run(
-            mentions, releases, replicas, tmp, drain, timeline, lookers, look_every
-        )
+        figures = await one_run(plan, tmp)
         results.append(figures)
         print(f"run {i + 1}: " + ", ".join(f"{k} {v:.1f}" for k, v in figures.items()))
     print(
         f"machine: {platform.platform()} · Python {platform.python_version()} · "
-        f"{os.cpu_count()} CPUs · {replicas} replicas, {mentions} mentions, {runs} runs"
+        f"{os.cpu_count()} CPUs · {plan.replicas} replicas, {plan.mentions} mentions, "
+        f"{plan.runs} runs"
     )
     print(f"{'figure (median of runs)':<36}{'value':>12}")
     for k in results[0]:
@@ -380,13 +372,15 @@ async def main(
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--mentions", type=int, default=5000)
-    parser.add_argument("--releases", type=int, default=50, help="replies taken to release")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--replicas", type=int, default=3)
+    parser.add_argument("--mentions", type=int, default=Plan.mentions)
+    parser.add_argument(
+        "--releases", type=int, default=Plan.releases, help="replies taken to release"
+    )
+    parser.add_argument("--runs", type=int, default=Plan.runs)
+    parser.add_argument("--replicas", type=int, default=Plan.replicas)
     # 50 releases post about 350 thread messages at Slack's one a second per channel
     parser.add_argument(
-        "--drain", type=float, default=900.0, help="at most this many seconds to drain"
+        "--drain", type=float, default=Plan.drain, help="at most this many seconds to drain"
     )
     parser.add_argument(
         "--timeline", action="store_true", help="print each run's channel posts per 10 s"
@@ -394,24 +388,10 @@ if __name__ == "__main__":
     parser.add_argument(
         "--lookers",
         type=int,
-        default=LOOKERS,
+        default=Plan.lookers,
         help="Slack users reading mentions' status and full text while the burst lasts",
     )
     parser.add_argument(
-        "--look-every", type=float, default=LOOK_EVERY, help="seconds between a reader's looks"
+        "--look-every", type=float, default=Plan.look_every, help="seconds between a reader's looks"
     )
-    args = parser.parse_args()
-    raise SystemExit(
-        asyncio.run(
-            main(
-                args.mentions,
-                args.releases,
-                args.runs,
-                args.replicas,
-                args.drain,
-                args.timeline,
-                args.lookers,
-                args.look_every,
-            )
-        )
-    )
+    raise SystemExit(asyncio.run(main(Plan(**vars(parser.parse_args())))))
