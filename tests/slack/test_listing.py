@@ -22,6 +22,8 @@ from tests.support.fakes import FakeScreen, FixedSentiment
 from tests.support.relay import deliver
 from workflows.services import chat, listing
 from workflows.shared_state import listing_asker
+from workflows.topics import LEASE_SECONDS
+from workflows.types import aware
 
 
 @pytest.fixture
@@ -272,6 +274,41 @@ def test_one_row_lists_a_burst_and_takes_the_lock_once_per_listing(
     assert container.relay.deliver_due() == 0
     assert locks[0] <= len(posts) + 2
     assert len([m for m in emu.messages(CH) if "arrived together" in m.text]) == 10
+
+
+def test_the_lister_keeps_listing_past_a_minute_and_keeps_its_row_leased(
+    container: Any, emu: SlackEmulator, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A burst that takes longer than a minute to list (here 400 mentions, five to a
+    listing, one post a second): the row that began listing lists all of it, renewing
+    its outbox row's lease every half minute so no other relay takes it meanwhile,
+    instead of stopping at a budget and leaving the rest to a hand-over. (A Teams
+    surface that posts nothing keeps the rows open, as a slower platform would.)"""
+    from bot.slack import blocks
+
+    monkeypatch.setattr(blocks, "BURST_CAP", 5)
+    paced_poster(container, emu, clock)
+    container.relay.register("chat", lambda _item: None, adapter="teams")
+    ingest(container, 3)
+    deliver(container)  # three own messages: the burst begins with the next
+    ids = ingest(container, 400, start=10)
+    renewals: list[tuple[float, float]] = []
+    real_renew = listing.renew_lease
+
+    def renew(deps: Any, outbox_id: int) -> None:
+        real_renew(deps, outbox_id)
+        row = next(r for r in outbox_rows(container) if r.id == outbox_id)
+        renewals.append((clock.now.timestamp(), aware(row.next_attempt_at).timestamp()))
+
+    monkeypatch.setattr(listing, "renew_lease", renew)
+    start = clock.now.timestamp()
+    container.relay.batch = 1
+    assert container.relay.deliver_due() == 1  # one row of the burst
+    assert clock.now.timestamp() - start >= 80  # eighty listings, one a second
+    assert sorted(_shown(emu)[1]) == ids
+    assert len(renewals) >= 2
+    for at, leased_until in renewals:
+        assert leased_until - at == pytest.approx(LEASE_SECONDS)
 
 
 def test_a_row_is_closed_only_when_every_chat_platform_has_its_mention(

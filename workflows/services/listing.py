@@ -46,6 +46,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from enum import Enum
 from typing import Any
 
@@ -61,16 +62,18 @@ from workflows.shared_state import (
     Slot,
     listing_asker,
 )
-from workflows.topics import Topic
+from workflows.topics import LEASE_SECONDS, Topic
 from workflows.views import ThreadRef
 
 LISTING_CAP = 100  # mentions per listing message (a Slack static_select holds 100 options)
 # How long a claimed listing is left to the replica that claimed it (sleep until its slot,
 # one post with a 15 s timeout, one commit) before another re-claims it.
 LISTING_LEASE = 30.0
-# How long one outbox row keeps listing a burst (``keep_listing``): well inside the relay's
-# lease of the row, so no other relay takes the row meanwhile.
-LISTER_BUDGET = 60.0
+# How long one outbox row keeps listing a burst while mentions wait (``keep_listing``);
+# it renews its row's lease every ``LEASE_RENEWAL`` seconds meanwhile, so no other relay
+# takes the row. A bound, not a pause: a 5,000 burst takes about a minute at one a second.
+LISTER_BUDGET = 600.0
+LEASE_RENEWAL = 30.0
 LISTER_FAILURES = 3  # failed posts in a row after which the lister gives up (and retries)
 # seconds before a row that found the burst lock taken asks again (plus up to as much)
 BUSY_AFTER = 1.0
@@ -206,21 +209,27 @@ def keep_listing(
     clock: Callable[[], float],
     sleep: Callable[[float], None],
     lane: str | None = None,
+    outbox_id: int | None = None,
 ) -> int:
     """The burst's one lister: called by the adapter right after it posted a listing, it
     keeps taking the channel's next slot and posting (``post``: draw, post and
     ``confirm`` one listing) while mentions wait, for up to ``LISTER_BUDGET`` seconds of
-    ``clock`` (epoch seconds, shared by replicas). So one actor a slot takes the burst
-    lock, and the rows of mentions it lists only find them listed (no lock, no query
-    beyond their own thread). Returns how many listings it posted; stops when nothing
-    waits, when the platform asks to back off for longer than ``max_sleep``, after
-    ``LISTER_FAILURES`` failed posts in a row, or when the budget is spent (the next
-    waiting row takes over through ``turn``)."""
+    ``clock`` (epoch seconds, shared by replicas), renewing the lease of its outbox row
+    (``outbox_id``, the row the relay is delivering) every ``LEASE_RENEWAL`` seconds.
+    So one actor a slot takes the burst lock until the burst is listed, and the rows of
+    mentions it lists only find them listed (no lock, no query beyond their own
+    thread). Returns how many listings it posted; stops when nothing waits, when the
+    platform asks to back off for longer than ``max_sleep``, after ``LISTER_FAILURES``
+    failed posts in a row, or when the budget is spent (the next waiting row takes over
+    through ``turn``)."""
     lane = lane or channel
-    start = clock()
+    start = renewed = clock()
     posted = failures = 0
     while clock() - start < policy.lister_budget:
         now = clock()
+        if outbox_id is not None and now - renewed >= LEASE_RENEWAL:
+            renew_lease(deps, outbox_id)
+            renewed = now
         with deps.shared.burst(lane) as state:
             if not _listed_lately(state, now, policy):
                 return posted  # the burst is over: new mentions get their own messages
@@ -247,6 +256,16 @@ def keep_listing(
         failures = 0
         posted += 1
     return posted
+
+
+def renew_lease(deps: Deps, outbox_id: int) -> None:
+    """Keep a pending outbox row leased to the process delivering it for another relay
+    lease from now (a long delivery, such as a lister's, is not taken for a dead one)."""
+    with deps.uow() as uow:
+        row = uow.repo.outbox_row(outbox_id)
+        if row is not None and row.status == "pending":
+            row.next_attempt_at = deps.clock() + timedelta(seconds=LEASE_SECONDS)
+            uow.commit()
 
 
 def confirm(
