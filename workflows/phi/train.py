@@ -4,8 +4,10 @@
 
 Reads every ``corpus/*.jsonl`` (phi-check JSONL lines with ``label`` and ``kinds``), reads each
 reply once through the same :class:`~workflows.phi.analysis.Analyser` the screen uses,
-runs five-fold cross-validation to choose the threshold (the highest one whose pooled
-recall reaches ``TARGET_RECALL``), fits the final model on everything, and writes
+runs five-fold cross-validation by writer (each batch file is held out whole, so every reply
+is scored by a model that saw nothing of its writer's batch, as a blind holdout is) to
+choose the threshold (the highest one whose pooled recall on the blind-written batches
+reaches ``TARGET_RECALL``), fits the final model on everything, and writes
 ``model/phi-model.json`` with its SHA-256. ``--check`` retrains and fails if the result
 differs from the committed artefact. scikit-learn is needed here only, not to serve.
 """
@@ -48,6 +50,9 @@ MIN_DF = 2
 TREES = {"max_iter": 200, "max_depth": 4, "learning_rate": 0.05}
 # summary values the second stage's probability may only rise with
 MONOTONE = ("reply_logit", "sentence_logit")
+# batches written blind (a writer who saw only SPEC §5 and a brief, scored before joining):
+# the text most like what the screen is judged on, so the threshold is chosen on them
+BLIND_WRITTEN = ("learned-holdout-", "earlier-holdout-")
 # candidate sentence blocks (a sentence's linear probability that blocks on its own)
 SENTENCE_BLOCKS = (0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98)
 
@@ -60,6 +65,11 @@ class Row:
     unsafe: bool
     kinds: tuple[str, ...]
     lang: str
+    source: str = ""  # the corpus file (its stem): the writer's batch
+
+    @property
+    def blind_written(self) -> bool:
+        return self.source.startswith(BLIND_WRITTEN)
 
 
 @dataclass(frozen=True)
@@ -82,7 +92,7 @@ def corpus_sha256(corpus: Path = CORPUS_DIR) -> str:
     return h.hexdigest()
 
 
-def row_of(d: dict[str, Any]) -> Row:
+def row_of(d: dict[str, Any], source: str = "") -> Row:
     m = d.get("mention") or {}
     return Row(
         id=str(d["id"]),
@@ -95,13 +105,14 @@ def row_of(d: dict[str, Any]) -> Row:
         unsafe=d["label"] == "unsafe",
         kinds=tuple(k for k in d.get("kinds") or () if k in FINDING_KINDS),
         lang=str(d.get("lang") or "en"),
+        source=source,
     )
 
 
 def load_rows(paths: Sequence[Path]) -> list[Row]:
     rows: list[Row] = []
     for path in paths:
-        rows.extend(row_of(d) for d in read_jsonl(path))
+        rows.extend(row_of(d, path.stem) for d in read_jsonl(path))
     return rows
 
 
@@ -280,16 +291,34 @@ def fit_trees(
     }
 
 
+def folds(rows: Sequence[Row], seed: int) -> list[tuple[list[int], list[int]]]:
+    """Five stratified folds that keep each writer's batch (corpus file) whole; by row
+    when there are too few batches to spread over the folds (a small test corpus)."""
+    from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+
+    labels = [1 if r.unsafe else 0 for r in rows]
+    index = list(range(len(rows)))
+    groups = [r.source for r in rows]
+    if len(set(groups)) >= 4 * FOLDS:
+        split = StratifiedGroupKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
+        return [(list(a), list(b)) for a, b in split.split(index, labels, groups)]
+    by_row = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
+    return [(list(a), list(b)) for a, b in by_row.split(index, labels)]
+
+
+def calibration(rows: Sequence[Row]) -> list[int]:
+    """The rows the thresholds are chosen on: the blind-written batches when the corpus
+    has enough of them (at least 500 unsafe replies), else every row."""
+    blind = [i for i, r in enumerate(rows) if r.blind_written]
+    return blind if sum(rows[i].unsafe for i in blind) >= 500 else list(range(len(rows)))
+
+
 def cross_validate(
     data: Sequence[Featurized], rows: Sequence[Row], seed: int = SEED
 ) -> list[Decision]:
     """Out-of-fold decisions for every row."""
-    from sklearn.model_selection import StratifiedKFold
-
-    labels = [1 if r.unsafe else 0 for r in rows]
     out: list[Decision | None] = [None] * len(rows)
-    skf = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed)
-    for train_idx, test_idx in skf.split(list(range(len(rows))), labels):
+    for train_idx, test_idx in folds(rows, seed):
         model = LinearModel(fit([data[i] for i in train_idx], [rows[i] for i in train_idx], seed))
         for i in test_idx:
             out[i] = decide(model, data[i])
@@ -301,12 +330,9 @@ def stage2_probabilities(
 ) -> list[float]:
     """Out-of-fold probabilities of the second stage, each from trees trained on the
     out-of-fold summaries of the other folds."""
-    from sklearn.model_selection import StratifiedKFold
-
     labels = [1 if r.unsafe else 0 for r in rows]
     out = [0.0] * len(rows)
-    skf = StratifiedKFold(n_splits=FOLDS, shuffle=True, random_state=seed + 1)
-    for train_idx, test_idx in skf.split(list(range(len(rows))), labels):
+    for train_idx, test_idx in folds(rows, seed + 1):
         summaries = [decisions[i].summary for i in train_idx]
         trees = Trees.of(fit_trees(summaries, [labels[i] for i in train_idx], seed))
         for i in test_idx:
@@ -360,6 +386,16 @@ def choose_thresholds(
     return best[1], sentence_t, best[2]
 
 
+def calibrated_thresholds(
+    decisions: Sequence[Decision], probs: Sequence[float], rows: Sequence[Row]
+) -> tuple[float, float, float]:
+    """``choose_thresholds`` at ``TARGET_RECALL`` on the calibration rows."""
+    cal = calibration(rows)
+    return choose_thresholds(
+        [decisions[i] for i in cal], [probs[i] for i in cal], [rows[i] for i in cal], TARGET_RECALL
+    )
+
+
 def cv_report(
     decisions: Sequence[Decision],
     probs: Sequence[float],
@@ -383,17 +419,25 @@ def cv_report(
         }
 
     every = list(range(len(rows)))
-    tradeoff = []
-    for t in (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7):
-        at = [blocks(d, p, t) for d, p in zip(decisions, probs, strict=True)]
-        tradeoff.append(
-            {"threshold": t, **{k: rate(every, at)[k] for k in ("recall", "false_block")}}
-        )
+    blind = [i for i in every if rows[i].blind_written]
+
+    def tradeoff(idx: list[int]) -> list[dict[str, Any]]:
+        out = []
+        for t in (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9):
+            at = [blocks(d, p, t) for d, p in zip(decisions, probs, strict=True)]
+            out.append({"threshold": t, **{k: rate(idx, at)[k] for k in ("recall", "false_block")}})
+        return out
+
     return {
         "threshold": threshold,
         "sentence_block": sentence_block,
-        "tradeoff": tradeoff,
+        "tradeoff": tradeoff(every),
+        "tradeoff_blind_written": tradeoff(blind) if blind else [],
         "all": rate(every),
+        "by_origin": {
+            "blind-written batches": rate(blind),
+            "batches from briefs": rate([i for i in every if not rows[i].blind_written]),
+        },
         "by_lang": {
             lang: rate([i for i in every if rows[i].lang == lang])
             for lang in sorted({r.lang for r in rows})
@@ -417,7 +461,7 @@ def train(corpus: Path = CORPUS_DIR) -> tuple[dict[str, Any], dict[str, Any]]:
     data = featurize(build_analyser(), rows)
     decisions = cross_validate(data, rows)
     probs = stage2_probabilities(decisions, rows)
-    threshold, sentence_t, block = choose_thresholds(decisions, probs, rows, TARGET_RECALL)
+    threshold, sentence_t, block = calibrated_thresholds(decisions, probs, rows)
     report = cv_report(decisions, probs, rows, threshold, block)
     content = fit(data, rows)
     labels = [1 if r.unsafe else 0 for r in rows]
@@ -433,6 +477,8 @@ def train(corpus: Path = CORPUS_DIR) -> tuple[dict[str, Any], dict[str, Any]]:
         "C": C,
         "trees": TREES,
         "target_recall": TARGET_RECALL,
+        "folds": "stratified, each writer's batch whole",
+        "calibrated_on": "blind-written batches" if len(calibration(rows)) < len(rows) else "all",
         "scikit_learn": sklearn.__version__,
         "cross_validation": report,
     }
@@ -451,13 +497,18 @@ def print_report(report: dict[str, Any], rows_count: int) -> None:
         return f"  {label:22} recall {rec:>16}   false blocks {fb:>16}"
 
     print(line("all", report["all"]))
-    print(
-        "  threshold -> recall / false blocks: "
-        + ", ".join(
-            f"{p['threshold']}: {p['recall']:.3f}/{p['false_block']:.3f}"
-            for p in report["tradeoff"]
-        )
-    )
+    for origin, r in report.get("by_origin", {}).items():
+        if r["unsafe"]:
+            print(line(origin, r))
+    for label, key in (("all", "tradeoff"), ("blind-written", "tradeoff_blind_written")):
+        if report.get(key):
+            print(
+                f"  threshold -> recall / false blocks ({label}): "
+                + ", ".join(
+                    f"{p['threshold']}: {p['recall']:.3f}/{p['false_block']:.3f}"
+                    for p in report[key]
+                )
+            )
     for lang, r in report["by_lang"].items():
         print(line(f"language {lang}", r))
     for kind, r in report["by_kind"].items():
@@ -484,7 +535,7 @@ def main(argv: list[str] | None = None) -> int:
         rows = load_rows(corpus_files(args.corpus))
         decisions = cross_validate(featurize(build_analyser(), rows), rows)
         probs = stage2_probabilities(decisions, rows)
-        t, _st, block = choose_thresholds(decisions, probs, rows, TARGET_RECALL)
+        t, _st, block = calibrated_thresholds(decisions, probs, rows)
         print_report(cv_report(decisions, probs, rows, t, block), len(rows))
         return 0
     content, report = train(args.corpus)

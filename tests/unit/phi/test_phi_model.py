@@ -492,3 +492,57 @@ def test_near_duplicates_are_the_same_whatever_the_block_size() -> None:
     assert whole == [False, False, True, False, True, True, True]
     for block in (1, 2, 3):
         assert corpus_build.near_duplicates(replies, reference, block=block) == whole
+
+
+def _rows_from(sources: dict[str, tuple[int, int]]) -> list[train.Row]:
+    """Rows of batches: source -> (unsafe, safe) counts."""
+    from workflows.phi.types import MentionContext
+
+    rows = []
+    for source, (unsafe, safe) in sources.items():
+        for k in range(unsafe + safe):
+            rows.append(
+                train.Row(f"{source}-{k}", "", MentionContext("", ""), k < unsafe, (), "en", source)
+            )
+    return rows
+
+
+def test_cross_validation_holds_out_each_writers_batch_whole() -> None:
+    """Every reply is scored by a model that saw nothing of its writer's batch, as a
+    blind holdout is; each row is tested exactly once."""
+    rows = _rows_from({f"batch-{b}": (6 + b % 3, 5 + b % 4) for b in range(30)})
+    tested: list[int] = []
+    for train_idx, test_idx in train.folds(rows, train.SEED):
+        assert {rows[i].source for i in train_idx}.isdisjoint({rows[i].source for i in test_idx})
+        tested.extend(test_idx)
+    assert sorted(tested) == list(range(len(rows)))
+
+
+def test_a_corpus_of_few_batches_is_split_by_row() -> None:
+    rows = _rows_from({"one": (20, 20), "two": (20, 20)})
+    for train_idx, test_idx in train.folds(rows, train.SEED):
+        assert {rows[i].source for i in test_idx} == {"one", "two"}
+        assert len(train_idx) + len(test_idx) == len(rows)
+
+
+def test_thresholds_are_chosen_on_blind_written_batches_when_there_are_enough() -> None:
+    """The blind-written batches' disclosures score high and their safe replies low;
+    the briefs' hard cases sit in the middle. Calibrated on the blind batches, the
+    threshold is high; on a corpus with too few blind rows, every row counts."""
+    brief = _rows_from({"minimal-pairs": (400, 400)})
+    blind = _rows_from({"learned-holdout-x": (600, 600)})
+    rows = brief + blind
+    decisions, probs = [], []
+    for r in rows:
+        p = (0.9 if r.unsafe else 0.1) if r.blind_written else (0.4 if r.unsafe else 0.3)
+        decisions.append(train.Decision(p, 0.0, False, ()))
+        probs.append(p)
+    assert train.calibration(rows) == list(range(len(brief), len(rows)))
+    t, _st, _block = train.calibrated_thresholds(decisions, probs, rows)
+    assert t >= 0.85
+    few = brief + blind[:400] + blind[600:]  # 400 blind unsafe: too few to calibrate on
+    assert train.calibration(few) == list(range(len(few)))
+    t, _st, _block = train.calibrated_thresholds(
+        [decisions[rows.index(r)] for r in few], [probs[rows.index(r)] for r in few], few
+    )
+    assert t <= 0.4
