@@ -393,6 +393,25 @@ def test_a_second_stage_trained_on_another_summary_is_refused() -> None:
         LinearModel(data)
 
 
+def test_the_loaded_columns_hold_the_artefact_s_numbers_by_name() -> None:
+    """The idf and weight columns are packed arrays behind one name index: each name
+    reads back its own numbers, an unknown name is not in them, and an artefact whose
+    three feature arrays differ in length is refused."""
+    data = json.loads(MODEL_PATH.read_bytes())
+    model = LinearModel(data)
+    names = data["feature_names"]
+    assert len(model.idf) == len(model.weight) == len(names)
+    for i in (0, 1, len(names) // 2, len(names) - 1):
+        assert model.idf[names[i]] == data["feature_idf"][i]
+        assert model.weight[names[i]] == data["feature_weight"][i]
+    assert "no such feature" not in model.idf and names[-1] in model.weight
+    with pytest.raises(KeyError):
+        model.weight["no such feature"]
+    data["feature_weight"] = data["feature_weight"][:-1]
+    with pytest.raises(ModelError, match="malformed"):
+        LinearModel(data)
+
+
 def _decided(
     unsafe: list[tuple[float, float]], safe: list[tuple[float, float]]
 ) -> tuple[list[train.Decision], list[float], list[train.Row]]:
