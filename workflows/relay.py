@@ -59,6 +59,9 @@ class OutboxItem:
     revision_id: int | None
     payload: dict[str, Any]
     attempts: int
+    # keeps this row leased to the delivering process for another relay lease from now
+    # (a long delivery, such as a lister's, is not taken for a dead one's)
+    renew_lease: Callable[[], None] = field(default=lambda: None, compare=False, repr=False)
 
 
 Handler = Callable[[OutboxItem], None]
@@ -163,6 +166,7 @@ class Relay:
             if not rows:
                 return None
             row = rows[0]
+            row_id = row.id
             item = OutboxItem(
                 id=row.id,
                 topic=row.topic,
@@ -170,6 +174,7 @@ class Relay:
                 revision_id=row.revision_id,
                 payload=json.loads(row.payload or "{}"),
                 attempts=row.attempts,
+                renew_lease=lambda: self.renew_lease(row_id),
             )
             # Count claims, not failures: a process that died after sending leaves
             # attempts > 0, so the next claim knows to read back before sending again.
@@ -178,6 +183,14 @@ class Relay:
             row.claimed_by = self.claimer()
             uow.commit()
         return item, self.handler_for(item.topic)
+
+    def renew_lease(self, row_id: int) -> None:
+        """Lease a pending row claimed here for another ``lease_seconds`` from now."""
+        with self.deps.uow() as uow:
+            row = uow.repo.outbox_row(row_id)
+            if row is not None and row.status == "pending":
+                row.next_attempt_at = self.deps.clock() + timedelta(seconds=self.lease_seconds)
+                uow.commit()
 
     def _finish(
         self, row_id: int, error: tuple[str, float | None] | None, waiting: bool = False

@@ -209,7 +209,7 @@ class TeamsPoster:
                 clock=self.wall_clock,
                 sleep=self.sleep,
                 lane=lane(target.channel),
-                outbox_id=item.id,
+                renew_lease=item.renew_lease,
             )
             if not turn.lists(item.mention_id):
                 raise Retry("listing_pending", after=turn.after, waiting=True)

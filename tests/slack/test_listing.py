@@ -22,7 +22,6 @@ from tests.support.fakes import FakeScreen, FixedSentiment
 from tests.support.relay import deliver
 from workflows.services import chat, listing
 from workflows.shared_state import listing_asker
-from workflows.topics import LEASE_SECONDS
 from workflows.types import aware
 
 
@@ -282,7 +281,8 @@ def test_the_lister_keeps_listing_past_a_minute_and_keeps_its_row_leased(
     """A burst that takes longer than a minute to list (here 400 mentions, five to a
     listing, one post a second): the row that began listing lists all of it, renewing
     its outbox row's lease every half minute so no other relay takes it meanwhile,
-    instead of stopping at a budget and leaving the rest to a hand-over. (A Teams
+    instead of stopping at a budget and leaving the rest to a hand-over; each renewal
+    is for the relay's configured lease. (A Teams
     surface that posts nothing keeps the rows open, as a slower platform would.)"""
     from bot.slack import blocks
 
@@ -293,14 +293,16 @@ def test_the_lister_keeps_listing_past_a_minute_and_keeps_its_row_leased(
     deliver(container)  # three own messages: the burst begins with the next
     ids = ingest(container, 400, start=10)
     renewals: list[tuple[float, float]] = []
-    real_renew = listing.renew_lease
+    relay = container.relay
+    relay.lease_seconds = 150.0  # the relay's configured lease, not a constant
+    real_renew = relay.renew_lease
 
-    def renew(deps: Any, outbox_id: int) -> None:
-        real_renew(deps, outbox_id)
-        row = next(r for r in outbox_rows(container) if r.id == outbox_id)
+    def renew(row_id: int) -> None:
+        real_renew(row_id)
+        row = next(r for r in outbox_rows(container) if r.id == row_id)
         renewals.append((clock.now.timestamp(), aware(row.next_attempt_at).timestamp()))
 
-    monkeypatch.setattr(listing, "renew_lease", renew)
+    monkeypatch.setattr(relay, "renew_lease", renew)
     start = clock.now.timestamp()
     container.relay.batch = 1
     assert container.relay.deliver_due() == 1  # one row of the burst
@@ -308,7 +310,7 @@ def test_the_lister_keeps_listing_past_a_minute_and_keeps_its_row_leased(
     assert sorted(_shown(emu)[1]) == ids
     assert len(renewals) >= 2
     for at, leased_until in renewals:
-        assert leased_until - at == pytest.approx(LEASE_SECONDS)
+        assert leased_until - at == pytest.approx(150.0)
 
 
 def test_a_row_is_closed_only_when_every_chat_platform_has_its_mention(

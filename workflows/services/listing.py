@@ -46,7 +46,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from enum import Enum
 from typing import Any
 
@@ -62,7 +61,7 @@ from workflows.shared_state import (
     Slot,
     listing_asker,
 )
-from workflows.topics import LEASE_SECONDS, Topic
+from workflows.topics import Topic
 from workflows.views import ThreadRef
 
 LISTING_CAP = 100  # mentions per listing message (a Slack static_select holds 100 options)
@@ -209,13 +208,13 @@ def keep_listing(
     clock: Callable[[], float],
     sleep: Callable[[float], None],
     lane: str | None = None,
-    outbox_id: int | None = None,
+    renew_lease: Callable[[], None] | None = None,
 ) -> int:
     """The burst's one lister: called by the adapter right after it posted a listing, it
     keeps taking the channel's next slot and posting (``post``: draw, post and
     ``confirm`` one listing) while mentions wait, for up to ``LISTER_BUDGET`` seconds of
-    ``clock`` (epoch seconds, shared by replicas), renewing the lease of its outbox row
-    (``outbox_id``, the row the relay is delivering) every ``LEASE_RENEWAL`` seconds.
+    ``clock`` (epoch seconds, shared by replicas), renewing the lease of the outbox row
+    the relay is delivering (``renew_lease``, the relay's) every ``LEASE_RENEWAL`` seconds.
     So one actor a slot takes the burst lock until the burst is listed, and the rows of
     mentions it lists only find them listed (no lock, no query beyond their own
     thread). Returns how many listings it posted; stops when nothing waits, when the
@@ -227,8 +226,8 @@ def keep_listing(
     posted = failures = 0
     while clock() - start < policy.lister_budget:
         now = clock()
-        if outbox_id is not None and now - renewed >= LEASE_RENEWAL:
-            renew_lease(deps, outbox_id)
+        if renew_lease is not None and now - renewed >= LEASE_RENEWAL:
+            renew_lease()
             renewed = now
         with deps.shared.burst(lane) as state:
             if not _listed_lately(state, now, policy):
@@ -256,16 +255,6 @@ def keep_listing(
         failures = 0
         posted += 1
     return posted
-
-
-def renew_lease(deps: Deps, outbox_id: int) -> None:
-    """Keep a pending outbox row leased to the process delivering it for another relay
-    lease from now (a long delivery, such as a lister's, is not taken for a dead one)."""
-    with deps.uow() as uow:
-        row = uow.repo.outbox_row(outbox_id)
-        if row is not None and row.status == "pending":
-            row.next_attempt_at = deps.clock() + timedelta(seconds=LEASE_SECONDS)
-            uow.commit()
 
 
 def confirm(
