@@ -24,7 +24,6 @@ for this screen, recall per labelled kind. Reply text is never printed.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 import os
@@ -122,8 +121,9 @@ def main() -> int:
     from workflows.phi.screen import build_screen
 
     artefact = Path(args.model) if args.model else MODEL_PATH
-    model = LinearModel.load(artefact, artefact.with_name(artefact.name + ".sha256"))
-    print(f"model: {artefact} (sha256 {hashlib.sha256(artefact.read_bytes()).hexdigest()[:12]})")
+    checksum = artefact.with_name(artefact.name + ".sha256")
+    model = LinearModel.load(artefact, checksum)  # refuses an artefact its checksum does not match
+    print(f"model: {artefact} (sha256 {checksum.read_text().split()[0][:12]})")
     screen = build_screen(model=model)
     vanilla = vanilla_engine()
     with tempfile.TemporaryDirectory() as tmp:

@@ -387,10 +387,14 @@ def choose_thresholds(
 
 
 def calibrated_thresholds(
-    decisions: Sequence[Decision], probs: Sequence[float], rows: Sequence[Row]
+    decisions: Sequence[Decision],
+    probs: Sequence[float],
+    rows: Sequence[Row],
+    cal: Sequence[int] | None = None,
 ) -> tuple[float, float, float]:
-    """``choose_thresholds`` at ``TARGET_RECALL`` on the calibration rows."""
-    cal = calibration(rows)
+    """``choose_thresholds`` at ``TARGET_RECALL`` on the calibration rows ``cal``
+    (``calibration(rows)`` when not given)."""
+    cal = calibration(rows) if cal is None else cal
     return choose_thresholds(
         [decisions[i] for i in cal], [probs[i] for i in cal], [rows[i] for i in cal], TARGET_RECALL
     )
@@ -421,11 +425,16 @@ def cv_report(
     every = list(range(len(rows)))
     blind = [i for i in every if rows[i].blind_written]
 
+    blocked_at = {
+        t: [blocks(d, p, t) for d, p in zip(decisions, probs, strict=True)]
+        for t in (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9)
+    }
+
     def tradeoff(idx: list[int]) -> list[dict[str, Any]]:
         out = []
-        for t in (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.8, 0.9):
-            at = [blocks(d, p, t) for d, p in zip(decisions, probs, strict=True)]
-            out.append({"threshold": t, **{k: rate(idx, at)[k] for k in ("recall", "false_block")}})
+        for t, at in blocked_at.items():
+            r = rate(idx, at)
+            out.append({"threshold": t, "recall": r["recall"], "false_block": r["false_block"]})
         return out
 
     return {
@@ -461,7 +470,8 @@ def train(corpus: Path = CORPUS_DIR) -> tuple[dict[str, Any], dict[str, Any]]:
     data = featurize(build_analyser(), rows)
     decisions = cross_validate(data, rows)
     probs = stage2_probabilities(decisions, rows)
-    threshold, sentence_t, block = calibrated_thresholds(decisions, probs, rows)
+    cal = calibration(rows)
+    threshold, sentence_t, block = calibrated_thresholds(decisions, probs, rows, cal)
     report = cv_report(decisions, probs, rows, threshold, block)
     content = fit(data, rows)
     labels = [1 if r.unsafe else 0 for r in rows]
@@ -478,7 +488,7 @@ def train(corpus: Path = CORPUS_DIR) -> tuple[dict[str, Any], dict[str, Any]]:
         "trees": TREES,
         "target_recall": TARGET_RECALL,
         "folds": "stratified, each writer's batch whole",
-        "calibrated_on": "blind-written batches" if len(calibration(rows)) < len(rows) else "all",
+        "calibrated_on": "blind-written batches" if len(cal) < len(rows) else "all",
         "scikit_learn": sklearn.__version__,
         "cross_validation": report,
     }
