@@ -253,28 +253,29 @@ class SqlSharedState(_ChannelRows):
             return int(result.rowcount or 0)
 
     @contextmanager
-    def burst(self, channel: str, *, wait: bool = True) -> Iterator[BurstState]:
+    def _advisory(self, lock_class: int, key: str, *, wait: bool = True) -> Iterator[Connection]:
+        """A transaction holding the advisory lock (``lock_class``, ``key``) until it ends;
+        ``BurstBusy`` when ``wait`` is off and another holds it."""
         with self.engine.connect() as conn, conn.begin():
             conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
             lock = "pg_advisory_xact_lock" if wait else "pg_try_advisory_xact_lock"
             got = conn.execute(
-                text(f"SELECT {lock}(:k, hashtext(:c))"),
-                {"k": BURST_LOCK_CLASS, "c": channel},
+                text(f"SELECT {lock}(:k, hashtext(:key))"), {"k": lock_class, "key": key}
             ).scalar()
             if got is False:
-                raise BurstBusy(channel)
+                raise BurstBusy(key)
+            yield conn
+
+    @contextmanager
+    def burst(self, channel: str, *, wait: bool = True) -> Iterator[BurstState]:
+        with self._advisory(BURST_LOCK_CLASS, channel, wait=wait) as conn:
             state = _load_burst(conn, channel)
             yield state
             self._save_burst(conn, channel, state)
 
     @contextmanager
     def exclusive(self, key: str) -> Iterator[None]:
-        with self.engine.connect() as conn, conn.begin():
-            conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-            conn.execute(
-                text("SELECT pg_advisory_xact_lock(:k, hashtext(:key))"),
-                {"k": EXCLUSIVE_LOCK_CLASS, "key": key},
-            )
+        with self._advisory(EXCLUSIVE_LOCK_CLASS, key):
             yield
 
 
