@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from workflows.phi.forked import SHARED, cores, run_forked
 from workflows.phi.types import FINDING_KINDS
 from workflows.phi.vocab import looks_spanish, tokenize
 
@@ -117,11 +118,12 @@ def _eval_rows(eval_sets: Sequence[Path] = EVAL_SETS) -> list[dict[str, Any]]:
 
 
 def near_duplicates(
-    candidates: Sequence[str], reference: Sequence[str], block: int = 500
+    candidates: Sequence[str], reference: Sequence[str], block: int = 500, workers: int = 1
 ) -> list[bool]:
     """For each candidate: is it a near duplicate of a reference or an earlier candidate?
-    Similarities are taken ``block`` rows at a time: the whole corpus against itself at
-    once held about 16 GB at 40,000 replies."""
+    Similarities are taken ``block`` rows at a time (the whole corpus against itself at
+    once held about 16 GB at 40,000 replies), the blocks in up to ``workers`` processes;
+    the verdicts are then settled in order, in this process."""
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     keys = [_key(t) for t in candidates]
@@ -131,31 +133,56 @@ def near_duplicates(
     vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(4, 4), min_df=1)
     vec.fit(keys)
     C = vec.transform(keys)
-    dup = [False] * len(keys)
+    R = vec.transform(refs) if refs else None
+    blocks = list(range(0, len(keys), block))
     exact = set(refs)
-    if refs:
-        R = vec.transform(refs)
-        for lo in range(0, len(keys), block):
-            sims = (C[lo : lo + block] @ R.T).tocsr()
-            for i in range(sims.shape[0]):
-                row = sims.getrow(i)
-                if keys[lo + i] in exact or (row.nnz and row.data.max() >= NEAR):
-                    dup[lo + i] = True
+    near_ref = run_forked(workers, _near_reference, blocks, C=C, R=R, block=block)
+    dup = [
+        keys[i] in exact or hit
+        for lo, part in zip(blocks, near_ref, strict=True)
+        for i, hit in enumerate(part, lo)
+    ]
+    earlier = run_forked(workers, _near_earlier, blocks, C=C, block=block)
     seen: set[str] = set()
-    for lo in range(0, len(keys), block):
-        hi = min(lo + block, len(keys))
-        # in order, so an earlier candidate's verdict is known: only rows before ``hi`` matter
-        sims = (C[lo:hi] @ C[:hi].T).tocsr()
-        for i in range(lo, hi):
-            if keys[i] in seen:
+    for lo, part in zip(blocks, earlier, strict=True):
+        for i, close in enumerate(part, lo):
+            # in order, so an earlier candidate's verdict is known
+            if keys[i] in seen or any(not dup[j] for j in close):
                 dup[i] = True
             seen.add(keys[i])
-            row = sims.getrow(i - lo)
-            for j, v in zip(row.indices, row.data, strict=True):
-                if j < i and v >= NEAR and not dup[j]:
-                    dup[i] = True
-                    break
     return dup
+
+
+def _near_reference(lo: int) -> list[bool]:
+    """For the block's rows: close to any reference?"""
+    C, R, block = SHARED["C"], SHARED["R"], SHARED["block"]
+    rows = C[lo : lo + block]
+    if R is None:
+        return [False] * rows.shape[0]
+    sims = (rows @ R.T).tocsr()
+    return [
+        bool(sims.indptr[i + 1] > sims.indptr[i])
+        and float(sims.data[sims.indptr[i] : sims.indptr[i + 1]].max()) >= NEAR
+        for i in range(sims.shape[0])
+    ]
+
+
+def _near_earlier(lo: int) -> list[list[int]]:
+    """For the block's rows: the earlier candidates close to each."""
+    C, block = SHARED["C"], SHARED["block"]
+    hi = min(lo + block, C.shape[0])
+    sims = (C[lo:hi] @ C[:hi].T).tocsr()
+    out: list[list[int]] = []
+    for k in range(hi - lo):
+        a, b = sims.indptr[k], sims.indptr[k + 1]
+        out.append(
+            [
+                int(j)
+                for j, v in zip(sims.indices[a:b], sims.data[a:b], strict=True)
+                if j < lo + k and v >= NEAR
+            ]
+        )
+    return out
 
 
 def load_manifest() -> dict[str, Any]:
@@ -175,7 +202,7 @@ def add(
         r for f in sorted(CORPUS_DIR.glob("*.jsonl")) if f.stem != name for r in read_jsonl(f)
     ]
     reference = [r["reply"] for r in existing] + [r["reply"] for r in _eval_rows()]
-    dup = near_duplicates([r["reply"] for r in rows], reference)
+    dup = near_duplicates([r["reply"] for r in rows], reference, workers=cores())
     kept = [r for r, d in zip(rows, dup, strict=True) if not d]
     for r in kept:
         r["id"] = f"{name}-{r['id']}" if not r["id"].startswith(name) else r["id"]
@@ -228,7 +255,7 @@ def check(fix: bool = False, eval_sets: Sequence[Path] = EVAL_SETS) -> list[str]
                 problems.append(str(exc))
             replies.append(d.get("reply", ""))
             where.append((f, i))
-    dup = near_duplicates(replies, [r["reply"] for r in _eval_rows(eval_sets)])
+    dup = near_duplicates(replies, [r["reply"] for r in _eval_rows(eval_sets)], workers=cores())
     drop = [where[i] for i, d in enumerate(dup) if d]
     problems.extend(f"{f.name}:{i + 1}: near-duplicate reply" for f, i in drop)
     if fix and drop:

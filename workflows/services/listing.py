@@ -207,8 +207,8 @@ def keep_listing(
     *,
     clock: Callable[[], float],
     sleep: Callable[[float], None],
+    renew_lease: Callable[[], None],
     lane: str | None = None,
-    renew_lease: Callable[[], None] | None = None,
 ) -> int:
     """The burst's one lister: called by the adapter right after it posted a listing, it
     keeps taking the channel's next slot and posting (``post``: draw, post and
@@ -226,7 +226,7 @@ def keep_listing(
     posted = failures = 0
     while clock() - start < policy.lister_budget:
         now = clock()
-        if renew_lease is not None and now - renewed >= LEASE_RENEWAL:
+        if now - renewed >= LEASE_RENEWAL:
             renew_lease()
             renewed = now
         with deps.shared.burst(lane) as state:

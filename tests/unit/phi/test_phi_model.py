@@ -511,6 +511,17 @@ def test_near_duplicates_are_the_same_whatever_the_block_size() -> None:
     assert whole == [False, False, True, False, True, True, True]
     for block in (1, 2, 3):
         assert corpus_build.near_duplicates(replies, reference, block=block) == whole
+        # the blocks compared in two forked processes, the verdicts settled in order
+        assert corpus_build.near_duplicates(replies, reference, block, workers=2) == whole
+    assert corpus_build.near_duplicates(replies, [], block=2, workers=2) == [
+        False,
+        False,
+        True,
+        False,
+        True,
+        True,
+        False,
+    ]
 
 
 def _rows_from(sources: dict[str, tuple[int, int]]) -> list[train.Row]:
@@ -535,6 +546,19 @@ def test_cross_validation_holds_out_each_writers_batch_whole() -> None:
         assert {rows[i].source for i in train_idx}.isdisjoint({rows[i].source for i in test_idx})
         tested.extend(test_idx)
     assert sorted(tested) == list(range(len(rows)))
+
+
+def test_training_in_several_processes_makes_the_same_artefact(tmp_path: Path) -> None:
+    """The six fits (five folds and the final model) are spread over forked workers; the
+    artefact is byte for byte the one a single process makes."""
+    rows = [r for path in train.corpus_files()[:8] for r in corpus_build.read_jsonl(path)]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "batch.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:400]))
+    one, _ = train.train(corpus, workers=1)
+    two, _ = train.train(corpus, workers=2)
+    assert train.dump(one) == train.dump(two)
+    assert one["meta"]["rows"] == 400
 
 
 def test_a_corpus_of_few_batches_is_split_by_row() -> None:
