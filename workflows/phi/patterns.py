@@ -143,7 +143,11 @@ _ID_LABEL = (
 
 IDENTIFIER = re.compile(
     r"\b" + _ID_LABEL + r"\s*(?:#|no\.?|number|n[uú]m(?:ero|\.)?|nro\.?|n[º°o]\.?)?\s*[:#]?\s*"
-    r"(?:(?:is|was|es|de|=)\s+)?"
+    # a tail only: "ends 4471", "ending in 4471", "last four 4471", "terminada en 4471"
+    r"(?:(?:(?:that\s+|which\s+)?(?:ends?|ending)(?:\s+(?:in|with))?\s*:?\s+"
+    r"|\(?last\s+(?:four|4)(?:\s+digits)?\)?\s*:?\s*"
+    r"|(?:que\s+)?termina(?:da|do)?\s+en\s+)(?!(?:19|20)\d\d\b)"
+    r"|(?:(?:is|was|es|de|=)\s+)?)"
     r"(?:(?-i:[A-Z]{1,4})-?)?\d[\d\s-]{2,}\d\b"
     r"|#\s?[A-Z]{0,4}-?\d{4,}\b"
     r"|\b\d{3}-\d{2}-\d{4}\b",

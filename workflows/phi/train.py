@@ -19,7 +19,7 @@ import hashlib
 import json
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -137,16 +137,27 @@ def _sig(x: float) -> float:
     return float(f"{x:.6g}")
 
 
-def _matrix(vectors: list[dict[str, float]], columns: dict[str, int]) -> Any:
+def _matrix(vectors: Iterable[dict[str, float]], columns: dict[str, int]) -> Any:
+    """One CSR row per vector, built as the vectors come, in typed arrays: lists of
+    Python numbers (and every row's dict at once) held several GB per fit at 60,000
+    replies, with two fits running at a time."""
+    from array import array
+
+    import numpy as np
     from scipy.sparse import csr_matrix
 
-    indptr, indices, values = [0], [], []
+    indptr, indices, values = array("q", [0]), array("q"), array("d")
     for v in vectors:
         for name, x in v.items():
             indices.append(columns[name])
             values.append(x)
         indptr.append(len(indices))
-    return csr_matrix((values, indices, indptr), shape=(len(vectors), len(columns)))
+    arrays = (
+        np.frombuffer(values),
+        np.frombuffer(indices, np.int64),
+        np.frombuffer(indptr, np.int64),
+    )
+    return csr_matrix(arrays, shape=(len(indptr) - 1, len(columns)))
 
 
 def _fit_linear(docs: Sequence[list[Feature]], labels: Sequence[int], seed: int) -> dict[str, Any]:
@@ -164,7 +175,7 @@ def _fit_linear(docs: Sequence[list[Feature]], labels: Sequence[int], seed: int)
     clf = LogisticRegression(
         C=C, solver="liblinear", class_weight="balanced", random_state=seed, max_iter=1000
     )
-    clf.fit(_matrix([tfidf(doc, idf) for doc in docs], col), np.array(labels))
+    clf.fit(_matrix((tfidf(doc, idf) for doc in docs), col), np.array(labels))
     coef = clf.coef_[0]
     return {
         "format": FORMAT,
@@ -190,7 +201,7 @@ def _fit_kinds(data: Sequence[Featurized], rows: Sequence[Row], seed: int) -> di
             kdf[name] = kdf.get(name, 0) + 1
     knames = sorted(k for k, c in kdf.items() if c >= 3)
     kcol = {name: i for i, name in enumerate(knames)}
-    X = _matrix([{f.name: 1.0 for f in data[i].whole if f.name in kcol} for i in unsafe], kcol)
+    X = _matrix(({f.name: 1.0 for f in data[i].whole if f.name in kcol} for i in unsafe), kcol)
     kinds: dict[str, Any] = {}
     for kind in FINDING_KINDS:
         y = np.array([1 if kind in rows[i].kinds else 0 for i in unsafe])
