@@ -17,6 +17,19 @@ def cores() -> int:
     return os.cpu_count() or 1
 
 
+def available_memory() -> int:
+    """Bytes the kernel says can be allocated without swapping (0 when unknown, which
+    leaves one process)."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
 def run_forked(
     workers: int, job: Callable[[Any], Any], jobs: Sequence[Any], **shared: Any
 ) -> list[Any]:

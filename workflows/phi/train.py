@@ -26,7 +26,7 @@ from typing import Any
 
 from workflows.phi.corpus_build import read_jsonl
 from workflows.phi.features import Feature
-from workflows.phi.forked import SHARED, cores, run_forked
+from workflows.phi.forked import SHARED, available_memory, cores, run_forked
 from workflows.phi.model import (
     FORMAT,
     MODEL_PATH,
@@ -47,6 +47,9 @@ TARGET_RECALL = 0.98
 C = 20.0
 KIND_C = 0.5
 MIN_DF = 2
+# the memory a forked fit needs, measured before the corpus is read (62,831 replies, two
+# workers, in the test suite: 1.2 GB in use before, 18.2 GB at the peak)
+WORKER_BYTES_PER_ROW = 140_000
 # the second stage: gradient-boosted trees over each reply's summary (model.SUMMARY)
 TREES = {"max_iter": 200, "max_depth": 4, "learning_rate": 0.05}
 # summary values the second stage's probability may only rise with
@@ -128,9 +131,14 @@ def featurize(analyser: Any, rows: Sequence[Row]) -> list[Featurized]:
     return out
 
 
-def default_workers() -> int:
-    """One process per core, at most one per fit (the folds and the final model)."""
-    return max(1, min(FOLDS + 1, cores()))
+def default_workers(rows: int, available: int | None = None, cpus: int | None = None) -> int:
+    """One process per core, at most one per fit (the folds and the final model), and
+    no more than the available memory holds: each worker's fit touches, and so copies,
+    the features it inherits (about ``WORKER_BYTES_PER_ROW`` a corpus row)."""
+    available = available_memory() if available is None else available
+    cpus = cores() if cpus is None else cpus
+    by_memory = available // max(1, rows * WORKER_BYTES_PER_ROW)
+    return int(max(1, min(FOLDS + 1, cpus, by_memory)))
 
 
 def _sig(x: float) -> float:
@@ -512,8 +520,8 @@ def train(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     import sklearn
 
-    workers = default_workers() if workers is None else workers
     rows = load_rows(corpus_files(corpus))
+    workers = default_workers(len(rows)) if workers is None else workers
     data = featurize(build_analyser(), rows)
     decisions, fitted = fit_and_cross_validate(data, rows, SEED, workers)
     assert fitted is not None
@@ -591,14 +599,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--workers",
         type=int,
-        default=default_workers(),
-        help="processes for the six fits (the result is the same)",
+        default=None,
+        help="processes for the six fits (the result is the same; default: one per core "
+        "that the available memory allows)",
     )
     args = ap.parse_args(argv)
     if args.cv_only:
         rows = load_rows(corpus_files(args.corpus))
         data = featurize(build_analyser(), rows)
-        decisions = cross_validate(data, rows, SEED, args.workers)
+        workers = default_workers(len(rows)) if args.workers is None else args.workers
+        decisions = cross_validate(data, rows, SEED, workers)
         probs = stage2_probabilities(decisions, rows)
         t, _st, block = calibrated_thresholds(decisions, probs, rows)
         print_report(cv_report(decisions, probs, rows, t, block), len(rows))

@@ -561,6 +561,16 @@ def test_training_in_several_processes_makes_the_same_artefact(tmp_path: Path) -
     assert one["meta"]["rows"] == 400
 
 
+def test_workers_are_bounded_by_cores_fits_and_memory() -> None:
+    gb = 1024**3
+    assert train.default_workers(60_000, available=64 * gb, cpus=2) == 2
+    assert train.default_workers(60_000, available=64 * gb, cpus=32) == train.FOLDS + 1
+    # about 8.4 GB a worker at 60,000 replies: 12 GB holds one, unknown memory one
+    assert train.default_workers(60_000, available=12 * gb, cpus=8) == 1
+    assert train.default_workers(60_000, available=0, cpus=8) == 1
+    assert train.default_workers(1_000, available=16 * gb, cpus=8) == 6
+
+
 def test_a_corpus_of_few_batches_is_split_by_row() -> None:
     rows = _rows_from({"one": (20, 20), "two": (20, 20)})
     for train_idx, test_idx in train.folds(rows, train.SEED):
