@@ -136,52 +136,43 @@ def near_duplicates(
     R = vec.transform(refs) if refs else None
     blocks = list(range(0, len(keys), block))
     exact = set(refs)
-    near_ref = run_forked(workers, _near_reference, blocks, C=C, R=R, block=block)
-    dup = [
-        keys[i] in exact or hit
-        for lo, part in zip(blocks, near_ref, strict=True)
-        for i, hit in enumerate(part, lo)
-    ]
-    earlier = run_forked(workers, _near_earlier, blocks, C=C, block=block)
+    parts = run_forked(workers, _near_block, blocks, C=C, R=R, block=block)
+    dup: list[bool] = []
     seen: set[str] = set()
-    for lo, part in zip(blocks, earlier, strict=True):
-        for i, close in enumerate(part, lo):
-            # in order, so an earlier candidate's verdict is known
-            if keys[i] in seen or any(not dup[j] for j in close):
-                dup[i] = True
+    for lo, part in zip(blocks, parts, strict=True):
+        for i, (near_reference, close) in enumerate(part, lo):
+            # in order, so every earlier candidate's verdict is already known
+            dup.append(
+                keys[i] in exact
+                or near_reference
+                or keys[i] in seen
+                or any(not dup[j] for j in close)
+            )
             seen.add(keys[i])
     return dup
 
 
-def _near_reference(lo: int) -> list[bool]:
-    """For the block's rows: close to any reference?"""
+def _near_block(lo: int) -> list[tuple[bool, list[int]]]:
+    """For each of the block's rows: is it close to a reference, and which earlier
+    candidates are close to it?"""
     C, R, block = SHARED["C"], SHARED["R"], SHARED["block"]
-    rows = C[lo : lo + block]
-    if R is None:
-        return [False] * rows.shape[0]
-    sims = (rows @ R.T).tocsr()
-    return [
-        bool(sims.indptr[i + 1] > sims.indptr[i])
-        and float(sims.data[sims.indptr[i] : sims.indptr[i + 1]].max()) >= NEAR
-        for i in range(sims.shape[0])
-    ]
-
-
-def _near_earlier(lo: int) -> list[list[int]]:
-    """For the block's rows: the earlier candidates close to each."""
-    C, block = SHARED["C"], SHARED["block"]
     hi = min(lo + block, C.shape[0])
-    sims = (C[lo:hi] @ C[:hi].T).tocsr()
-    out: list[list[int]] = []
+    rows = C[lo:hi]
+    to_refs = (rows @ R.T).tocsr() if R is not None else None
+    to_earlier = (rows @ C[:hi].T).tocsr()
+    out: list[tuple[bool, list[int]]] = []
     for k in range(hi - lo):
-        a, b = sims.indptr[k], sims.indptr[k + 1]
-        out.append(
-            [
-                int(j)
-                for j, v in zip(sims.indices[a:b], sims.data[a:b], strict=True)
-                if j < lo + k and v >= NEAR
-            ]
-        )
+        near_reference = False
+        if to_refs is not None and to_refs.indptr[k + 1] > to_refs.indptr[k]:
+            ref_sims = to_refs.data[to_refs.indptr[k] : to_refs.indptr[k + 1]]
+            near_reference = float(ref_sims.max()) >= NEAR
+        a, b = to_earlier.indptr[k], to_earlier.indptr[k + 1]
+        close = [
+            int(j)
+            for j, v in zip(to_earlier.indices[a:b], to_earlier.data[a:b], strict=True)
+            if j < lo + k and v >= NEAR
+        ]
+        out.append((near_reference, close))
     return out
 
 

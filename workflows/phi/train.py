@@ -523,13 +523,12 @@ def train(
     rows = load_rows(corpus_files(corpus))
     workers = default_workers(len(rows)) if workers is None else workers
     data = featurize(build_analyser(), rows)
-    decisions, fitted = fit_and_cross_validate(data, rows, SEED, workers)
-    assert fitted is not None
+    decisions, content = fit_and_cross_validate(data, rows, SEED, workers)
+    assert content is not None
     probs = stage2_probabilities(decisions, rows)
     cal = calibration(rows)
     threshold, sentence_t, block = calibrated_thresholds(decisions, probs, rows, cal)
     report = cv_report(decisions, probs, rows, threshold, block)
-    content = fitted
     labels = [1 if r.unsafe else 0 for r in rows]
     content["stage2"] = fit_trees([d.summary for d in decisions], labels, SEED)
     content["threshold"] = threshold
@@ -606,8 +605,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.cv_only:
         rows = load_rows(corpus_files(args.corpus))
-        data = featurize(build_analyser(), rows)
+        # sized before the corpus's features take their memory, as in ``train``
         workers = default_workers(len(rows)) if args.workers is None else args.workers
+        data = featurize(build_analyser(), rows)
         decisions = cross_validate(data, rows, SEED, workers)
         probs = stage2_probabilities(decisions, rows)
         t, _st, block = calibrated_thresholds(decisions, probs, rows)
