@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     POST_PUBLISH_CHECK_SECONDS: int = Field(default=3600, ge=60)
     # outbox claimers side by side in each `serve` process (PostgreSQL; SQLite uses one)
     RELAY_WORKERS: int = Field(default=4, ge=1, le=16)
+    # worker processes storing webhook batches in each `serve` process (PostgreSQL;
+    # 0, and SQLite, store them on threads of the serving process)
+    INGEST_PROCESSES: int = Field(default=2, ge=0, le=16)
 
     NEGATIVE_THRESHOLD: float = -0.05
     SLA_HOURS_CRITICAL: float = 2.0
@@ -439,10 +442,13 @@ def _known_revision(engine: Any, revision: str) -> bool:
 
 
 def build_http_app(
-    container: Container, liveness: Callable[[], tuple[bool, str]] | None = None
+    container: Container,
+    liveness: Callable[[], tuple[bool, str]] | None = None,
+    ingest_lane: Any = None,
 ) -> Any:
     """The aiohttp application with every route (chat, webhook, health, metrics);
-    ``liveness`` is the serve loop's heartbeat, answered by ``/healthz``."""
+    ``liveness`` is the serve loop's heartbeat, answered by ``/healthz``; ``ingest_lane``
+    stores webhook batches (threads of this process when not given)."""
     from web.server import WebConfig, build_web_app
 
     settings = container.settings
@@ -453,6 +459,7 @@ def build_http_app(
             webhook_secret=settings.secret("WEBHOOK_SECRET"),
             readiness=lambda: readiness(container),
             **({"liveness": liveness} if liveness is not None else {}),
+            ingest_lane=ingest_lane,
         ),
     )
     # --- chat adapters register their routes here ---

@@ -53,6 +53,21 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
+def children(pid: int) -> list[int]:
+    """The worker processes ``pid`` started (its ingest workers, not multiprocessing's
+    resource tracker), from /proc."""
+    found: set[int] = set()
+    for tasks in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError, ValueError):
+            found.update(int(p) for p in tasks.read_text().split())
+    workers = []
+    for child in sorted(found):
+        with contextlib.suppress(OSError):
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                workers.append(child)
+    return workers
+
+
 class Database:
     """A fresh database, dropped by ``drop``; ``url`` may go through a proxy port."""
 
@@ -224,6 +239,10 @@ class Cluster:
 
     def memory(self) -> list[float]:
         return [rss_mb(r.proc.pid) for r in self.replicas]
+
+    def worker_memory(self) -> list[float]:
+        """Resident memory of each replica's worker processes (ingest)."""
+        return [rss_mb(c) for r in self.replicas for c in children(r.proc.pid)]
 
     async def stop(self) -> None:
         for r in self.replicas:

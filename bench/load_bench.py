@@ -27,7 +27,8 @@ Per run it reports:
   minutes after the burst's last acknowledgement (the bench keeps watching that long
   whatever ``--drain`` is);
 - channel posts in the busiest second and the 429s Slack gave;
-- resident memory of the largest replica at the end;
+- resident memory of the largest replica at the end, and of its largest ingest worker
+  process (``INGEST_PROCESSES``);
 - nothing lost: every mention visible in both channels, every release handed over once,
   no dead outbox row.
 
@@ -271,6 +272,7 @@ async def one_run(plan: Plan, tmp: Path) -> dict[str, float]:
     await watcher
     teams_listed = listed_on_teams()
     memory = cluster.memory()
+    worker_memory = cluster.worker_memory()
     await cluster.stop()
     await bare.__aexit__(None, None, None)
     await connector.stop()
@@ -316,6 +318,8 @@ async def one_run(plan: Plan, tmp: Path) -> dict[str, float]:
         "pending publish rows": float(left_publish or 0),
         "drained in s (or the drain limit)": drained_in,
         "largest replica RSS MB": max(memory),
+        "ingest workers": len(worker_memory),
+        "largest ingest worker RSS MB": max(worker_memory, default=0.0),
         "HTTP 5xx": sum(n for code, n in d.statuses.items() if code >= 500),
     }
 

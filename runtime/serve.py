@@ -74,7 +74,9 @@ async def serve_forever(container: Container) -> None:
     log = logging.getLogger("countersign")
     heartbeat = Heartbeat()
     election = Heartbeat()
-    app = build_http_app(container, liveness=lambda: both(heartbeat, election))
+    app = build_http_app(
+        container, liveness=lambda: both(heartbeat, election), ingest_lane=ingest_lane(container)
+    )
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, container.settings.HOST, container.settings.PORT)
@@ -104,11 +106,23 @@ async def serve_forever(container: Container) -> None:
         asyncio.create_task(election_loop(Scheduler(container), stop, election)),
     ]
     await stop.wait()
+    container.relay.stopping.set()  # a lister mid-burst ends at its next step
     for task in tasks:
         task.cancel()
     await runner.cleanup()
     claimer.close()
     container.close()
+
+
+def ingest_lane(container: Container) -> Any:
+    """Worker processes for webhook ingest on PostgreSQL (``INGEST_PROCESSES``); None
+    (threads of this process) on SQLite, whose one writer gains nothing from them."""
+    processes = container.settings.INGEST_PROCESSES
+    if container.engine.dialect.name != "postgresql" or processes < 1:
+        return None
+    from runtime.ingest_workers import ProcessIngestLane
+
+    return ProcessIngestLane(container.settings, processes)
 
 
 def both(*heartbeats: Heartbeat) -> tuple[bool, str]:

@@ -8,10 +8,10 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aiohttp import web
 
@@ -20,6 +20,8 @@ from web.metrics import Metrics
 from workflows.errors import FieldError
 from workflows.ingest import parse_batch
 from workflows.services import mentions, reporting, shared
+from workflows.types import MentionInput
+from workflows.views import IngestResult
 
 log = logging.getLogger("countersign.web")
 T = TypeVar("T")
@@ -33,12 +35,32 @@ DEPS_KEY: web.AppKey[shared.Deps] = web.AppKey("deps", shared.Deps)
 METRICS_KEY: web.AppKey[Metrics] = web.AppKey("metrics", Metrics)
 
 
+class IngestUnavailable(Exception):
+    """The lane could not take a batch just now (nothing of it was answered as stored);
+    the sender should send it again."""
+
+
+class Lane(Protocol):
+    """Where the webhook stores a batch: ``IngestLane`` (threads of the serving process)
+    or ``runtime.ingest_workers.ProcessIngestLane`` (worker processes)."""
+
+    async def ingest(self, deps: shared.Deps, inputs: Sequence[MentionInput]) -> list[IngestResult]:
+        """Store ``inputs`` as ``mentions.ingest`` does."""
+        ...
+
+    def context(self, app: web.Application) -> AsyncIterator[None]:
+        """Open with the application, close with it (``cleanup_ctx``)."""
+        ...
+
+
 @dataclass(frozen=True)
 class WebConfig:
     webhook_secret: str | None
     readiness: Callable[[], tuple[bool, str]]
     # the background loop's health (runtime.serve.Heartbeat); always healthy without one
     liveness: Callable[[], tuple[bool, str]] = lambda: (True, "ok")
+    # where webhook batches are stored; threads of this process when not given
+    ingest_lane: Lane | None = None
 
 
 def _json(status: int, body: object) -> web.Response:
@@ -69,6 +91,9 @@ class IngestLane:
             raise RuntimeError("the ingest lane is closed: open it with the application")
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn, *args)
 
+    async def ingest(self, deps: shared.Deps, inputs: Sequence[MentionInput]) -> list[IngestResult]:
+        return await self.run(mentions.ingest, deps, inputs)
+
     async def context(self, _app: web.Application) -> AsyncIterator[None]:
         self._pool = ThreadPoolExecutor(self._threads, thread_name_prefix="ingest")
         try:
@@ -79,7 +104,7 @@ class IngestLane:
 
 
 def make_webhook_handler(
-    deps: shared.Deps, metrics: Metrics, secret: str | None, lane: IngestLane
+    deps: shared.Deps, metrics: Metrics, secret: str | None, lane: Lane
 ) -> Callable[[web.Request], Awaitable[web.Response]]:
 
     async def webhook(request: web.Request) -> web.Response:
@@ -104,7 +129,15 @@ def make_webhook_handler(
             inputs = parse_batch(payload)
         except FieldError as exc:
             return _json(400, {"error": exc.message, "field": exc.field})
-        results = await lane.run(mentions.ingest, deps, inputs)
+        try:
+            results = await lane.ingest(deps, inputs)
+        except IngestUnavailable as exc:
+            return web.Response(
+                status=503,
+                text=json.dumps({"error": str(exc)}),
+                content_type="application/json",
+                headers={"Retry-After": "1"},
+            )
         for r in results:
             metrics.mentions_ingested.labels("duplicate" if r.duplicate else "stored").inc()
         return _json(
@@ -174,7 +207,7 @@ def build_web_app(deps: shared.Deps, metrics: Metrics, config: WebConfig) -> web
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_view)
-    lane = IngestLane()
+    lane: Lane = config.ingest_lane if config.ingest_lane is not None else IngestLane()
     app.cleanup_ctx.append(lane.context)
     app.router.add_post(
         "/webhooks/mentions", make_webhook_handler(deps, metrics, config.webhook_secret, lane)

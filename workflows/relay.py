@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -62,6 +63,8 @@ class OutboxItem:
     # keeps this row leased to the delivering process for another relay lease from now
     # (a long delivery, such as a lister's, is not taken for a dead one's)
     renew_lease: Callable[[], None] = field(default=lambda: None, compare=False, repr=False)
+    # True once the process is shutting down: a long delivery (the lister) ends early
+    stopping: Callable[[], bool] = field(default=lambda: False, compare=False, repr=False)
 
 
 Handler = Callable[[OutboxItem], None]
@@ -74,6 +77,9 @@ class Relay:
     max_attempts: int = 8
     batch: int = 50
     max_wait: timedelta = timedelta(hours=1)
+    # set when the process shuts down: no row is claimed after it, and a long delivery
+    # (a burst's lister) ends at its next step, leaving the rest to other replicas
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def register(self, topic_prefix: str, handler: Handler, adapter: str = "default") -> None:
         """Several adapters may register one prefix (Slack and Teams both deliver
@@ -117,7 +123,7 @@ class Relay:
         and a second short transaction records the outcome. A process that dies mid-send
         leaves the row to be retried after the lease, so handlers must be idempotent."""
         delivered = 0
-        while delivered < self.batch:
+        while delivered < self.batch and not self.stopping.is_set():
             claimed = self._claim()
             if claimed is None:
                 return delivered
@@ -175,6 +181,7 @@ class Relay:
                 payload=json.loads(row.payload or "{}"),
                 attempts=row.attempts,
                 renew_lease=lambda: self.renew_lease(row_id),
+                stopping=self.stopping.is_set,
             )
             # Count claims, not failures: a process that died after sending leaves
             # attempts > 0, so the next claim knows to read back before sending again.

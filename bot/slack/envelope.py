@@ -183,6 +183,8 @@ def _checked(body: dict[str, Any]) -> dict[str, Any]:
         body["view"].get("callback_id"), str
     ):
         raise Malformed("the view has no callback_id")
+    if kind in ("view_submission", "view_closed") and not isinstance(body["view"].get("type"), str):
+        raise Malformed("the view has no type")
     _no_lone_surrogates(body)
     return body
 

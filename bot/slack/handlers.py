@@ -15,7 +15,7 @@ import functools
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -80,6 +80,12 @@ NOT_DONE = "Countersign restarted before doing that; please try again."
 
 # Set in a job that opens a form: its service calls run on threads of their own.
 _FORM_LANE: contextvars.ContextVar[bool] = contextvars.ContextVar("form_lane", default=False)
+# The replay check of the request being dispatched, when the route left it to run after
+# the acknowledgement (commands and clicks: ``wiring.acknowledged_before_work``); True
+# when the signature was new. Work for the request waits for it and is dropped on False.
+PENDING_CLAIM: contextvars.ContextVar[asyncio.Future[bool] | None] = contextvars.ContextVar(
+    "pending_claim", default=None
+)
 
 
 # -- channel membership ------------------------------------------------------------------
@@ -302,10 +308,38 @@ class SlackHandlers:
             coro.close()
             self._busy()
             return False
+        coro = self.unless_replayed(coro, notify)
         task = self.spawn(self._at_once(coro) if opens_form else self._in_turn(coro))
         self._jobs[task] = notify
         task.add_done_callback(self._finished)
         return True
+
+    def unless_replayed(
+        self, coro: Any, notify: Callable[[str], Awaitable[None]] | None = None
+    ) -> Coroutine[Any, Any, None]:
+        """``coro``, to run once the request's replay check (``PENDING_CLAIM``, read now,
+        in the listener) says its signature was new; a replay does nothing. A check that
+        failed (the database unreachable) does nothing either, and tells the person."""
+        return self._unless_replayed(PENDING_CLAIM.get(), coro, notify)
+
+    async def _unless_replayed(
+        self,
+        claim: asyncio.Future[bool] | None,
+        coro: Any,
+        notify: Callable[[str], Awaitable[None]] | None,
+    ) -> None:
+        if claim is not None:
+            try:
+                first = await claim
+            except Exception:  # logged by class where the check was started
+                coro.close()
+                if notify is not None:
+                    await notify(answers.refusal(OOPS))
+                return
+            if not first:  # a replay (logged and counted by the route)
+                coro.close()
+                return
+        await coro
 
     def _busy(self) -> None:
         """A refusal for load, not a rule: logged (no user text, no ids) and counted,
@@ -504,6 +538,9 @@ class SlackHandlers:
 
     async def on_template(self, ack: Any, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
+        await self.unless_replayed(self._apply_template(body, client))
+
+    async def _apply_template(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         view = body.get("view") or {}
         action = (body.get("actions") or [{}])[0]
         template = modals.template_by_id(str((action.get("selected_option") or {}).get("value")))
@@ -677,7 +714,7 @@ class SlackHandlers:
         if not self.after_ack(
             self._action(body, client, respond), notify, opens_form=_opens_form(body)
         ):
-            self.spawn(notify(answers.refusal(BUSY)))
+            self.spawn(self.unless_replayed(notify(answers.refusal(BUSY))))
 
     async def _action(self, body: dict[str, Any], client: AsyncWebClient, respond: Any) -> None:
         action = (body.get("actions") or [{}])[0]
@@ -944,6 +981,7 @@ def build_bolt_app(
 
 __all__ = [
     "FULL_TEXT_ACTION",
+    "PENDING_CLAIM",
     "SEND_TO_RISK_ACTION",
     "Membership",
     "SlackHandlers",

@@ -252,7 +252,7 @@ class SlackPoster:
             raise Retry(code, after=turn.after, waiting=True)
         if turn.listing is not None:
             self._post_listing(turn.listing)
-            self._keep_listing(channel, item.renew_lease)
+            self._keep_listing(channel, item.renew_lease, item.stopping)
             if not turn.lists(item.mention_id):
                 raise Retry("listing_pending", after=turn.after, waiting=True)
             return
@@ -279,7 +279,9 @@ class SlackPoster:
             self.per_second, self.digest_threshold, self.digest_window, self.max_sleep, b.BURST_CAP
         )
 
-    def _keep_listing(self, channel: str, renew_lease: Callable[[], None]) -> None:
+    def _keep_listing(
+        self, channel: str, renew_lease: Callable[[], None], stopping: Callable[[], bool]
+    ) -> None:
         """This row lists the rest of the burst, a listing a slot (the core decides)."""
         listing.keep_listing(
             self.deps,
@@ -290,6 +292,7 @@ class SlackPoster:
             clock=self.wall_clock,
             sleep=self.sleep,
             renew_lease=renew_lease,
+            stopping=stopping,
         )
 
     def _post_listing(self, claim: listing.Listing) -> None:

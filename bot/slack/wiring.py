@@ -27,7 +27,7 @@ from slack_sdk import WebClient
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import envelope
-from bot.slack.handlers import SlackHandlers, build_bolt_app
+from bot.slack.handlers import PENDING_CLAIM, SlackHandlers, build_bolt_app
 from web.body import read_body
 
 log = logging.getLogger("countersign.slack")
@@ -42,7 +42,10 @@ BOLT_APP_KEY: web.AppKey[AsyncApp] = web.AppKey("slack_bolt_app", AsyncApp)
 class SignatureVerifier:
     """Slack's request signing (``v0=`` HMAC-SHA256 of ``v0:timestamp:body``), plus what
     Slack's own verifier leaves out: a signature is accepted once by any replica (``claim``
-    is ``SharedState.claim_request_signature``; replays are refused)."""
+    is ``SharedState.claim_request_signature``; replays are refused).
+
+    ``authentic`` checks the signature and its age (no I/O); ``first_use`` claims it
+    (a database statement on PostgreSQL); ``refusal`` does both."""
 
     def __init__(
         self,
@@ -67,6 +70,7 @@ class SignatureVerifier:
         # its own threads: the acknowledgement must not queue behind the services'
         # work in the loop's default executor
         self._threads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="replay-check")
+        self._pending: set[asyncio.Future[bool]] = set()
 
     async def refusal(
         self, body: bytes, timestamp: str | None, signature: str | None
@@ -74,26 +78,44 @@ class SignatureVerifier:
         """None if the request is authentic, fresh and new; else a short reason code. The
         replay check is a database statement (unless ``in_process``), so it runs off the
         event loop."""
-        problem, expected, ts = self._authentic(body, timestamp, signature)
+        problem, expected, ts = self.authentic(body, timestamp, signature)
         if problem is not None:
             return problem
-        expires = ts + self.max_age + 1
+        return None if await self.first_use(expected, ts) else "replayed"
+
+    def first_use_later(self, signature: str, timestamp: int) -> asyncio.Future[bool]:
+        """``first_use`` as a task of its own, started now and awaited by the work after
+        the acknowledgement (``settle`` waits for those still running at shutdown)."""
+        claim = asyncio.ensure_future(self.first_use(signature, timestamp))
+        self._pending.add(claim)
+        claim.add_done_callback(self._pending.discard)
+        claim.add_done_callback(_retrieve)
+        return claim
+
+    async def settle(self, within: float = 5.0) -> None:
+        """Let the claims still running finish (before their connections close)."""
+        if self._pending:
+            await asyncio.wait(set(self._pending), timeout=within)
+
+    async def first_use(self, signature: str, timestamp: int) -> bool:
+        """Claim an authentic signature: True the first time any replica sees it."""
+        expires = timestamp + self.max_age + 1
         if self._claim_async is not None:
-            first = await self._claim_async(expected, expires)
-        elif self._in_process:
-            first = self._claim(expected, expires)
-        else:
-            loop = asyncio.get_running_loop()
-            first = await loop.run_in_executor(self._threads, self._claim, expected, expires)
-        return None if first else "replayed"
+            return await self._claim_async(signature, expires)
+        if self._in_process:
+            return self._claim(signature, expires)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._threads, self._claim, signature, expires)
 
     def close(self) -> None:
         """End the replay check's threads (once the server takes no more requests)."""
         self._threads.shutdown(wait=True, cancel_futures=True)
 
-    def _authentic(
+    def authentic(
         self, body: bytes, timestamp: str | None, signature: str | None
     ) -> tuple[str | None, str, int]:
+        """``(problem, signature, timestamp)``: problem None when the request is signed
+        with the secret and fresh."""
         if self._secret is None:
             return "not_configured", "", 0
         if not timestamp or not signature:
@@ -111,24 +133,55 @@ class SignatureVerifier:
         return None, expected, ts
 
 
+SLACK_VERIFIER_KEY: web.AppKey[SignatureVerifier] = web.AppKey(
+    "slack_signature_verifier", SignatureVerifier
+)
+
+
+def acknowledged_before_work(parsed: envelope.Envelope) -> bool:
+    """Slash commands and block actions: their listeners answer with an acknowledgement
+    that does not depend on the work (``SlackHandlers.after_ack``), so the replay check
+    need not hold up the answer. Forms and events are checked before dispatch."""
+    if parsed.kind == "command":
+        return True
+    return parsed.kind == "payload" and parsed.body.get("type") == "block_actions"
+
+
+def _retrieve(claim: asyncio.Future[bool]) -> None:
+    """A claim no job awaited (the help text, a refused body) still records the
+    signature; its failure is logged by class, not left unretrieved."""
+    if not claim.cancelled() and claim.exception() is not None:
+        log.warning("replay check failed", extra={"error": type(claim.exception()).__name__})
+
+
 def make_events_handler(
     bolt: AsyncApp, verifier: SignatureVerifier, metrics: Any
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    def count(problem: str) -> None:
+        if metrics is not None:
+            metrics.auth_failures.labels("slack").inc()
+        log.warning("slack request refused", extra={"problem": problem})
+
+    def refuse(problem: str) -> web.Response:
+        count(problem)
+        return web.json_response({"error": "invalid request signature"}, status=401)
+
+    def count_replay(claim: asyncio.Future[bool]) -> None:
+        if not claim.cancelled() and claim.exception() is None and not claim.result():
+            count("replayed")
+
     async def slack_events(request: web.Request) -> web.StreamResponse:
         started = time.perf_counter()
         body = await read_body(request, MAX_BODY_BYTES)
         if body is None:
             return web.json_response({"error": "body too large"}, status=413)
-        problem = await verifier.refusal(
+        problem, signature, timestamp = verifier.authentic(
             body,
             request.headers.get("X-Slack-Request-Timestamp"),
             request.headers.get("X-Slack-Signature"),
         )
         if problem is not None:
-            if metrics is not None:
-                metrics.auth_failures.labels("slack").inc()
-            log.warning("slack request refused", extra={"problem": problem})
-            return web.json_response({"error": "invalid request signature"}, status=401)
+            return refuse(problem)
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError:
@@ -142,7 +195,20 @@ def make_events_handler(
             # Slack's certificate check: answered, nothing dispatched
             return web.Response(status=200)
         bolt_request = checked_request(parsed, text, request)
-        bolt_response = await bolt.async_dispatch(bolt_request)
+        if acknowledged_before_work(parsed):
+            # The answer is an empty acknowledgement whatever the work does: answered now,
+            # the work waits for the replay check and is dropped on a replay.
+            claim = verifier.first_use_later(signature, timestamp)
+            claim.add_done_callback(count_replay)
+            token = PENDING_CLAIM.set(claim)
+            try:
+                bolt_response = await bolt.async_dispatch(bolt_request)
+            finally:
+                PENDING_CLAIM.reset(token)
+        else:
+            if not await verifier.first_use(signature, timestamp):
+                return refuse("replayed")
+            bolt_response = await bolt.async_dispatch(bolt_request)
         if metrics is not None:
             metrics.ack_seconds.labels("slack").observe(time.perf_counter() - started)
         return await to_aiohttp_response(bolt_response)
@@ -210,9 +276,11 @@ def wire(container: Any, app: web.Application) -> SlackHandlers | None:
     )
     app[SLACK_HANDLERS_KEY] = handlers
     app[BOLT_APP_KEY] = bolt
+    app[SLACK_VERIFIER_KEY] = verifier
     app.router.add_post("/slack/events", make_events_handler(bolt, verifier, container.metrics))
 
     async def close_verifier(_app: web.Application) -> None:
+        await verifier.settle()
         verifier.close()
         close_async = getattr(shared, "close_async", None)
         if close_async is not None:

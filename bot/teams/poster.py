@@ -210,6 +210,7 @@ class TeamsPoster:
                 sleep=self.sleep,
                 lane=lane(target.channel),
                 renew_lease=item.renew_lease,
+                stopping=item.stopping,
             )
             if not turn.lists(item.mention_id):
                 raise Retry("listing_pending", after=turn.after, waiting=True)

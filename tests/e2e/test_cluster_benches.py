@@ -54,6 +54,8 @@ def test_load_three_replicas_nothing_lost() -> None:
     assert re.search(r"^mentions not in Teams channel\s+0\.0$", out, re.MULTILINE)
     assert re.search(r"^teams button ack p99 ms\s+\d", out, re.MULTILINE)
     assert re.search(r"^releases seen\s+10\.0$", out, re.MULTILINE)
+    # each replica stores the webhook's batches in its two worker processes
+    assert re.search(r"^ingest workers\s+6(\.0)?$", out, re.MULTILINE)
 
 
 def test_chaos_kills_lose_nothing() -> None:

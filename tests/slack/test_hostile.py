@@ -163,8 +163,10 @@ async def test_forged_and_expired_signatures_are_401_and_change_nothing(
     before.assert_nothing(slack.container, h)
 
 
-async def test_replayed_click_is_401_and_acts_once(slack: Any) -> None:
-    """A replay of a genuine button click (not only of a command) is refused."""
+async def test_replayed_click_is_acknowledged_and_acts_once(slack: Any) -> None:
+    """A replay of a genuine button click (not only of a command) does nothing: it gets
+    the same empty acknowledgement (the replay check runs after the answer) and its work
+    is dropped and counted as a refusal."""
     mid = ingest(slack.container)
     body = slack.click_body(AUTHOR, ActionId.MENTION_ASSIGN, f"M-{mid}")
     good = signed_headers(SECRET, body)
@@ -173,12 +175,19 @@ async def test_replayed_click_is_401_and_acts_once(slack: Any) -> None:
     await slack.answer(AUTHOR)
     await settle()
     before = Snapshot.take(slack.container)
+    answers = len(slack.ephemerals(AUTHOR))
     for _ in range(5):
         resp = await slack.post(body, CT, headers=good, sign=False)
         tally("slack: replayed signatures", resp.status)
-        assert resp.status == 401
+        assert resp.status == 200
+        assert await resp.text() == ""
     await settle()
     before.assert_nothing(slack.container, "replay")
+    assert len(slack.ephemerals(AUTHOR)) == answers
+    refused = slack.container.metrics.registry.get_sample_value(
+        "countersign_auth_failures_total", {"surface": "slack"}
+    )
+    assert refused == 5
 
 
 # -- correctly signed, malformed -------------------------------------------------------------
@@ -226,6 +235,14 @@ def malformed_bodies(slack: Any, mid: int) -> dict[str, tuple[bytes, str]]:
         "view no callback": {
             **submit_payload(AUTHOR, "draft", "", {}),
             "view": {"id": "V1", "state": {"values": {}}},
+        },
+        "view without type": {
+            **submit_payload(AUTHOR, "draft", "", {}),
+            "view": {"id": "V1", "callback_id": "countersign_info", "state": {"values": {}}},
+        },
+        "view type list": {
+            **submit_payload(AUTHOR, "countersign_info", "", {}),
+            "view": {"id": "V1", "type": ["modal"], "callback_id": "countersign_info"},
         },
         "view state string": {
             **submit_payload(AUTHOR, "draft", "", {}),
@@ -336,6 +353,7 @@ PATHS = (
     ("actions", 0, "value"),
     ("view",),
     ("view", "callback_id"),
+    ("view", "type"),
     ("view", "private_metadata"),
     ("view", "state"),
     ("view", "state", "values"),

@@ -313,6 +313,40 @@ def test_the_lister_keeps_listing_past_a_minute_and_keeps_its_row_leased(
         assert leased_until - at == pytest.approx(150.0)
 
 
+def test_a_lister_ends_when_its_process_shuts_down_and_the_rest_is_listed_by_others(
+    container: Any, emu: SlackEmulator, clock: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replica told to stop (SIGTERM) while it lists a burst ends at its next listing
+    instead of listing for minutes (the process would not exit meanwhile); the mentions
+    still waiting are listed by the next relay that delivers one of their rows."""
+    from bot.slack import blocks
+
+    monkeypatch.setattr(blocks, "BURST_CAP", 5)
+    paced_poster(container, emu, clock)
+    ingest(container, 3)
+    deliver(container)  # three own messages: the burst begins with the next
+    ids = ingest(container, 300, start=10)  # sixty listings: a minute of the channel
+    relay = container.relay
+    real_renew = relay.renew_lease
+
+    def renew_then_stop(row_id: int) -> None:
+        real_renew(row_id)
+        relay.stopping.set()  # SIGTERM arrives half a minute into the listing
+
+    monkeypatch.setattr(relay, "renew_lease", renew_then_stop)
+    relay.batch = 1
+    start = clock.now.timestamp()
+    assert relay.deliver_due() == 1
+    listed = sorted(_shown(emu)[1])
+    assert 0 < len(listed) < len(ids)
+    assert clock.now.timestamp() - start < 40
+    assert relay.deliver_due() == 0  # a stopping relay claims nothing more
+    relay.stopping.clear()  # another replica (here the same relay, restarted)
+    monkeypatch.setattr(relay, "renew_lease", real_renew)
+    deliver(container)
+    assert sorted(_shown(emu)[1]) == ids
+
+
 def test_a_row_is_closed_only_when_every_chat_platform_has_its_mention(
     container: Any, emu: SlackEmulator, clock: Any
 ) -> None:

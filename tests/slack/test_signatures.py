@@ -1,18 +1,25 @@
-"""`POST /slack/events` accepts only correctly signed, fresh, first-time requests.
-Bad, missing, expired and replayed signatures get 401, change nothing, and are counted."""
+"""`POST /slack/events` acts only on correctly signed, fresh, first-time requests. Bad,
+missing and expired signatures get 401; a replayed command or click is acknowledged (its
+replay check runs after the answer) and does nothing; a replayed form or event gets 401.
+Every refusal changes nothing and is counted."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import threading
 import time
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
-from bot.slack.wiring import SignatureVerifier, signed_headers
+from bot.slack.modals import CB_INFO
+from bot.slack.wiring import SLACK_VERIFIER_KEY, SignatureVerifier, signed_headers
 from sandbox.slack_emulator import SlackEmulator
-from tests.slack.conftest import AUTHOR, SECRET, Slack, ingest
+from tests.slack.conftest import AUTHOR, SECRET, TEAM, Slack, ingest
 from tests.support.fakes import MemorySharedState
+from tests.support.hostile import settle
 
 
 def _failures(slack: Any) -> float:
@@ -28,6 +35,10 @@ def _tampered(signature: str) -> str:
     """The signature with its last hex digit changed, never equal to the original (a
     fixed "00" ending matched the genuine one by chance, 1 run in 256)."""
     return signature[:-1] + ("1" if signature[-1] != "1" else "2")
+
+
+def _verifier(slack: Any) -> SignatureVerifier:
+    return slack.client.server.app[SLACK_VERIFIER_KEY]
 
 
 def _revisions(slack: Any, mid: int) -> int:
@@ -65,15 +76,76 @@ async def test_missing_bad_expired_and_replayed_are_refused(slack: Any) -> None:
         assert _failures(slack) == n, name
     assert _revisions(slack, mid) == 0
 
-    # the genuine request goes through once; the same bytes again are a replay
+    # the genuine request goes through once; the same bytes again are a replay: answered
+    # with the same empty acknowledgement, then dropped by the work it would have started
     resp = await slack.post(body, CT, headers=good, sign=False)
     assert resp.status == 200
     await slack.answer(AUTHOR)
     assert _revisions(slack, mid) == 1
+    answers = len(slack.ephemerals(AUTHOR))
     resp = await slack.post(body, CT, headers=good, sign=False)
-    assert resp.status == 401
+    assert resp.status == 200
+    assert await resp.text() == ""
+    await settle()
     assert _failures(slack) == len(cases) + 1
     assert _revisions(slack, mid) == 1
+    assert len(slack.ephemerals(AUTHOR)) == answers  # not even an answer
+
+
+async def test_a_replayed_form_is_refused_before_it_is_handled(slack: Any) -> None:
+    """A form's answer can depend on its work (errors shown in the form), so its replay
+    check runs before dispatch and a replay gets 401."""
+    payload = {
+        "type": "view_submission",
+        "team": {"id": TEAM},
+        "user": {"id": AUTHOR, "team_id": TEAM},
+        "api_app_id": "A0COUNTERSIGN",
+        "trigger_id": "trig-form",
+        "view": {"id": "V1", "type": "modal", "callback_id": CB_INFO, "state": {"values": {}}},
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    good = signed_headers(SECRET, body)
+    first = await slack.post(body, CT, headers=good, sign=False)
+    assert first.status == 200
+    again = await slack.post(body, CT, headers=good, sign=False)
+    assert again.status == 401
+    assert _failures(slack) == 1
+
+
+async def test_the_replay_check_of_a_command_runs_after_its_answer(slack: Any) -> None:
+    """The acknowledgement does not wait for the replay check (a database statement on
+    PostgreSQL); the work does, and a check that fails drops it with an apology."""
+    mid = ingest(slack.container)
+    gate = asyncio.Event()
+    shared = slack.container.deps.shared
+    claim = shared.claim_request_signature
+
+    def held(signature: str, expires: float) -> bool:
+        # runs on a thread (or the loop): wait until the answer has been read
+        deadline = time.monotonic() + 5
+        while not gate.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return claim(signature, expires)
+
+    verifier = _verifier(slack)
+    verifier._claim, verifier._claim_async, verifier._in_process = held, None, False
+    resp = await slack.command(AUTHOR, f"M-{mid} Thank you for the feedback")
+    assert resp.status == 200
+    assert _revisions(slack, mid) == 0  # answered before the check, nothing done yet
+    gate.set()
+    await slack.answer(AUTHOR)
+    assert _revisions(slack, mid) == 1
+
+    def broken(signature: str, expires: float) -> bool:
+        raise ConnectionError("database unreachable")
+
+    verifier._claim = broken
+    before = len(slack.ephemerals(AUTHOR))
+    resp = await slack.command(AUTHOR, f"M-{mid} Thank you again")
+    assert resp.status == 200
+    await settle()
+    assert _revisions(slack, mid) == 1
+    assert "went wrong" in slack.ephemerals(AUTHOR)[before]
 
 
 async def test_signed_for_other_body_is_refused(slack: Any) -> None:

@@ -52,3 +52,14 @@ async def test_the_lane_runs_work_only_while_the_application_is_open() -> None:
     await lifecycle.aclose()
     with pytest.raises(RuntimeError, match="closed"):
         await lane.run(lambda a, b: a + b, 2, 3)
+
+
+def test_a_worker_leaves_once_its_serving_process_is_gone() -> None:
+    from runtime.ingest_workers import exit_when_orphaned
+
+    parents = iter([41, 41, 41, 1])  # reparented to init after the third check
+    left: list[int] = []
+    naps: list[float] = []
+    exit_when_orphaned(41, getppid=lambda: next(parents), leave=left.append, sleep=naps.append)
+    assert left == [0]
+    assert len(naps) == 3

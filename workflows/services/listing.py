@@ -209,6 +209,7 @@ def keep_listing(
     sleep: Callable[[float], None],
     renew_lease: Callable[[], None],
     lane: str | None = None,
+    stopping: Callable[[], bool] = lambda: False,
 ) -> int:
     """The burst's one lister: called by the adapter right after it posted a listing, it
     keeps taking the channel's next slot and posting (``post``: draw, post and
@@ -219,12 +220,12 @@ def keep_listing(
     mentions it lists only find them listed (no lock, no query beyond their own
     thread). Returns how many listings it posted; stops when nothing waits, when the
     platform asks to back off for longer than ``max_sleep``, after ``LISTER_FAILURES``
-    failed posts in a row, or when the budget is spent (the next waiting row takes over
-    through ``turn``)."""
+    failed posts in a row, when the budget is spent, or when ``stopping`` (the process
+    shuts down): the next waiting row takes over through ``turn``."""
     lane = lane or channel
     start = renewed = clock()
     posted = failures = 0
-    while clock() - start < policy.lister_budget:
+    while clock() - start < policy.lister_budget and not stopping():
         now = clock()
         if now - renewed >= LEASE_RENEWAL:
             renew_lease()
