@@ -308,8 +308,10 @@ class SlackHandlers:
             coro.close()
             self._busy()
             return False
-        coro = self.unless_replayed(coro, notify)
-        task = self.spawn(self._at_once(coro) if opens_form else self._in_turn(coro))
+        claim = PENDING_CLAIM.get()
+        task = self.spawn(
+            self._at_once(coro, claim, notify) if opens_form else self._in_turn(coro, claim, notify)
+        )
         self._jobs[task] = notify
         task.add_done_callback(self._finished)
         return True
@@ -328,18 +330,24 @@ class SlackHandlers:
         coro: Any,
         notify: Callable[[str], Awaitable[None]] | None,
     ) -> None:
-        if claim is not None:
-            try:
-                first = await claim
-            except Exception:  # logged by class where the check was started
-                coro.close()
-                if notify is not None:
-                    await notify(answers.refusal(OOPS))
-                return
-            if not first:  # a replay (logged and counted by the route)
-                coro.close()
-                return
-        await coro
+        try:
+            if await self._new_request(claim, notify):
+                await coro
+        finally:
+            coro.close()  # no-op once run; not left unawaited when dropped
+
+    async def _new_request(
+        self, claim: asyncio.Future[bool] | None, notify: Callable[[str], Awaitable[None]] | None
+    ) -> bool:
+        """Whether the request's signature was new (True without a pending check)."""
+        if claim is None:
+            return True
+        try:
+            return await claim  # False: a replay (logged and counted by the route)
+        except Exception:  # logged by class where the check was started
+            if notify is not None:
+                await notify(answers.refusal(OOPS))
+            return False
 
     def _busy(self) -> None:
         """A refusal for load, not a rule: logged (no user text, no ids) and counted,
@@ -355,17 +363,28 @@ class SlackHandlers:
         self._jobs.pop(task, None)
         _log_failure(task)
 
-    async def _at_once(self, coro: Any) -> None:
+    async def _at_once(
+        self,
+        coro: Any,
+        claim: asyncio.Future[bool] | None,
+        notify: Callable[[str], Awaitable[None]] | None,
+    ) -> None:
         _FORM_LANE.set(True)  # this task's own context
-        await coro
+        await self._unless_replayed(claim, coro, notify)
 
-    async def _in_turn(self, coro: Any) -> None:
+    async def _in_turn(
+        self,
+        coro: Any,
+        claim: asyncio.Future[bool] | None,
+        notify: Callable[[str], Awaitable[None]] | None,
+    ) -> None:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.after_ack_slots)
         try:
             async with self._slots:
                 self._jobs[asyncio.current_task()] = None  # type: ignore[index]
-                await coro
+                if await self._new_request(claim, notify):
+                    await coro
         finally:
             coro.close()  # no-op once run; a job cancelled while waiting is not left open
 
