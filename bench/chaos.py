@@ -8,8 +8,11 @@ sign-off, risk sign-off) while, at a random moment of it, one replica is killed 
 SIGKILL and started again; every tenth round the database connections are cut for 1–3 s;
 every round the Slack emulator is told to fail one call at random (500, 429 with
 ``Retry-After``, a 20 s stall that times the client out, or a post that succeeds but
-answers an error). A click lost with the killed process is clicked again, as a person
-who saw no confirmation would. At the end:
+answers an error). With ``--pg-restarts N`` the PostgreSQL server itself is restarted N
+times, spread over the rounds (``--pg-restart``: the command, by default the Debian
+cluster's; the server is this machine's own, so this is off unless asked for). A click
+lost with the killed process is clicked again, as a person who saw no confirmation
+would. At the end:
 
 - every mention's reply was handed over to the publisher exactly once;
 - no mention's parent message was posted twice;
@@ -17,7 +20,7 @@ who saw no confirmation would. At the end:
 - ``python app.py audit verify`` passes;
 - when the scheduler's leader was killed, another replica led within a minute.
 
-    .venv/bin/python bench/chaos.py [--kills 100] [--replicas 3] [--seed 1]
+    .venv/bin/python bench/chaos.py [--kills 100] [--replicas 3] [--seed 1] [--pg-restarts 0]
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ os.environ.setdefault("TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "")
 
 from bench.cluster import (
     CHANNEL,
+    PG_ADMIN,
     ROOT,
     TEAM,
     TOKEN,
@@ -67,7 +71,33 @@ FAULTS = (
 )
 
 
-async def main(kills: int, replicas: int, seed_value: int) -> int:
+def restart_postgres(command: str, within: float = 60.0) -> float:
+    """Restart the PostgreSQL server itself (every connection of every replica ends);
+    seconds until it accepts connections again."""
+    import shlex
+
+    from sqlalchemy import create_engine, text
+
+    started = time.monotonic()
+    subprocess.run(shlex.split(command), check=True, capture_output=True)
+    probe = create_engine(PG_ADMIN, pool_pre_ping=True)
+    try:
+        while True:
+            try:
+                with probe.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+                return time.monotonic() - started
+            except Exception:
+                if time.monotonic() - started > within:
+                    raise
+                time.sleep(0.2)
+    finally:
+        probe.dispose()
+
+
+async def main(
+    kills: int, replicas: int, seed_value: int, pg_restarts: int = 0, pg_restart: str = ""
+) -> int:
     import aiohttp
 
     from sandbox.slack_emulator import SlackEmulator
@@ -89,6 +119,9 @@ async def main(kills: int, replicas: int, seed_value: int) -> int:
     await cluster.start(replicas)
     started = time.monotonic()
     redone = cuts = 0
+    # rounds after which the server itself restarts, spread over the run
+    restart_after = {(i + 1) * kills // (pg_restarts + 1) for i in range(pg_restarts)}
+    restarts: list[float] = []
     timeout = aiohttp.ClientTimeout(total=10)
     async with aiohttp.ClientSession(timeout=timeout) as session:
         d = driver(session, cluster)
@@ -119,6 +152,9 @@ async def main(kills: int, replicas: int, seed_value: int) -> int:
             await cluster.kill(rng.randrange(replicas))
             redone += (await task)[1]
             print(f"round {k + 1}/{kills}: redone so far {redone}", flush=True)
+            if k + 1 in restart_after:
+                restarts.append(await asyncio.to_thread(restart_postgres, pg_restart))
+                print(f"  PostgreSQL restarted ({restarts[-1]:.1f} s)", flush=True)
         emu.clear_failures()
         pending = "SELECT count(*) FROM outbox WHERE status = 'pending'"
         backlog = int(scalar(checker, pending) or 0)
@@ -146,8 +182,9 @@ async def main(kills: int, replicas: int, seed_value: int) -> int:
         f"{os.cpu_count()} CPUs · {replicas} replicas · seed {seed_value}"
     )
     print(
-        f"{kills} SIGKILLs, {cuts} database cuts, {kills} injected Slack faults in "
-        f"{time.monotonic() - started:.0f} s; clicks re-done after a kill: {redone}"
+        f"{kills} SIGKILLs, {cuts} database cuts, {len(restarts)} PostgreSQL restarts, "
+        f"{kills} injected Slack faults in {time.monotonic() - started:.0f} s; clicks "
+        f"re-done after a kill: {redone}"
     )
     handovers = cluster.leader_handovers()
     slowest = max(handovers, default=0.0)
@@ -182,5 +219,13 @@ if __name__ == "__main__":
     parser.add_argument("--kills", type=int, default=100)
     parser.add_argument("--replicas", type=int, default=3)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--pg-restarts", type=int, default=0)
+    parser.add_argument(
+        "--pg-restart",
+        default="pg_ctlcluster --skip-systemctl-redirect 15 main restart",
+        help="the command that restarts the PostgreSQL server",
+    )
     args = parser.parse_args()
-    raise SystemExit(asyncio.run(main(args.kills, args.replicas, args.seed)))
+    raise SystemExit(
+        asyncio.run(main(args.kills, args.replicas, args.seed, args.pg_restarts, args.pg_restart))
+    )

@@ -75,7 +75,8 @@ class Database:
         from sqlalchemy import create_engine, text
 
         self.name = f"cs_bench_{uuid.uuid4().hex[:8]}"
-        self.admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        # pre-ping: the server may have been restarted since (chaos --pg-restarts)
+        self.admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT", pool_pre_ping=True)
         with self.admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{self.name}"'))
         self.url = PG_ADMIN.rsplit("/", 1)[0] + f"/{self.name}"
