@@ -132,12 +132,9 @@ def make_webhook_handler(
         try:
             results = await lane.ingest(deps, inputs)
         except IngestUnavailable as exc:
-            return web.Response(
-                status=503,
-                text=json.dumps({"error": str(exc)}),
-                content_type="application/json",
-                headers={"Retry-After": "1"},
-            )
+            busy = _json(503, {"error": str(exc)})
+            busy.headers["Retry-After"] = "1"
+            return busy
         for r in results:
             metrics.mentions_ingested.labels("duplicate" if r.duplicate else "stored").inc()
         return _json(

@@ -383,8 +383,7 @@ class SlackHandlers:
         try:
             async with self._slots:
                 self._jobs[asyncio.current_task()] = None  # type: ignore[index]
-                if await self._new_request(claim, notify):
-                    await coro
+                await self._unless_replayed(claim, coro, notify)
         finally:
             coro.close()  # no-op once run; a job cancelled while waiting is not left open
 
